@@ -1,0 +1,54 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Loader for image sets stored as a NumPy ``.npz`` archive with ``x`` and ``y`` arrays.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from art_am.datasets.arrays import to_float_images
+
+logger = logging.getLogger(__name__)
+
+
+def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Load an image set from a ``.npz`` file holding an image array ``x`` and an integer label array ``y``.
+
+    Images may be ``uint8`` (0-255) or floating point in [0, 1], laid out ``N x H x W``, ``N x C x H x W`` or
+    ``N x H x W x C`` (C in {1, 3}).
+
+    :param path: Path of the ``.npz`` file.
+    :return: Tuple ``(x, y)``: ``x`` float32 of shape ``(N, C, H, W)`` in [0, 1], ``y`` int64 of shape ``(N,)``.
+    :raises FileNotFoundError: If the file does not exist.
+    :raises ValueError: If the archive lacks ``x`` or ``y`` or their shapes disagree.
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No .npz file at '{path}'. Expected a NumPy archive with arrays 'x' and 'y'.")
+    with np.load(path) as archive:
+        missing = [key for key in ("x", "y") if key not in archive.files]
+        if missing:
+            raise ValueError(f"'{path}' lacks the array(s) {missing}; it holds {archive.files}.")
+        x, y = archive["x"], archive["y"]
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"'{path}': 'y' must be 1-D with one label per image, got shapes x {x.shape}, y {y.shape}.")
+    return to_float_images(x, source=str(path)), y.astype(np.int64)

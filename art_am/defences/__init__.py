@@ -1,0 +1,43 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Defences against model stealing as ART postprocessors.
+"""
+from art_am.defences.adaptive_misinformation import AdaptiveMisinformation, blend, misinformation_weight
+from art_am.defences.calibration import threshold_for_accuracy_budget, threshold_for_false_positive_rate
+from art_am.defences.confidence_matching import ConfidenceMatch, fit_confidence_matching
+from art_am.defences.deceptive_perturbation import DeceptivePerturbation
+from art_am.defences.prediction_poisoning import PredictionPoisoning, budget_step
+from art_am.defences.query_input import SUPPORTED_ART_VERSIONS, find_query_input
+from art_am.defences.top1 import keep_top1
+
+__all__ = [
+    "AdaptiveMisinformation",
+    "ConfidenceMatch",
+    "DeceptivePerturbation",
+    "PredictionPoisoning",
+    "SUPPORTED_ART_VERSIONS",
+    "blend",
+    "budget_step",
+    "find_query_input",
+    "fit_confidence_matching",
+    "keep_top1",
+    "misinformation_weight",
+    "threshold_for_accuracy_budget",
+    "threshold_for_false_positive_rate",
+]

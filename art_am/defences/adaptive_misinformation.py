@@ -1,0 +1,221 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Adaptive Misinformation (Kariyappa & Qureshi, CVPR 2020): answer queries that look out-of-distribution with a
+misinformation model's prediction, and in-distribution queries with the true model's, switched by a steep reverse
+sigmoid of the true model's maximum softmax probability.
+
+    y' = (1 - a) f(x) + a f_hat(x),   a = S(max_i f(x)_i - tau),   S(z) = 1 / (1 + exp(nu z))     (paper Eqs. 8-11)
+
+| Paper link: https://arxiv.org/abs/1911.07100
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_probabilities, check_auxiliary_model
+
+logger = logging.getLogger(__name__)
+
+# Below this weight a row's float32 answer is f(x) bit for bit (a * f_hat(x) is under half the smallest float32
+# subnormal), so f_hat need not be evaluated on it.
+NEGLIGIBLE_WEIGHT = 1e-50
+
+
+def misinformation_weight(score: np.ndarray, threshold: float, nu: float) -> np.ndarray:
+    """
+    The switch ``a = S(score - threshold)``, ``S(z) = 1 / (1 + exp(nu z))``, without overflow for any ``nu``.
+
+    :param score: In-distribution-ness, e.g. the maximum softmax probability of the true model.
+    :param threshold: tau.
+    :param nu: Steepness (> 0).
+    :return: Weight of the misinformation answer, in [0, 1], float64.
+    """
+    return expit(-nu * (np.asarray(score, dtype=np.float64) - threshold))
+
+
+def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """
+    :param probabilities: ``(N, K)`` probabilities.
+    :param temperature: > 1 smooths, < 1 sharpens, 1 is the identity.
+    :return: ``softmax(log(p) / temperature)``.
+    """
+    if temperature == 1.0:
+        return probabilities
+    logs = np.log(np.clip(probabilities, 1e-300, None)) / temperature
+    logs -= logs.max(axis=1, keepdims=True)
+    exponentials = np.exp(logs)
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def blend(
+    victim_probs: np.ndarray,
+    misinformation_probs: np.ndarray,
+    weight: np.ndarray,
+    victim_temperature: float = 1.0,
+    misinformation_temperature: float = 1.0,
+) -> np.ndarray:
+    """
+    ``(1 - a) f + a f_hat``, with the optional confidence-matching temperatures applied to each answer.
+
+    :param victim_probs: ``(N, K)`` probabilities of the true model ``f``.
+    :param misinformation_probs: ``(N, K)`` probabilities of ``f_hat``.
+    :param weight: ``(N,)`` weights ``a``.
+    :param victim_temperature: Temperature applied to ``f``'s answer (not to the score).
+    :param misinformation_temperature: Temperature applied to ``f_hat``'s answer.
+    :return: ``(N, K)`` served probabilities.
+    """
+    weight = weight[:, None]
+    return (1.0 - weight) * tempered(victim_probs, victim_temperature) + weight * tempered(
+        misinformation_probs, misinformation_temperature
+    )
+
+
+class AdaptiveMisinformation(InputAwarePostprocessor):
+    """
+    Adaptive Misinformation as an ART postprocessor. Use it in the plain call::
+
+        am = AdaptiveMisinformation(misinformation_model=f_hat, threshold=0.9)
+        victim = PyTorchClassifier(model=f, ..., postprocessing_defences=[am])
+        victim.predict(x)   # defended probabilities
+
+    The query ``x`` is found in the calling ``predict`` (see :mod:`art_am.defences.query_input`), or passed
+    directly: ``am(preds, x=x)``. ``f`` should be trained with outlier exposure and ``f_hat`` with
+    :func:`art_am.training.train_misinformation_model`.
+
+    | Paper link: https://arxiv.org/abs/1911.07100
+    """
+
+    params = [
+        "misinformation_model",
+        "threshold",
+        "nu",
+        "preds_type",
+        "batch_size",
+        "victim_temperature",
+        "misinformation_temperature",
+    ]
+
+    def __init__(
+        self,
+        misinformation_model: Any,
+        threshold: float,
+        nu: float = 1000.0,
+        preds_type: str = "auto",
+        batch_size: int = 512,
+        victim_temperature: float = 1.0,
+        misinformation_temperature: float = 1.0,
+        apply_fit: bool = False,
+        apply_predict: bool = True,
+    ) -> None:
+        """
+        :param misinformation_model: ``f_hat``: a ``torch.nn.Module`` returning logits for the same raw input the
+               victim's estimator receives (include any normalisation in it), or an ART ``PyTorchClassifier``
+               (whose own preprocessing then applies).
+        :param threshold: tau in [0, 1]: queries whose maximum softmax probability is below it get misinformation.
+        :param nu: Steepness of the reverse sigmoid (> 0); the paper's 1000 by default.
+        :param preds_type: What the victim returns: ``"logits"``, ``"probabilities"`` or ``"auto"``.
+        :param batch_size: Rows per forward pass of ``f_hat``.
+        :param victim_temperature: Temperature of ``f``'s served answer (> 1 smooths); 1 is the paper's defence.
+        :param misinformation_temperature: Temperature of ``f_hat``'s served answer (< 1 sharpens); see
+               :func:`art_am.defences.fit_confidence_matching` (the paper's Section 6 countermeasure).
+        :param apply_fit: Apply during training.
+        :param apply_predict: Apply at prediction time.
+        """
+        super().__init__(preds_type=preds_type, batch_size=batch_size, apply_fit=apply_fit, apply_predict=apply_predict)
+        self.misinformation_model = misinformation_model
+        self.threshold = threshold
+        self.nu = nu
+        self.victim_temperature = victim_temperature
+        self.misinformation_temperature = misinformation_temperature
+        self._lock = threading.Lock()
+        self._nb_queries = 0
+        self._nb_misinformed = 0
+        self._sum_weight = 0.0
+        self._check_params()
+
+    def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
+        weight = misinformation_weight(probabilities.max(axis=1), self.threshold, self.nu)
+        misinformation_probs = np.zeros_like(probabilities)
+        needed = weight >= NEGLIGIBLE_WEIGHT
+        if needed.any():
+            misinformation_probs[needed] = auxiliary_probabilities(
+                self.misinformation_model, x[needed], self.batch_size, "misinformation_model"
+            )
+            if misinformation_probs.shape != probabilities.shape:
+                raise ValueError(
+                    f"misinformation_model returns {misinformation_probs.shape[1]} classes, the victim "
+                    f"{probabilities.shape[1]}."
+                )
+        weight[~needed] = 0.0
+        with self._lock:
+            self._nb_queries += len(weight)
+            self._nb_misinformed += int((weight > 0.5).sum())
+            self._sum_weight += float(weight.sum())
+        return blend(
+            probabilities, misinformation_probs, weight, self.victim_temperature, self.misinformation_temperature
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Locks cannot be copied or pickled; copies (e.g. deepcopy of the estimator) get their own.
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def statistics(self) -> dict[str, float]:
+        """
+        Counts since creation or :meth:`reset_statistics`; no query is stored.
+
+        :return: ``nb_queries``, ``misinformation_rate`` (fraction with weight > 0.5) and ``mean_weight``.
+        """
+        with self._lock:
+            count = self._nb_queries
+            return {
+                "nb_queries": count,
+                "misinformation_rate": self._nb_misinformed / count if count else 0.0,
+                "mean_weight": self._sum_weight / count if count else 0.0,
+            }
+
+    def reset_statistics(self) -> None:
+        """
+        Zero the per-call statistics.
+        """
+        with self._lock:
+            self._nb_queries, self._nb_misinformed, self._sum_weight = 0, 0, 0.0
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_auxiliary_model(self.misinformation_model, "misinformation_model")
+        if not isinstance(self.threshold, (int, float)) or not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must be a number in [0, 1], got {self.threshold!r}.")
+        if not isinstance(self.nu, (int, float)) or not np.isfinite(self.nu) or self.nu <= 0:
+            raise ValueError(f"nu must be a finite number > 0, got {self.nu!r}.")
+        for name in ("victim_temperature", "misinformation_temperature"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")

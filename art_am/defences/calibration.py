@@ -1,0 +1,92 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Choosing Adaptive Misinformation's threshold tau on held-out in-distribution data, for a benign false-positive rate
+or for a benign-accuracy budget. Works for any in-distribution-ness score (the maximum softmax probability by default).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from art_am.defences.adaptive_misinformation import blend, misinformation_weight
+
+
+def threshold_for_false_positive_rate(scores: np.ndarray, max_false_positive_rate: float) -> float:
+    """
+    The largest tau at which at most ``max_false_positive_rate`` of the given benign queries score below tau (and so
+    get misinformation).
+
+    :param scores: In-distribution-ness scores of held-out benign queries.
+    :param max_false_positive_rate: Allowed fraction in [0, 1).
+    :return: tau.
+    :raises ValueError: On an empty or non-finite score array or a rate outside [0, 1).
+    """
+    values = np.sort(np.asarray(scores, dtype=np.float64).ravel())
+    if values.size == 0 or not np.isfinite(values).all():
+        raise ValueError("scores must be a non-empty array of finite numbers.")
+    if not 0.0 <= max_false_positive_rate < 1.0:
+        raise ValueError(f"max_false_positive_rate must be in [0, 1), got {max_false_positive_rate!r}.")
+    # Exactly floor(rate * n) scores lie strictly below values[k] when values are distinct.
+    return float(values[int(np.floor(max_false_positive_rate * values.size))])
+
+
+def threshold_for_accuracy_budget(
+    victim_probs: np.ndarray,
+    misinformation_probs: np.ndarray,
+    labels: np.ndarray,
+    max_accuracy_drop: float,
+    nu: float = 1000.0,
+    scores: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """
+    The largest tau whose defended accuracy on the held-out benign data stays within ``max_accuracy_drop`` of the
+    undefended accuracy. Every tau that changes the answer (each distinct score) is tried with the exact formula.
+
+    :param victim_probs: ``(N, K)`` probabilities of the true model on held-out benign data.
+    :param misinformation_probs: ``(N, K)`` probabilities of the misinformation model on the same data.
+    :param labels: ``(N,)`` true labels.
+    :param max_accuracy_drop: Allowed accuracy loss as a fraction (0.005 for half a percentage point).
+    :param nu: Steepness of the switch.
+    :param scores: In-distribution-ness scores; the maximum softmax probability of ``victim_probs`` by default.
+    :return: ``(tau, defended accuracy at tau)``.
+    :raises ValueError: On mismatched shapes or a budget outside [0, 1].
+    """
+    if victim_probs.shape != misinformation_probs.shape or len(labels) != len(victim_probs):
+        raise ValueError("victim_probs, misinformation_probs and labels must describe the same rows and classes.")
+    if not 0.0 <= max_accuracy_drop <= 1.0:
+        raise ValueError(f"max_accuracy_drop must be in [0, 1], got {max_accuracy_drop!r}.")
+    score = victim_probs.max(axis=1) if scores is None else np.asarray(scores, dtype=np.float64)
+    target = float((victim_probs.argmax(1) == labels).mean()) - max_accuracy_drop
+    candidates = np.unique(np.clip(np.concatenate([[0.0], score]), 0.0, None))
+    best = (0.0, float("nan"))
+    # Defended accuracy falls as tau rises, so bisect on the sorted candidates.
+    low, high = 0, len(candidates) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        tau = float(candidates[middle])
+        served = blend(victim_probs, misinformation_probs, misinformation_weight(score, tau, nu))
+        accuracy = float((served.argmax(1) == labels).mean())
+        if accuracy >= target:
+            best = (tau, accuracy)
+            low = middle + 1
+        else:
+            high = middle - 1
+    if np.isnan(best[1]):
+        served = blend(victim_probs, misinformation_probs, misinformation_weight(score, 0.0, nu))
+        best = (0.0, float((served.argmax(1) == labels).mean()))
+    return best

@@ -1,0 +1,92 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Deceptive Perturbation (Lee et al. 2019): the reverse-sigmoid perturbation of the posterior, with the top-1 class
+guaranteed kept.
+
+The perturbation itself is ART's :class:`~art.defences.postprocessor.ReverseSigmoid` formula, reused as it is. That
+formula alone can change the top-1 class (see docs/design.md). The guarantee is enforced by retreating each offending
+row along the segment back to the true posterior (:func:`art_am.defences.top1.keep_top1`). The cost is a smaller
+perturbation on exactly those rows; rows whose top-1 ART keeps are untouched.
+
+| Paper link: https://arxiv.org/abs/1806.00054
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from art.defences.postprocessor import ReverseSigmoid
+from art.defences.postprocessor.postprocessor import Postprocessor
+
+from art_am.defences.probabilities import PREDS_TYPES, to_probabilities
+from art_am.defences.top1 import keep_top1
+
+logger = logging.getLogger(__name__)
+
+
+class DeceptivePerturbation(Postprocessor):
+    """
+    Reverse-sigmoid deceptive perturbation with the top-1 class of every answer kept.
+
+    | Paper link: https://arxiv.org/abs/1806.00054
+    """
+
+    params = ["beta", "gamma", "preds_type"]
+
+    def __init__(
+        self,
+        beta: float = 1.0,
+        gamma: float = 0.1,
+        preds_type: str = "auto",
+        apply_fit: bool = False,
+        apply_predict: bool = True,
+    ) -> None:
+        """
+        :param beta: Magnitude of the perturbation (> 0).
+        :param gamma: Convergence parameter of the sigmoid (> 0).
+        :param preds_type: What the protected model returns: ``"logits"``, ``"probabilities"`` or ``"auto"``.
+        :param apply_fit: Apply during training.
+        :param apply_predict: Apply at prediction time.
+        """
+        super().__init__(is_fitted=True, apply_fit=apply_fit, apply_predict=apply_predict)
+        self.beta = beta
+        self.gamma = gamma
+        self.preds_type = preds_type
+        self.last_retreat_fraction = 0.0
+        self._check_params()
+
+    def __call__(self, preds: np.ndarray) -> np.ndarray:
+        """
+        :param preds: ``(N, K)`` outputs of the protected model.
+        :return: ``(N, K)`` float32 perturbed probabilities with the original top-1 classes.
+        :raises ValueError: On bad outputs.
+        """
+        probabilities = to_probabilities(preds, self.preds_type, "preds")
+        perturbed = ReverseSigmoid(beta=self.beta, gamma=self.gamma)(probabilities)
+        corrected, retreat = keep_top1(probabilities, perturbed)
+        self.last_retreat_fraction = float((retreat > 0).mean()) if len(retreat) else 0.0
+        return corrected.astype(np.float32)
+
+    def _check_params(self) -> None:
+        for name in ("beta", "gamma"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
+        if self.preds_type not in PREDS_TYPES:
+            raise ValueError(f"preds_type must be one of {PREDS_TYPES}, got {self.preds_type!r}.")

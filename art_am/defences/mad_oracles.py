@@ -1,0 +1,183 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+The oracles of MAD (Orekondy et al., "Prediction Poisoning", ICLR 2020): find the vertex ``y*`` whose surrogate
+gradient direction ``G y*`` deviates most, in angle, from that of the true posterior ``y``, where the columns of
+``G`` are the gradients of the surrogate's per-class negative log-likelihood w.r.t. its parameters:
+
+    maximise || G y* / |G y*| - G y / |G y| ||^2  =  2 - 2 cos(G y*, G y).
+
+Everything is expressed through the Gram matrix ``A = G^T G`` (``K x K`` per query), given as a batched operator:
+
+- last linear layer (the authors' choice): the gradient of ``-log p_k`` w.r.t. the weight is ``(p - e_k) h^T``, so
+  ``A_ij = |h|^2 (p - e_i).(p - e_j)`` and ``h`` cancels in every cosine: only the surrogate's softmax ``p`` is
+  needed, no backward pass (:class:`LastLayerGram`);
+- all parameters: ``A = J J^T`` from per-sample Jacobians (:class:`DenseGram`, built with ``torch.func``).
+
+| Paper link: https://arxiv.org/abs/1906.10908
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+_EPS = 1e-12
+
+
+class LastLayerGram:
+    """
+    ``A_ij = (p - e_i).(p - e_j)`` (the positive factor ``|h|^2`` dropped: cosines do not see it).
+    """
+
+    def __init__(self, surrogate_probs: np.ndarray) -> None:
+        """
+        :param surrogate_probs: ``(B, K)`` softmax of the surrogate.
+        """
+        self.p = surrogate_probs
+        self.p_norm2 = np.sum(surrogate_probs**2, axis=1)
+
+    def matvec(self, s: np.ndarray) -> np.ndarray:
+        """
+        :param s: ``(B, K, m)`` vectors.
+        :return: ``A s``, ``(B, K, m)``.
+        """
+        total = s.sum(axis=1)[:, None, :]
+        p_dot_s = np.einsum("bk,bkm->bm", self.p, s)[:, None, :]
+        return self.p_norm2[:, None, None] * total - p_dot_s - self.p[:, :, None] * total + s
+
+    def diagonal(self) -> np.ndarray:
+        """
+        :return: ``(B, K)`` diagonal of ``A``.
+        """
+        return self.p_norm2[:, None] - 2.0 * self.p + 1.0
+
+    def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """
+        :param rows: Batch rows.
+        :param classes: One class per row.
+        :return: ``A[rows, :, classes]``, shaped ``(len(rows), K)``.
+        """
+        p = self.p[rows]
+        column = self.p_norm2[rows, None] - p - p[np.arange(len(rows)), classes][:, None]
+        column[np.arange(len(rows)), classes] += 1.0
+        return column
+
+
+class DenseGram:
+    """
+    An explicit ``(B, K, K)`` Gram matrix.
+    """
+
+    def __init__(self, gram: np.ndarray) -> None:
+        """
+        :param gram: ``(B, K, K)`` symmetric positive semi-definite matrices.
+        """
+        self.gram = gram
+
+    def matvec(self, s: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
+        return self.gram @ s
+
+    def diagonal(self) -> np.ndarray:  # pylint: disable=missing-function-docstring
+        return np.diagonal(self.gram, axis1=1, axis2=2)
+
+    def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
+        return self.gram[rows, :, classes]
+
+
+def _cosine(dot: np.ndarray, quad: np.ndarray, y_quad: np.ndarray) -> np.ndarray:
+    return dot / np.sqrt(np.maximum(quad, _EPS) * np.maximum(y_quad, _EPS))
+
+
+def extreme_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray) -> np.ndarray:
+    """
+    MAD: the one-hot vertex ``e_k`` minimising ``cos(G e_k, G y)``.
+
+    :param gram: The batch's Gram operator.
+    :param y: ``(B, K)`` true posteriors.
+    :return: ``(B, K)`` one-hot targets ``y*``.
+    """
+    a_y = gram.matvec(y[:, :, None])[:, :, 0]
+    y_quad = np.sum(y * a_y, axis=1)
+    best = np.argmin(_cosine(a_y, gram.diagonal(), y_quad[:, None]), axis=1)
+    return np.eye(y.shape[1])[best]
+
+
+def _enumerated_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: np.ndarray) -> np.ndarray:
+    batch, classes = y.shape
+    top = y.argmax(axis=1)
+    others = np.array(list(itertools.product((0.0, 1.0), repeat=classes - 1)))  # (2^(K-1), K-1)
+    sets = np.empty((batch, classes, len(others)))
+    for row in range(batch):
+        columns = np.delete(np.arange(classes), top[row])
+        sets[row, columns, :] = others.T
+        sets[row, top[row], :] = 1.0
+    quad = np.sum(sets * gram.matvec(sets), axis=1)
+    dot = np.einsum("bk,bkm->bm", a_y, sets)
+    y_quad = np.sum(y * a_y, axis=1)[:, None]
+    best = np.argmin(_cosine(dot, quad, y_quad), axis=1)
+    chosen = sets[np.arange(batch), :, best]
+    return chosen / chosen.sum(axis=1, keepdims=True)
+
+
+def _greedy_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: np.ndarray) -> np.ndarray:
+    batch, classes = y.shape
+    rows = np.arange(batch)
+    members = np.zeros((batch, classes), dtype=bool)
+    top = y.argmax(axis=1)
+    members[rows, top] = True
+    a_s = gram.column(rows, top)
+    diagonal = gram.diagonal()
+    y_quad = np.sum(y * a_y, axis=1)[:, None]
+    quad = diagonal[rows, top].copy()
+    dot = a_y[rows, top].copy()
+    current = _cosine(dot, quad, y_quad[:, 0])
+    active = np.ones(batch, dtype=bool)
+    for _ in range(classes - 1):
+        # The cosine is scale-invariant, so the unnormalised indicator of S + {j} is scored directly.
+        candidate = _cosine(dot[:, None] + a_y, quad[:, None] + 2.0 * a_s + diagonal, y_quad)
+        candidate[members] = np.inf
+        best = np.argmin(candidate, axis=1)
+        active &= candidate[rows, best] < current - 1e-12
+        if not active.any():
+            break
+        grow, added = rows[active], best[active]
+        members[grow, added] = True
+        quad[grow] += 2.0 * a_s[grow, added] + diagonal[grow, added]
+        dot[grow] += a_y[grow, added]
+        a_s[grow] += gram.column(grow, added)
+        current[grow] = candidate[grow, added]
+    chosen = members.astype(np.float64)
+    return chosen / chosen.sum(axis=1, keepdims=True)
+
+
+def argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, enumeration_limit: int = 10) -> np.ndarray:
+    """
+    MAD-argmax: the best target among the uniform distributions over class sets that contain the top-1 class of
+    ``y``, so that any step towards it keeps the top-1. All sets are enumerated for ``K <= enumeration_limit`` (as the
+    authors do); beyond, the set is grown greedily from the top-1 class while the cosine decreases.
+
+    :param gram: The batch's Gram operator.
+    :param y: ``(B, K)`` true posteriors.
+    :param enumeration_limit: Largest ``K`` searched exhaustively (``2^(K-1)`` sets).
+    :return: ``(B, K)`` targets ``y*``.
+    """
+    a_y = gram.matvec(y[:, :, None])[:, :, 0]
+    if y.shape[1] <= enumeration_limit:
+        return _enumerated_argmax_oracle(gram, y, a_y)
+    return _greedy_argmax_oracle(gram, y, a_y)

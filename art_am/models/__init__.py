@@ -1,0 +1,77 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Model factories by name: ``lenet5`` and ``resnet18``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import nn
+
+from art_am.models.lenet import LeNet5
+from art_am.models.resnet import ResNet18
+
+_FACTORIES: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "resnet18": ResNet18}
+
+MODEL_NAMES = tuple(sorted(_FACTORIES))
+
+
+def create_model(name: str, num_classes: int = 10, **kwargs: Any) -> nn.Module:
+    """
+    Build a model by name.
+
+    :param name: ``lenet5`` or ``resnet18``.
+    :param num_classes: Number of output classes.
+    :param kwargs: Further arguments of the model class (``in_channels``; ``cifar_stem``, ``weights_path``).
+    :return: A freshly initialised model returning logits.
+    :raises ValueError: For an unknown name or a non-positive class count.
+    """
+    if name not in _FACTORIES:
+        raise ValueError(f"Unknown model '{name}'. Valid names: {', '.join(MODEL_NAMES)}.")
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}.")
+    return _FACTORIES[name](num_classes=num_classes, **kwargs)
+
+
+
+
+def reinitialised_copy(model: nn.Module, seed: int = 0) -> nn.Module:
+    """
+    A copy of ``model`` with the same architecture and freshly initialised weights (every submodule's
+    ``reset_parameters``), e.g. Prediction Poisoning's default surrogate. The global RNG state is left untouched.
+
+    :param model: Template module.
+    :param seed: Seed of the new initialisation.
+    :return: The copy, in eval mode, on the template's device.
+    """
+    import copy  # pylint: disable=import-outside-toplevel
+
+    import torch  # pylint: disable=import-outside-toplevel
+
+    duplicate = copy.deepcopy(model)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for module in duplicate.modules():
+            reset = getattr(module, "reset_parameters", None)
+            if callable(reset):
+                reset()
+    return duplicate.eval()
+
+
+__all__ = ["LeNet5", "MODEL_NAMES", "ResNet18", "create_model", "reinitialised_copy"]

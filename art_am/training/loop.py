@@ -1,0 +1,191 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+The shared SGD loop of the authors' recipe (SGD with momentum, weight decay, step learning rate), used by both the
+defender's outlier-exposure training and the misinformation model's training.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingConfig:
+    """
+    Hyper-parameters of a training run. The defaults are the Adaptive Misinformation authors' MNIST recipe: SGD with
+    momentum 0.9 and weight decay 5e-4, batch 128, 20 epochs, learning rate 0.1 divided by 10 every 10 epochs.
+
+    :param epochs: Number of passes over the in-distribution data.
+    :param lr: Initial learning rate.
+    :param momentum: SGD momentum.
+    :param weight_decay: L2 weight decay.
+    :param lr_step: Epochs between learning-rate decays.
+    :param lr_gamma: Learning-rate decay factor.
+    :param batch_size: In-distribution batch size (outlier batches have the same size).
+    :param oe_weight: Weight lambda of the outlier-exposure term (paper Eq. 6).
+    :param augment: Random crop (padding 4) and horizontal flip, for natural images such as CIFAR-10.
+    :param seed: Seed of the initialisation-independent randomness (shuffling, outlier pairing, augmentation).
+    :param device: Torch device to train on.
+    :param progress: Show tqdm progress bars.
+    """
+
+    epochs: int = 20
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    lr_step: int = 10
+    lr_gamma: float = 0.1
+    batch_size: int = 128
+    oe_weight: float = 1.0
+    augment: bool = False
+    seed: int = 0
+    device: str = "cpu"
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "lr_step", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainingConfig.{name} must be a positive integer, got {value!r}.")
+        for name in ("lr", "lr_gamma"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"TrainingConfig.{name} must be > 0, got {getattr(self, name)!r}.")
+        for name in ("momentum", "weight_decay", "oe_weight"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"TrainingConfig.{name} must be >= 0, got {getattr(self, name)!r}.")
+
+    def as_dict(self) -> dict:
+        """
+        :return: The configuration as a JSON-serialisable dictionary.
+        """
+        return asdict(self)
+
+
+def check_training_arrays(x: np.ndarray, y: np.ndarray, num_classes: int | None = None) -> None:
+    """
+    Validate a training set.
+
+    :param x: Images ``(N, C, H, W)``, finite.
+    :param y: Integer labels ``(N,)``.
+    :param num_classes: If given, labels must lie in ``[0, num_classes)``.
+    :raises ValueError: On shape, value or label problems.
+    """
+    if x.ndim != 4:
+        raise ValueError(f"x must be shaped (N, C, H, W), got {x.shape}.")
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"y must be 1-D with one label per image: x has {len(x)} rows, y has shape {y.shape}.")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must hold integer class indices, got dtype {y.dtype}.")
+    if not np.isfinite(x).all():
+        raise ValueError("x contains NaN or inf.")
+    if num_classes is not None and len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes}), got range [{y.min()}, {y.max()}].")
+
+
+def _augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    n, _, height, width = batch.shape
+    padded = nn.functional.pad(batch, (4, 4, 4, 4), mode="reflect")
+    dy = torch.randint(0, 9, (n,), generator=generator).tolist()
+    dx = torch.randint(0, 9, (n,), generator=generator).tolist()
+    flip = torch.rand(n, generator=generator).tolist()
+    out = torch.empty_like(batch)
+    for i in range(n):
+        crop = padded[i, :, dy[i] : dy[i] + height, dx[i] : dx[i] + width]
+        out[i] = crop.flip(-1) if flip[i] < 0.5 else crop
+    return out
+
+
+def run_sgd(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_loss: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor],
+    config: TrainingConfig,
+    x_outliers: np.ndarray | None = None,
+    description: str = "training",
+) -> list[dict]:
+    """
+    Train ``model`` in place with the configured SGD recipe.
+
+    :param model: Model returning logits.
+    :param x: In-distribution images.
+    :param y: Labels.
+    :param batch_loss: ``batch_loss(model, x_batch, y_batch, outlier_batch_or_None)`` returning a scalar loss.
+    :param config: The recipe.
+    :param x_outliers: Optional outlier images; each in-distribution batch is paired with a batch of the same size,
+                       drawn by walking through a reshuffled copy of the outliers.
+    :param description: Progress-bar label.
+    :return: Per-epoch history: mean loss, learning rate and seconds.
+    """
+    device = torch.device(config.device)
+    generator = torch.Generator().manual_seed(config.seed)
+    model.to(device)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_step, gamma=config.lr_gamma)
+    x_all = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
+    y_all = torch.from_numpy(np.asarray(y, dtype=np.int64)).to(device)
+    outliers = None if x_outliers is None else torch.from_numpy(np.ascontiguousarray(x_outliers, np.float32)).to(device)
+    outlier_order = torch.empty(0, dtype=torch.long)
+    history = []
+    for epoch in tqdm(range(config.epochs), desc=description, disable=not config.progress):
+        model.train()
+        start, total, count = time.perf_counter(), 0.0, 0
+        order = torch.randperm(len(x_all), generator=generator)
+        for begin in range(0, len(order), config.batch_size):
+            index = order[begin : begin + config.batch_size]
+            x_batch = x_all[index.to(device)]
+            if config.augment:
+                x_batch = _augment(x_batch, generator)
+            outlier_batch = None
+            if outliers is not None:
+                if len(outlier_order) < len(index):
+                    outlier_order = torch.cat([outlier_order, torch.randperm(len(outliers), generator=generator)])
+                outlier_batch = outliers[outlier_order[: len(index)].to(device)]
+                outlier_order = outlier_order[len(index) :]
+                if config.augment:
+                    outlier_batch = _augment(outlier_batch, generator)
+            loss = batch_loss(model, x_batch, y_all[index.to(device)], outlier_batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(index)
+            count += len(index)
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "loss": total / max(count, 1),
+                "lr": optimizer.param_groups[0]["lr"],
+                "seconds": time.perf_counter() - start,
+            }
+        )
+        scheduler.step()
+        logger.debug("%s epoch %d: %s", description, epoch + 1, history[-1])
+    model.eval()
+    return history

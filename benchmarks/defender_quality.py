@@ -1,0 +1,73 @@
+"""
+Quality of a scenario's trained models: test accuracy with and without outlier exposure, the misinformation model's
+accuracy, and how well the maximum softmax probability separates benign test images from out-of-distribution sets
+(AUROC, fraction of benign images above thresholds), plus training time per epoch.
+
+    python -m benchmarks.defender_quality --preset paper --data-root ../shared/data
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+
+from art_am.inference import accuracy, predict_proba
+from art_am.metrics import fraction_above, ood_auroc
+from benchmarks.data import load_source
+from benchmarks.model_cache import get_models
+from benchmarks.scenarios import PRESETS, Scenario
+
+KEPT_THRESHOLDS = (0.5, 0.7, 0.9, 0.99)
+
+
+def defender_quality(scenario: Scenario, seed: int, cache_dir: str, data_root: str) -> dict:
+    """
+    :return: JSON-serialisable quality report of the scenario's models.
+    """
+    models = get_models(scenario, seed, cache_dir, data_root)
+    x_test, y_test = load_source(scenario.test_source, data_root)
+    report: dict = {"scenario": scenario.name, "seed": seed, "models": {}}
+    for kind, (model, metadata) in models.items():
+        entry = {
+            "test_accuracy": accuracy(model, x_test, y_test),
+            "seconds_per_epoch": metadata["seconds_per_epoch"],
+            "device": metadata["device"],
+        }
+        if kind != "misinformation":
+            msp_test = predict_proba(model, x_test).max(axis=1)
+            entry["benign_fraction_above"] = fraction_above(msp_test, KEPT_THRESHOLDS)
+            entry["msp_auroc"] = {
+                label: ood_auroc(msp_test, predict_proba(model, load_source(spec, data_root)[0]).max(axis=1))
+                for label, spec in scenario.ood_sources.items()
+            }
+        report["models"][kind] = entry
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
+    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--cache-dir", default="runs/cache")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--scenario", default=None, help="only this scenario of the preset")
+    parser.add_argument("--output", default=None, help="JSON file to write")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    reports = [
+        defender_quality(scenario.with_device(args.device, True), args.seed, args.cache_dir, args.data_root)
+        for scenario in PRESETS[args.preset]
+        if args.scenario in (None, scenario.name)
+    ]
+    text = json.dumps(reports, indent=2)
+    print(text)
+    if args.output:
+        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+if __name__ == "__main__":
+    main()

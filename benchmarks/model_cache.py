@@ -1,0 +1,89 @@
+"""
+Training (or loading from the cache) the models a scenario needs: the normally trained defender (the undefended
+baseline), the outlier-exposure defender, and the misinformation model. Checkpoints carry their metadata and a hash of
+everything that determined them, so a changed recipe retrains instead of reusing a stale model.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+
+import numpy as np
+import torch
+
+from art_am.inference import accuracy
+from art_am.models import create_model
+from art_am.training import load_checkpoint, save_checkpoint, train_defender, train_misinformation_model
+from benchmarks.data import load_source
+from benchmarks.scenarios import Scenario
+
+logger = logging.getLogger(__name__)
+
+MODEL_KINDS = ("plain", "oe", "misinformation")
+
+
+def _key(scenario: Scenario, kind: str, seed: int) -> dict:
+    recipe = scenario.misinformation_recipe if kind == "misinformation" else scenario.defender_recipe
+    recipe_fields = {k: v for k, v in recipe.as_dict().items() if k not in ("device", "progress")}
+    return {
+        "kind": kind,
+        "seed": seed,
+        "train_source": scenario.train_source,
+        "outlier_source": None if kind == "plain" else scenario.outlier_source,
+        "architecture": scenario.architecture,
+        "model_kwargs": scenario.model_kwargs,
+        "num_classes": scenario.num_classes,
+        "recipe": recipe_fields,
+    }
+
+
+def get_models(scenario: Scenario, seed: int, cache_dir: str, data_root: str) -> dict[str, tuple[torch.nn.Module, dict]]:
+    """
+    :param scenario: The scenario.
+    :param seed: Seed of initialisation and training.
+    :param cache_dir: Folder of cached checkpoints.
+    :param data_root: Folder of real data.
+    :return: ``{kind: (model in eval mode, metadata)}`` for ``plain``, ``oe`` and ``misinformation``.
+    """
+    x_train, y_train = load_source(scenario.train_source, data_root)
+    x_test, y_test = load_source(scenario.test_source, data_root)
+    x_outliers, _ = load_source(scenario.outlier_source, data_root)
+    device = scenario.defender_recipe.device
+    models: dict[str, tuple[torch.nn.Module, dict]] = {}
+    for kind in MODEL_KINDS:
+        key = _key(scenario, kind, seed)
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+        path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
+        if os.path.isfile(path):
+            models[kind] = load_checkpoint(path, device=device)
+            logger.info("loaded %s", path)
+            continue
+        torch.manual_seed(seed)
+        model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+        start = time.perf_counter()
+        if kind == "misinformation":
+            recipe = scenario.misinformation_recipe
+            history = train_misinformation_model(
+                model, x_train, y_train, x_outliers, defender=models["oe"][0], config=recipe
+            )
+        else:
+            recipe = scenario.defender_recipe
+            outliers = x_outliers if kind == "oe" else None
+            history = train_defender(model, x_train, y_train, outliers, config=recipe)
+        metadata = dict(
+            key,
+            scenario=scenario.name,
+            dataset=scenario.train_source,
+            test_accuracy=accuracy(model, x_test, y_test),
+            train_seconds=time.perf_counter() - start,
+            seconds_per_epoch=float(np.mean([h["seconds"] for h in history])),
+            device=device,
+            history=history,
+        )
+        save_checkpoint(path, model, metadata)
+        logger.info("trained %s: test accuracy %.4f", path, metadata["test_accuracy"])
+        models[kind] = (model.eval(), metadata)
+    return models

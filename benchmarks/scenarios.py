@@ -1,0 +1,154 @@
+"""
+Benchmark presets: which data, models, recipes, attacks and defence sweeps a run uses.
+
+- ``quick``: the embedded default (MNIST defender, KMNIST outliers, Fashion-MNIST queries), small scale, CPU;
+- ``paper``: the paper's settings on MNIST and Fashion-MNIST with LeNet, real data under ``--data-root``;
+- ``gpu``: CIFAR-10 with ResNet-18 (CIFAR-100 outliers and queries), for a CUDA machine.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from art_am.training import TrainingConfig
+
+
+@dataclass
+class AttackSettings:
+    """
+    Settings of the two attacks.
+
+    :param knockoff_sources: Query sets of KnockoffNets, by label.
+    :param knockoff_queries: Query budget of KnockoffNets (random policy).
+    :param clone_epochs: Epochs of the KnockoffNets clone.
+    :param clone_lr: Learning rate of the clones (SGD, momentum 0.9).
+    :param jbda_seeds: Number of seed images, taken from the start of the test split (the clone is scored on the rest).
+    :param jbda_rounds: JBDA rounds.
+    :param jbda_epochs: Clone epochs per JBDA round.
+    :param jbda_step: JBDA step lambda.
+    :param jbda_lr: Learning rate of the JBDA clone.
+    """
+
+    knockoff_sources: dict[str, str]
+    knockoff_queries: int
+    clone_epochs: int
+    clone_lr: float
+    jbda_seeds: int = 150
+    jbda_rounds: int = 6
+    jbda_epochs: int = 10
+    jbda_step: float = 0.1
+    jbda_lr: float = 0.01
+
+
+@dataclass
+class Scenario:
+    """
+    One defender task with everything the benchmark does to it.
+    """
+
+    name: str
+    train_source: str
+    test_source: str
+    outlier_source: str
+    attacks: AttackSettings
+    architecture: str = "lenet5"
+    model_kwargs: dict = field(default_factory=dict)
+    num_classes: int = 10
+    defender_recipe: TrainingConfig = field(default_factory=TrainingConfig)
+    misinformation_recipe: TrainingConfig = field(default_factory=lambda: TrainingConfig(epochs=15))
+    am_thresholds: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+    pp_epsilons: tuple[float, ...] = (0.1, 0.5, 1.0, 1.5, 2.0)
+    dcp_betas: tuple[float, ...] = (0.3, 0.6, 1.0)
+    dcp_gamma: float = 0.2
+    nu: float = 1000.0
+    ood_sources: dict[str, str] = field(default_factory=dict)
+
+    def with_device(self, device: str, progress: bool) -> "Scenario":
+        """
+        :return: A copy whose training recipes use ``device`` and show progress or not.
+        """
+        recipes = {
+            name: dataclasses.replace(getattr(self, name), device=device, progress=progress)
+            for name in ("defender_recipe", "misinformation_recipe")
+        }
+        return dataclasses.replace(self, **recipes)
+
+
+def _lenet_recipe(epochs: int, oe_weight: float) -> TrainingConfig:
+    return TrainingConfig(epochs=epochs, lr_step=max(1, epochs // 2), oe_weight=oe_weight)
+
+
+PRESETS: dict[str, list[Scenario]] = {
+    "quick": [
+        Scenario(
+            name="embedded-mnist",
+            train_source="embedded:train",
+            test_source="embedded:test",
+            outlier_source="embedded:outliers",
+            attacks=AttackSettings(
+                knockoff_sources={"fashion_mnist": "embedded:queries"},
+                knockoff_queries=6000,
+                clone_epochs=10,
+                clone_lr=0.05,
+                jbda_seeds=150,
+                jbda_rounds=4,
+                jbda_epochs=5,
+            ),
+            defender_recipe=_lenet_recipe(20, 0.5),
+            misinformation_recipe=_lenet_recipe(10, 0.5),
+            am_thresholds=(0.5, 0.7, 0.9, 0.99),
+            pp_epsilons=(0.5, 1.0, 2.0),
+            dcp_betas=(0.5, 1.0),
+            ood_sources={"fashion_mnist": "embedded:queries", "kmnist (seen in OE)": "embedded:outliers"},
+        )
+    ],
+    "paper": [
+        Scenario(
+            name="mnist",
+            train_source="mnist:train",
+            test_source="mnist:test",
+            outlier_source="kmnist:test",
+            attacks=AttackSettings(
+                knockoff_sources={"notmnist": "notmnist:test", "fashion_mnist": "fashion_mnist:train"},
+                knockoff_queries=50000,
+                clone_epochs=50,
+                clone_lr=0.1,
+            ),
+            defender_recipe=_lenet_recipe(20, 0.5),
+            misinformation_recipe=_lenet_recipe(15, 0.5),
+            ood_sources={"fashion_mnist": "fashion_mnist:test", "notmnist": "notmnist:test"},
+        ),
+        Scenario(
+            name="fashion_mnist",
+            train_source="fashion_mnist:train",
+            test_source="fashion_mnist:test",
+            outlier_source="kmnist:test",
+            attacks=AttackSettings(
+                knockoff_sources={"mnist": "mnist:train"}, knockoff_queries=50000, clone_epochs=50, clone_lr=0.01
+            ),
+            defender_recipe=_lenet_recipe(40, 0.5),
+            misinformation_recipe=_lenet_recipe(15, 0.5),
+            ood_sources={"mnist": "mnist:test", "notmnist": "notmnist:test"},
+        ),
+    ],
+    "gpu": [
+        Scenario(
+            name="cifar10",
+            train_source="cifar10:train",
+            test_source="cifar10:test",
+            outlier_source="cifar100:train",
+            architecture="resnet18",
+            model_kwargs={"cifar_stem": True},
+            attacks=AttackSettings(
+                knockoff_sources={"cifar100": "cifar100:train"},
+                knockoff_queries=50000,
+                clone_epochs=50,
+                clone_lr=0.01,
+                jbda_lr=0.001,
+            ),
+            defender_recipe=TrainingConfig(epochs=60, lr_step=20, oe_weight=0.5, augment=True),
+            misinformation_recipe=TrainingConfig(epochs=30, lr_step=10, oe_weight=0.5, augment=True),
+            ood_sources={"cifar100": "cifar100:test"},
+        )
+    ],
+}

@@ -1,0 +1,43 @@
+"""Installation script of art_am, an Adversarial Robustness Toolbox plugin against model stealing."""
+
+from setuptools import find_packages, setup
+
+INSTALL_REQUIRES = [
+    "adversarial-robustness-toolbox>=1.17,<1.21",
+    # ART 1.20.1 imports packaging without declaring it.
+    "packaging",
+    "numpy>=1.24",
+    "scikit-learn>=1.2",
+    "torch>=2.1",
+    "torchvision>=0.16",
+    "tqdm>=4.60",
+]
+
+EXTRAS_REQUIRE = {
+    "benchmarks": ["matplotlib>=3.7"],
+    "dev": [
+        "pytest>=7.4",
+        "pytest-cov>=4.1",
+        "coverage>=7.3",
+        "black>=24.1",
+        "ruff>=0.4",
+        "mypy>=1.8",
+        "sphinx>=7.2",
+    ],
+}
+
+setup(
+    name="art_am",
+    version="0.1.0",
+    description="Adaptive Misinformation, Prediction Poisoning and Deceptive Perturbation defences and the JBDA "
+    "extraction attack for the Adversarial Robustness Toolbox",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["art_am", "art_am.*"]),
+    package_data={"art_am.datasets": ["data/*.npz"]},
+    include_package_data=True,
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS_REQUIRE,
+)

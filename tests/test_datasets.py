@@ -1,0 +1,91 @@
+import os
+
+import numpy as np
+import pytest
+
+from art_am.datasets import (
+    DatasetNotFoundError,
+    load_dataset,
+    load_embedded_default,
+    load_npz,
+    to_float_images,
+)
+
+
+def _write_idx(path, array):
+    array = np.asarray(array, dtype=np.uint8)
+    magic = 0x0800 | array.ndim
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with open(path, "wb") as handle:
+        handle.write(header + array.tobytes())
+
+
+def test_torchvision_layout_is_read(tmp_path, rng):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    images = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 12, dtype=np.uint8)
+    for split in ("train", "t10k"):  # torchvision wants all four files present
+        _write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        _write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    x, y = load_dataset("mnist", tmp_path, train=False)
+    assert x.shape == (12, 1, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_allclose(x[:, 0] * 255.0, images, atol=1e-3)
+    np.testing.assert_array_equal(y, labels)
+
+
+def test_npz_file_under_data_root_is_used(tmp_path, rng):
+    (tmp_path / "npz").mkdir()
+    images = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    np.savez(tmp_path / "npz" / "notmnist_test.npz", x=images, y=np.arange(5))
+    x, y = load_dataset("notmnist", tmp_path, train=False)
+    assert x.shape == (5, 1, 28, 28) and 0.0 <= x.min() and x.max() <= 1.0
+    np.testing.assert_array_equal(y, np.arange(5))
+
+
+def test_missing_dataset_error_names_path_and_download(tmp_path):
+    with pytest.raises(DatasetNotFoundError, match="download=True") as info:
+        load_dataset("fashion_mnist", tmp_path, train=True)
+    assert os.path.join(str(tmp_path), "FashionMNIST") in str(info.value)
+    with pytest.raises(DatasetNotFoundError, match="notmnist_train.npz"):
+        load_dataset("notmnist", tmp_path, train=True)
+
+
+def test_unknown_dataset_lists_valid_names(tmp_path):
+    with pytest.raises(ValueError, match="fashion_mnist"):
+        load_dataset("imagenet", tmp_path)
+
+
+def test_npz_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_npz(tmp_path / "absent.npz")
+    np.savez(tmp_path / "bad.npz", x=np.zeros((3, 4, 4)))
+    with pytest.raises(ValueError, match="'y'"):
+        load_npz(tmp_path / "bad.npz")
+    np.savez(tmp_path / "short.npz", x=np.zeros((3, 4, 4)), y=np.zeros(2))
+    with pytest.raises(ValueError, match="one label per image"):
+        load_npz(tmp_path / "short.npz")
+
+
+def test_image_layouts_and_range():
+    hwc = np.full((2, 8, 8, 3), 255, dtype=np.uint8)
+    assert to_float_images(hwc).shape == (2, 3, 8, 8)
+    assert to_float_images(hwc).max() == 1.0
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        to_float_images(np.full((2, 8, 8), 2.0))
+    with pytest.raises(ValueError, match="expected images"):
+        to_float_images(np.zeros((2, 5, 8, 8)))
+
+
+def test_embedded_default_is_real_and_complete():
+    data = load_embedded_default()
+    assert data.x_train.shape[1:] == (1, 28, 28)
+    for x in (data.x_train, data.x_test, data.x_outliers, data.x_queries):
+        assert len(x) >= 2000 and x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    assert set(np.unique(data.y_train)) == set(range(10))
+    assert len(data.y_test) == len(data.x_test)
+
+
+def test_embedded_missing_file_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="build_embedded_data.py"):
+        load_embedded_default(str(tmp_path / "none.npz"))
