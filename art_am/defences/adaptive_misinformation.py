@@ -160,13 +160,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         needed = weight >= NEGLIGIBLE_WEIGHT
         if needed.any():
             misinformation_probs[needed] = auxiliary_probabilities(
-                self.misinformation_model, x[needed], self.batch_size, "misinformation_model"
+                self.misinformation_model, x[needed], self.batch_size, "misinformation_model", probabilities.shape[1]
             )
-            if misinformation_probs.shape != probabilities.shape:
-                raise ValueError(
-                    f"misinformation_model returns {misinformation_probs.shape[1]} classes, the victim "
-                    f"{probabilities.shape[1]}."
-                )
         weight[~needed] = 0.0
         with self._lock:
             self._nb_queries += len(weight)

@@ -45,7 +45,7 @@ def check_auxiliary_model(model: Any, name: str) -> None:
         raise ValueError(f"{name} must be a torch.nn.Module returning logits or an ART PyTorchClassifier, got {type(model)}.")
 
 
-def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: str) -> np.ndarray:
+def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: str, nb_classes: int) -> np.ndarray:
     """
     Probabilities of an auxiliary model on the raw query.
 
@@ -55,11 +55,14 @@ def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: st
     :param x: Raw query.
     :param batch_size: Rows per forward pass.
     :param name: Argument name for error messages.
+    :param nb_classes: Number of classes of the protected model, which the auxiliary model must match.
     :return: ``(N, K)`` float64 probabilities.
+    :raises ValueError: If the class counts differ or the outputs are not finite.
     """
     if isinstance(model, nn.Module):
-        return to_probabilities(batched_logits(model, x, batch_size).numpy(), "logits", name)
-    return to_probabilities(model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size), "auto", name)
+        return to_probabilities(batched_logits(model, x, batch_size).numpy(), "logits", f"{name} output", nb_classes)
+    outputs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size)
+    return to_probabilities(outputs, "auto", f"{name} output", nb_classes)
 
 
 class InputAwarePostprocessor(Postprocessor, abc.ABC):

@@ -79,6 +79,7 @@ def all_parameter_gram(model: nn.Module, x: np.ndarray, chunk_size: int = 32) ->
     from torch.func import functional_call, jacrev, vmap  # pylint: disable=import-outside-toplevel
 
     device = model_device(model)
+    dtype = next(model.parameters()).dtype
     was_training = model.training
     model.eval()
     parameters = {name: value.detach() for name, value in model.named_parameters()}
@@ -92,7 +93,7 @@ def all_parameter_gram(model: nn.Module, x: np.ndarray, chunk_size: int = 32) ->
     grams = []
     try:
         for begin in range(0, len(x), chunk_size):
-            chunk = torch.as_tensor(x[begin : begin + chunk_size], dtype=torch.float32, device=device)
+            chunk = torch.as_tensor(x[begin : begin + chunk_size], dtype=dtype, device=device)
             jacobians = per_sample_jacobian(parameters, chunk)
             flat = torch.cat([value.flatten(start_dim=2) for value in jacobians.values()], dim=2).double()
             grams.append((flat @ flat.transpose(1, 2)).cpu().numpy())
@@ -198,11 +199,9 @@ class PredictionPoisoning(InputAwarePostprocessor):
         """
         surrogate = self._surrogate(estimator)
         if self.jacobian == "last_layer":
-            surrogate_probs = auxiliary_probabilities(surrogate, x, self.batch_size, "surrogate_model")
-            if surrogate_probs.shape != probabilities.shape:
-                raise ValueError(
-                    f"surrogate_model returns {surrogate_probs.shape[1]} classes, the victim {probabilities.shape[1]}."
-                )
+            surrogate_probs = auxiliary_probabilities(
+                surrogate, x, self.batch_size, "surrogate_model", probabilities.shape[1]
+            )
             gram: LastLayerGram | DenseGram = LastLayerGram(surrogate_probs)
         else:
             if not isinstance(surrogate, nn.Module):
@@ -210,7 +209,7 @@ class PredictionPoisoning(InputAwarePostprocessor):
             gram = DenseGram(all_parameter_gram(surrogate, x, self.jacobian_chunk_size))
             if gram.gram.shape[1] != probabilities.shape[1]:
                 raise ValueError(
-                    f"surrogate_model returns {gram.gram.shape[1]} classes, the victim {probabilities.shape[1]}."
+                    f"surrogate_model output has {gram.gram.shape[1]} classes but {probabilities.shape[1]} were expected."
                 )
         if self.oracle == "extreme":
             return extreme_oracle(gram, probabilities)
