@@ -19,4 +19,5 @@
 art_am: defences against model stealing (Adaptive Misinformation, Prediction Poisoning, Deceptive Perturbation) and
 the Jacobian-based dataset augmentation extraction attack, for the Adversarial Robustness Toolbox.
 """
+
 __version__ = "0.1.0"

@@ -18,6 +18,7 @@
 """
 Batched, gradient-free forward passes of a PyTorch model on NumPy inputs.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,10 +31,10 @@ def model_device(model: nn.Module) -> torch.device:
     :param model: A PyTorch module.
     :return: The device of its first parameter or buffer (CPU for a module without any).
     """
-    for tensor in model.parameters():
-        return tensor.device
-    for tensor in model.buffers():
-        return tensor.device
+    for parameter in model.parameters():
+        return parameter.device
+    for buffer in model.buffers():
+        return buffer.device
     return torch.device("cpu")
 
 

@@ -19,6 +19,7 @@
 Metrics of the defence evaluation: accuracy and agreement of labels, Hellinger distance between predictions,
 out-of-distribution detection quality (AUROC, fraction of in-distribution data kept at a threshold).
 """
+
 from __future__ import annotations
 
 import numpy as np

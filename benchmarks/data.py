@@ -2,6 +2,7 @@
 Data sources of a benchmark, named by strings: ``embedded:<part>`` (the packaged default: train, test, outliers,
 queries) or ``<dataset>:<train|test>`` (any name of :data:`art_am.datasets.DATASET_NAMES`, read from ``--data-root``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,6 +41,6 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
         return load_dataset(name, data_root, train=part == "train")
     except DatasetNotFoundError as error:
         raise DatasetNotFoundError(
-            f"{error}\nTo fetch it on a machine with internet: python -c \"from art_am.datasets import load_dataset; "
+            f'{error}\nTo fetch it on a machine with internet: python -c "from art_am.datasets import load_dataset; '
             f"load_dataset('{name}', '{data_root}', train={part == 'train'}, download=True)\""
         ) from error

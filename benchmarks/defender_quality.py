@@ -5,6 +5,7 @@ accuracy, and how well the maximum softmax probability separates benign test ima
 
     python -m benchmarks.defender_quality --preset paper --data-root ../shared/data
 """
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@ Training (or loading from the cache) the models a scenario needs: the normally t
 baseline), the outlier-exposure defender, and the misinformation model. Checkpoints carry their metadata and a hash of
 everything that determined them, so a changed recipe retrains instead of reusing a stale model.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,9 @@ def _key(scenario: Scenario, kind: str, seed: int) -> dict:
     }
 
 
-def get_models(scenario: Scenario, seed: int, cache_dir: str, data_root: str) -> dict[str, tuple[torch.nn.Module, dict]]:
+def get_models(
+    scenario: Scenario, seed: int, cache_dir: str, data_root: str
+) -> dict[str, tuple[torch.nn.Module, dict]]:
     """
     :param scenario: The scenario.
     :param seed: Seed of initialisation and training.

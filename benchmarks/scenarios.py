@@ -5,6 +5,7 @@ Benchmark presets: which data, models, recipes, attacks and defence sweeps a run
 - ``paper``: the paper's settings on MNIST and Fashion-MNIST with LeNet, real data under ``--data-root``;
 - ``gpu``: CIFAR-10 with ResNet-18 (CIFAR-100 outliers and queries), for a CUDA machine.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,7 +64,7 @@ class Scenario:
     nu: float = 1000.0
     ood_sources: dict[str, str] = field(default_factory=dict)
 
-    def with_device(self, device: str, progress: bool) -> "Scenario":
+    def with_device(self, device: str, progress: bool) -> Scenario:
         """
         :return: A copy whose training recipes use ``device`` and show progress or not.
         """

@@ -6,6 +6,7 @@ Build ``art_am/datasets/data/embedded_default.npz`` from the real dataset files,
 Needs ``MNIST/raw`` and ``FashionMNIST/raw`` in torchvision's layout and ``npz/kmnist_test.npz`` under the data root.
 Images are stored as uint8 to keep the archive small.
 """
+
 import argparse
 import os
 

@@ -1,4 +1,5 @@
 """Shared fixtures: tiny models and data, so every test runs offline in seconds."""
+
 from __future__ import annotations
 
 import numpy as np

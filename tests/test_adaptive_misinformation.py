@@ -170,8 +170,13 @@ def test_knockoff_clone_trains_on_served_probabilities(models, x_random):
 
     thief.fit = spy_fit
     attack = KnockoffNets(
-        classifier(victim, [am]), batch_size_fit=32, batch_size_query=32, nb_epochs=1, nb_stolen=len(x_random),
-        use_probability=True, verbose=False,
+        classifier(victim, [am]),
+        batch_size_fit=32,
+        batch_size_query=32,
+        nb_epochs=1,
+        nb_stolen=len(x_random),
+        use_probability=True,
+        verbose=False,
     )
     attack.extract(x_random, thieved_classifier=thief)
     labels = seen["y"]

@@ -2,6 +2,7 @@
 The contract with ART that input-aware postprocessors rely on (see art_am/defences/query_input.py). If a future ART
 release breaks it, these tests fail with a message that says what changed.
 """
+
 import art
 import numpy as np
 import pytest
@@ -36,7 +37,7 @@ def test_postprocessor_sees_the_whole_raw_query(x_random, batch_size):
     probe = _Probe()
     estimator = classifier(tiny_cnn(), [probe])
     estimator.predict(x_random, batch_size=batch_size)
-    (x, owner), = probe.seen
+    ((x, owner),) = probe.seen
     assert x is x_random, "the postprocessor no longer sees the caller's x"
     assert owner is estimator
 

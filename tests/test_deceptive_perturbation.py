@@ -49,7 +49,9 @@ def test_plain_call_with_logits(x_random):
     assert not np.allclose(served, truth, atol=1e-3)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"beta": 0}, "beta"), ({"gamma": -1}, "gamma"), ({"preds_type": "x"}, "preds_type")])
+@pytest.mark.parametrize(
+    "kwargs,match", [({"beta": 0}, "beta"), ({"gamma": -1}, "gamma"), ({"preds_type": "x"}, "preds_type")]
+)
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DeceptivePerturbation(**kwargs)

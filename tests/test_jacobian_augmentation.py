@@ -13,7 +13,9 @@ from tests.conftest import classifier, tiny_cnn
 def victim_model(embedded):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
-    train_defender(model, embedded.x_train[:3000], embedded.y_train[:3000], config=TrainingConfig(epochs=3, progress=False))
+    train_defender(
+        model, embedded.x_train[:3000], embedded.y_train[:3000], config=TrainingConfig(epochs=3, progress=False)
+    )
     assert accuracy(model, embedded.x_test, embedded.y_test) > 0.85
     return nn.Sequential(model, nn.Softmax(dim=1)).eval()
 
@@ -47,7 +49,9 @@ def test_thief_agrees_with_victim_well_above_chance(victim_model, embedded):
     victim = classifier(victim_model)
     attack = JacobianDatasetAugmentation(victim, nb_rounds=4, nb_epochs=5, step_size=0.1, seed=0, verbose=False)
     thief = attack.extract(embedded.x_test[:150], thieved_classifier=_thief())
-    agreement = (thief.predict(embedded.x_test[150:]).argmax(1) == victim.predict(embedded.x_test[150:]).argmax(1)).mean()
+    agreement = (
+        thief.predict(embedded.x_test[150:]).argmax(1) == victim.predict(embedded.x_test[150:]).argmax(1)
+    ).mean()
     assert agreement > 0.5
     assert attack.queries_used == 150 * 2**3
     assert [h["points"] for h in attack.history] == [150, 300, 600, 1200]

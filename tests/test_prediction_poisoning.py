@@ -105,7 +105,9 @@ def test_invariants_on_random_posteriors(rng, k, norm, oracle):
 def test_budget_step_reaches_target_within_budget():
     y = np.array([[0.7, 0.2, 0.1]])
     target = np.array([[0.0, 0.0, 1.0]])
-    np.testing.assert_allclose(budget_step(y, target, 0.4, "l1"), [[0.7 - 0.7 / 4.5, 0.2 - 0.2 / 4.5, 0.3]])  # a = 0.4 / 1.8
+    np.testing.assert_allclose(
+        budget_step(y, target, 0.4, "l1"), [[0.7 - 0.7 / 4.5, 0.2 - 0.2 / 4.5, 0.3]]
+    )  # a = 0.4 / 1.8
     np.testing.assert_allclose(budget_step(y, target, 5.0, "l2"), target)
 
 

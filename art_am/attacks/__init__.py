@@ -18,6 +18,7 @@
 """
 Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is used as it is).
 """
+
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
 
 __all__ = ["JacobianDatasetAugmentation"]

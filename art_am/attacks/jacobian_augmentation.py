@@ -21,6 +21,7 @@ step-sign flip and reservoir sampling, a hard query budget, and the PRADA varian
 
 | Paper link: https://arxiv.org/abs/1602.02697 (JBDA), https://arxiv.org/abs/1805.02628 (PRADA variants)
 """
+
 from __future__ import annotations
 
 import logging
@@ -84,7 +85,7 @@ class JacobianDatasetAugmentation(ExtractionAttack):
 
     def __init__(
         self,
-        classifier: "CLASSIFIER_TYPE",
+        classifier: CLASSIFIER_TYPE,
         nb_rounds: int = 6,
         step_size: float = 0.1,
         nb_epochs: int = 10,
@@ -131,7 +132,7 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         self.history: list[dict] = []
         self._check_params()
 
-    def extract(self, x: np.ndarray, y: np.ndarray | None = None, **kwargs) -> "CLASSIFIER_TYPE":
+    def extract(self, x: np.ndarray, y: np.ndarray | None = None, **kwargs) -> CLASSIFIER_TYPE:
         """
         Steal the victim into ``thieved_classifier``.
 
@@ -144,6 +145,7 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         """
         thief = kwargs.get("thieved_classifier")
         self._check_thief(thief)
+        assert thief is not None  # for type checkers: _check_thief raised otherwise
         if self.query_budget is not None and len(x) > self.query_budget:
             raise ValueError(f"The {len(x)} seeds exceed query_budget={self.query_budget}.")
         rng = np.random.default_rng(self.seed)
@@ -176,7 +178,9 @@ class JacobianDatasetAugmentation(ExtractionAttack):
             )
         return outputs
 
-    def _targets(self, thief: "CLASSIFIER_TYPE", points: np.ndarray, labels: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    def _targets(
+        self, thief: CLASSIFIER_TYPE, points: np.ndarray, labels: np.ndarray, rng
+    ) -> tuple[np.ndarray, np.ndarray]:
         """
         :return: ``(source index, target class)`` of every synthetic point of this round.
         """
@@ -196,7 +200,9 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         ranked = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.repeat(index, k), ranked.ravel()
 
-    def _augment(self, thief: "CLASSIFIER_TYPE", points: np.ndarray, labels: np.ndarray, round_index: int, rng) -> np.ndarray:
+    def _augment(
+        self, thief: CLASSIFIER_TYPE, points: np.ndarray, labels: np.ndarray, round_index: int, rng
+    ) -> np.ndarray:
         sources, targets = self._targets(thief, points, labels, rng)
         room = len(sources)
         if self.max_new_per_round is not None:

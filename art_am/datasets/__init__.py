@@ -18,6 +18,7 @@
 """
 Datasets: torchvision sets and ``.npz`` archives as arrays, and the embedded default data.
 """
+
 from art_am.datasets.arrays import to_float_images
 from art_am.datasets.embedded import EMBEDDED_PATH, EmbeddedDefault, load_embedded_default
 from art_am.datasets.npz import load_npz

@@ -18,6 +18,7 @@
 """
 Conversion of image arrays of any common layout to the library's convention: float32, ``N x C x H x W``, in [0, 1].
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,8 +40,10 @@ def to_float_images(images: np.ndarray, source: str = "images") -> np.ndarray:
     elif array.ndim == 4 and array.shape[1] not in (1, 3) and array.shape[-1] in (1, 3):
         array = np.transpose(array, (0, 3, 1, 2))
     if array.ndim != 4 or array.shape[1] not in (1, 3):
-        raise ValueError(f"{source}: expected images shaped (N, H, W), (N, C, H, W) or (N, H, W, C) with C in {{1, 3}}, "
-                         f"got {np.asarray(images).shape}.")
+        raise ValueError(
+            f"{source}: expected images shaped (N, H, W), (N, C, H, W) or (N, H, W, C) with C in {{1, 3}}, "
+            f"got {np.asarray(images).shape}."
+        )
     if array.dtype == np.uint8:
         return np.ascontiguousarray(array, dtype=np.float32) / np.float32(255.0)
     array = np.ascontiguousarray(array, dtype=np.float32)

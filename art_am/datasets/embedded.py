@@ -25,6 +25,7 @@ Built reproducibly by ``scripts/build_embedded_data.py`` (see ``docs/datasets.md
 - outlier-exposure set: KMNIST test images (``outliers``);
 - attacker's surrogate queries: Fashion-MNIST training images (``queries``).
 """
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,8 @@ def load_embedded_default(path: str = EMBEDDED_PATH) -> EmbeddedDefault:
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"The embedded default data is missing at '{path}'. Rebuild it with "
-            "'python scripts/build_embedded_data.py --data-root <folder with MNIST, FashionMNIST, npz/kmnist_test.npz>'."
+            "'python scripts/build_embedded_data.py --data-root <folder with MNIST, FashionMNIST and "
+            "npz/kmnist_test.npz>'."
         )
     with np.load(path) as archive:
         arrays = {key: archive[key] for key in archive.files}

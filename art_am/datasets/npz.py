@@ -18,6 +18,7 @@
 """
 Loader for image sets stored as a NumPy ``.npz`` archive with ``x`` and ``y`` arrays.
 """
+
 from __future__ import annotations
 
 import logging

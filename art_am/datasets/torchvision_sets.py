@@ -21,6 +21,7 @@ Image classification sets loaded through torchvision, returned as arrays in the 
 Offline use: point ``data_root`` at a folder in torchvision's layout (e.g. ``<data_root>/MNIST/raw/*-ubyte``). For sets
 that exist only as ``.npz`` files (``<data_root>/npz/<name>_<split>.npz``, e.g. ``kmnist_test.npz``), those are used.
 """
+
 from __future__ import annotations
 
 import logging

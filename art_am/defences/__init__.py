@@ -18,6 +18,7 @@
 """
 Defences against model stealing as ART postprocessors.
 """
+
 from art_am.defences.adaptive_misinformation import AdaptiveMisinformation, blend, misinformation_weight
 from art_am.defences.calibration import threshold_for_accuracy_budget, threshold_for_false_positive_rate
 from art_am.defences.confidence_matching import ConfidenceMatch, fit_confidence_matching

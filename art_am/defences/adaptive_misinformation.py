@@ -24,6 +24,7 @@ sigmoid of the true model's maximum softmax probability.
 
 | Paper link: https://arxiv.org/abs/1911.07100
 """
+
 from __future__ import annotations
 
 import logging

@@ -19,6 +19,7 @@
 Choosing Adaptive Misinformation's threshold tau on held-out in-distribution data, for a benign false-positive rate
 or for a benign-accuracy budget. Works for any in-distribution-ness score (the maximum softmax probability by default).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -21,6 +21,7 @@ since misinformation answers (served for out-of-distribution queries) can be les
 for the served answers of ``f`` (smoothing) and ``f_hat`` (sharpening) are fitted so that the two maximum-probability
 distributions match, measured by the AUROC of a confidence-threshold distinguisher before and after.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,7 +68,11 @@ def fit_confidence_matching(
     :return: The fitted temperatures and the distinguisher's AUROC before and after.
     :raises ValueError: If the class counts differ or an input is empty.
     """
-    if true_answers.ndim != 2 or misinformation_answers.ndim != 2 or true_answers.shape[1] != misinformation_answers.shape[1]:
+    if (
+        true_answers.ndim != 2
+        or misinformation_answers.ndim != 2
+        or true_answers.shape[1] != misinformation_answers.shape[1]
+    ):
         raise ValueError("true_answers and misinformation_answers must be (N, K) arrays with the same K.")
     if len(true_answers) == 0 or len(misinformation_answers) == 0:
         raise ValueError("true_answers and misinformation_answers must not be empty.")

@@ -26,6 +26,7 @@ perturbation on exactly those rows; rows whose top-1 ART keeps are untouched.
 
 | Paper link: https://arxiv.org/abs/1806.00054
 """
+
 from __future__ import annotations
 
 import logging

@@ -19,6 +19,7 @@
 Base class of postprocessors that need the query ``x`` as well as the model outputs, and the evaluation of the
 auxiliary model such a defence runs on ``x`` (a misinformation model, a surrogate).
 """
+
 from __future__ import annotations
 
 import abc
@@ -42,7 +43,9 @@ def check_auxiliary_model(model: Any, name: str) -> None:
     from art.estimators.classification import PyTorchClassifier  # pylint: disable=import-outside-toplevel
 
     if not isinstance(model, (nn.Module, PyTorchClassifier)):
-        raise ValueError(f"{name} must be a torch.nn.Module returning logits or an ART PyTorchClassifier, got {type(model)}.")
+        raise ValueError(
+            f"{name} must be a torch.nn.Module returning logits or an ART PyTorchClassifier, got {type(model)}."
+        )
 
 
 def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: str, nb_classes: int) -> np.ndarray:
@@ -73,7 +76,9 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
     :meth:`_postprocess` on validated probabilities.
     """
 
-    def __init__(self, preds_type: str = "auto", batch_size: int = 512, apply_fit: bool = False, apply_predict: bool = True):
+    def __init__(
+        self, preds_type: str = "auto", batch_size: int = 512, apply_fit: bool = False, apply_predict: bool = True
+    ):
         """
         :param preds_type: What the protected model returns: ``"logits"``, ``"probabilities"`` or ``"auto"``
                            (see :mod:`art_am.defences.probabilities`).

@@ -31,6 +31,7 @@ Everything is expressed through the Gram matrix ``A = G^T G`` (``K x K`` per que
 
 | Paper link: https://arxiv.org/abs/1906.10908
 """
+
 from __future__ import annotations
 
 import itertools

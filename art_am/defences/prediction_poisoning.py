@@ -26,6 +26,7 @@ top-1 class). The oracles live in :mod:`art_am.defences.mad_oracles`.
 
 | Paper link: https://arxiv.org/abs/1906.10908
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,8 @@ import torch
 from torch import nn
 
 from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_probabilities, check_auxiliary_model
-from art_am.defences.top1 import keep_top1
 from art_am.defences.mad_oracles import DenseGram, LastLayerGram, argmax_oracle, extreme_oracle
+from art_am.defences.top1 import keep_top1
 from art_am.inference import model_device
 from art_am.models import reinitialised_copy
 
@@ -209,20 +210,31 @@ class PredictionPoisoning(InputAwarePostprocessor):
             gram = DenseGram(all_parameter_gram(surrogate, x, self.jacobian_chunk_size))
             if gram.gram.shape[1] != probabilities.shape[1]:
                 raise ValueError(
-                    f"surrogate_model output has {gram.gram.shape[1]} classes but {probabilities.shape[1]} were expected."
+                    f"surrogate_model output has {gram.gram.shape[1]} classes but {probabilities.shape[1]} were "
+                    "expected."
                 )
         if self.oracle == "extreme":
             return extreme_oracle(gram, probabilities)
         return argmax_oracle(gram, probabilities)
 
-    def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
-        target = self.target_posteriors(probabilities, x, estimator)
-        poisoned = budget_step(probabilities, target, self.epsilon, self.norm)
+    def poison(self, probabilities: np.ndarray, target: np.ndarray, epsilon: float | None = None) -> np.ndarray:
+        """
+        The budget step towards the oracle's targets, exposed so that a sweep over epsilon reuses one oracle call.
+
+        :param probabilities: ``(N, K)`` true posteriors.
+        :param target: ``(N, K)`` targets from :meth:`target_posteriors`.
+        :param epsilon: Budget; ``self.epsilon`` by default.
+        :return: ``(N, K)`` poisoned posteriors.
+        """
+        poisoned = budget_step(probabilities, target, self.epsilon if epsilon is None else epsilon, self.norm)
         if self.oracle == "argmax":
             # The step keeps the top-1 in exact arithmetic but a target reached in full ties it with the other classes
             # of its set; the retreat breaks such ties (and float32 ones) in favour of the true top-1.
             poisoned, _ = keep_top1(probabilities, poisoned)
         return poisoned
+
+    def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
+        return self.poison(probabilities, self.target_posteriors(probabilities, x, estimator))
 
     def _check_params(self) -> None:
         super()._check_params()

@@ -24,6 +24,7 @@ blends or perturbs probabilities must know which it got. ``preds_type`` says it:
 non-negative and sums to 1 (within ``SIMPLEX_TOLERANCE``), logits otherwise. Logits whose every row happens to lie on
 the simplex would be taken for probabilities by ``"auto"``; pass the type explicitly where that matters.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -30,6 +30,7 @@ ART's argument name ``x``; the ``x`` is the raw input, before ART's preprocessin
 caller gets an error telling it to pass ``x=`` explicitly; a length mismatch is an error too, never a guess.
 The clean upstream fix is a backward-compatible ``Postprocessor.__call__(preds, x=None)`` (see docs/upstream.md).
 """
+
 from __future__ import annotations
 
 import sys

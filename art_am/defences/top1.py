@@ -18,6 +18,7 @@
 """
 Keeping the top-1 class of a perturbed posterior: the guarantee of Deceptive Perturbation and MAD-argmax.
 """
+
 from __future__ import annotations
 
 import numpy as np

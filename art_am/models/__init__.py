@@ -18,9 +18,11 @@
 """
 Model factories by name: ``lenet5`` and ``resnet18``.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from torch import nn
 
@@ -47,8 +49,6 @@ def create_model(name: str, num_classes: int = 10, **kwargs: Any) -> nn.Module:
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}.")
     return _FACTORIES[name](num_classes=num_classes, **kwargs)
-
-
 
 
 def reinitialised_copy(model: nn.Module, seed: int = 0) -> nn.Module:

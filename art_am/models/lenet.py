@@ -18,6 +18,7 @@
 """
 LeNet-5 as used for MNIST and Fashion-MNIST in the Adaptive Misinformation paper and its authors' code.
 """
+
 from __future__ import annotations
 
 import torch

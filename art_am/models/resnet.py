@@ -18,6 +18,7 @@
 """
 ResNet-18 from torchvision, with a CIFAR-style stem option and optional ImageNet weights read from a local file.
 """
+
 from __future__ import annotations
 
 import logging

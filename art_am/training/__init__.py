@@ -18,6 +18,7 @@
 """
 Training of the defender with outlier exposure and of the misinformation model, and their checkpoints.
 """
+
 from art_am.training.checkpoint import load_checkpoint, save_checkpoint
 from art_am.training.loop import TrainingConfig
 from art_am.training.misinformation import misinformation_loss, train_misinformation_model

@@ -19,6 +19,7 @@
 Checkpoints: a model's weights with JSON-serialisable metadata (dataset, architecture, accuracy, seed, recipe),
 loaded safely with ``torch.load(..., weights_only=True)``.
 """
+
 from __future__ import annotations
 
 import json
@@ -82,6 +83,8 @@ def load_checkpoint(
     if model is None:
         if "architecture" not in metadata:
             raise ValueError(f"'{path}' has no 'architecture' in its metadata; pass the model to load into.")
-        model = create_model(metadata["architecture"], metadata.get("num_classes", 10), **metadata.get("model_kwargs", {}))
+        model = create_model(
+            metadata["architecture"], metadata.get("num_classes", 10), **metadata.get("model_kwargs", {})
+        )
     model.load_state_dict(payload["state_dict"])
     return model.to(device).eval(), metadata

@@ -19,12 +19,13 @@
 The shared SGD loop of the authors' recipe (SGD with momentum, weight decay, step learning rate), used by both the
 defender's outlier-exposure training and the misinformation model's training.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -48,6 +49,8 @@ class TrainingConfig:
     :param lr_gamma: Learning-rate decay factor.
     :param batch_size: In-distribution batch size (outlier batches have the same size).
     :param oe_weight: Weight lambda of the outlier-exposure term (paper Eq. 6).
+    :param warmup_epochs: Epochs over which the learning rate rises linearly from ``lr / 10`` to ``lr``; LeNet at
+                          lr 0.1 can otherwise stall at chance in its first steps.
     :param augment: Random crop (padding 4) and horizontal flip, for natural images such as CIFAR-10.
     :param seed: Seed of the initialisation-independent randomness (shuffling, outlier pairing, augmentation).
     :param device: Torch device to train on.
@@ -62,6 +65,7 @@ class TrainingConfig:
     lr_gamma: float = 0.1
     batch_size: int = 128
     oe_weight: float = 1.0
+    warmup_epochs: float = 1.0
     augment: bool = False
     seed: int = 0
     device: str = "cpu"
@@ -75,7 +79,7 @@ class TrainingConfig:
         for name in ("lr", "lr_gamma"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"TrainingConfig.{name} must be > 0, got {getattr(self, name)!r}.")
-        for name in ("momentum", "weight_decay", "oe_weight"):
+        for name in ("momentum", "weight_decay", "oe_weight", "warmup_epochs"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"TrainingConfig.{name} must be >= 0, got {getattr(self, name)!r}.")
 
@@ -148,7 +152,14 @@ def run_sgd(
     optimizer = torch.optim.SGD(
         model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
     )
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_step, gamma=config.lr_gamma)
+    steps_per_epoch = -(-len(x) // config.batch_size)
+    warmup_steps = max(1, int(config.warmup_epochs * steps_per_epoch))
+
+    def learning_rate_factor(step: int) -> float:
+        warmup = min(1.0, 0.1 + 0.9 * step / warmup_steps) if config.warmup_epochs > 0 else 1.0
+        return warmup * config.lr_gamma ** (step // (config.lr_step * steps_per_epoch))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor)
     x_all = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
     y_all = torch.from_numpy(np.asarray(y, dtype=np.int64)).to(device)
     outliers = None if x_outliers is None else torch.from_numpy(np.ascontiguousarray(x_outliers, np.float32)).to(device)
@@ -175,6 +186,7 @@ def run_sgd(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            scheduler.step()
             total += float(loss.detach()) * len(index)
             count += len(index)
         history.append(
@@ -185,7 +197,6 @@ def run_sgd(
                 "seconds": time.perf_counter() - start,
             }
         )
-        scheduler.step()
         logger.debug("%s epoch %d: %s", description, epoch + 1, history[-1])
     model.eval()
     return history

@@ -19,6 +19,7 @@
 Training of the misinformation model ``f_hat`` (Adaptive Misinformation paper Eq. 7): minimise
 ``-log(1 - f_hat(x)_y)`` so that it puts little probability on the true class.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -19,6 +19,7 @@
 Training of the defender with outlier exposure (Hendrycks et al. 2019; Adaptive Misinformation paper Eq. 6):
 cross-entropy on in-distribution data plus lambda times the cross-entropy to the uniform distribution on outliers.
 """
+
 from __future__ import annotations
 
 import numpy as np

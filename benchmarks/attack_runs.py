@@ -1,0 +1,134 @@
+"""
+Running the two attacks against one defence setting: ART's KnockoffNets (random policy) on precomputed answers, and
+JBDA against the live defended estimator. Both train a clone of the defender's architecture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from art.attacks.extraction import KnockoffNets
+from art.estimators.classification import BlackBoxClassifier, PyTorchClassifier
+
+from art_am.attacks import JacobianDatasetAugmentation
+from art_am.models import create_model
+from benchmarks.scenarios import Scenario
+
+
+def make_clone(scenario: Scenario, lr: float, seed: int, device: str) -> PyTorchClassifier:
+    """
+    :return: A fresh clone of the defender's architecture, trained by ART's ``fit`` with SGD (momentum 0.9, weight
+             decay 5e-4) on soft targets (``CrossEntropyLoss`` keeps probability labels).
+    """
+    torch.manual_seed(seed)
+    model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+    return PyTorchClassifier(
+        model=model,
+        loss=torch.nn.CrossEntropyLoss(),
+        optimizer=torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4),
+        input_shape=tuple(scenario_input_shape(scenario)),
+        nb_classes=scenario.num_classes,
+        clip_values=(0.0, 1.0),
+        device_type="gpu" if device.startswith("cuda") else "cpu",
+    )
+
+
+def scenario_input_shape(scenario: Scenario) -> tuple[int, ...]:
+    """
+    :return: The input shape of the scenario's images.
+    """
+    return (3, 32, 32) if scenario.architecture == "resnet18" else (1, 28, 28)
+
+
+class AnswerLookup:
+    """
+    A victim's prediction function that serves precomputed answers, matched by the exact bytes of each query.
+    """
+
+    def __init__(self, x: np.ndarray, answers: np.ndarray) -> None:
+        self.index = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(x, dtype=np.float32))}
+        self.answers = answers.astype(np.float32)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(x, dtype=np.float32)
+        try:
+            return self.answers[[self.index[row.tobytes()] for row in rows]]
+        except KeyError as error:
+            raise ValueError("AnswerLookup was asked a query it has no answer for.") from error
+
+
+def run_knockoff(
+    scenario: Scenario,
+    x_queries: np.ndarray,
+    answers: np.ndarray,
+    soft: bool,
+    seed: int,
+    device: str,
+    verbose: bool,
+) -> tuple[PyTorchClassifier, int]:
+    """
+    :return: The clone trained by KnockoffNets (random policy) and the number of queries used.
+    """
+    victim = BlackBoxClassifier(
+        AnswerLookup(x_queries, answers), scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0)
+    )
+    budget = min(scenario.attacks.knockoff_queries, len(x_queries))
+    np.random.seed(seed)  # KnockoffNets draws its sample with NumPy's global generator
+    attack = KnockoffNets(
+        victim,
+        batch_size_fit=128,
+        batch_size_query=1024,
+        nb_epochs=scenario.attacks.clone_epochs,
+        nb_stolen=budget,
+        sampling_strategy="random",
+        use_probability=soft,
+        verbose=verbose,
+    )
+    clone = make_clone(scenario, scenario.attacks.clone_lr, seed, device)
+    return attack.extract(x_queries, thieved_classifier=clone), budget
+
+
+class QueryRecorder:
+    """
+    A victim prediction function that forwards to the live defended estimator and keeps every query it saw.
+    """
+
+    def __init__(self, victim: PyTorchClassifier) -> None:
+        self.victim = victim
+        self.queries: list[np.ndarray] = []
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.queries.append(np.array(x, dtype=np.float32))
+        return self.victim.predict(x, batch_size=len(x))
+
+
+def run_jbda(
+    scenario: Scenario,
+    live_victim: PyTorchClassifier,
+    x_seeds: np.ndarray,
+    soft: bool,
+    seed: int,
+    device: str,
+    verbose: bool,
+    step_size: float | None = None,
+) -> tuple[PyTorchClassifier, int, np.ndarray]:
+    """
+    :return: The JBDA clone, the number of queries, and all queries sent (for the MSP CDF).
+    """
+    recorder = QueryRecorder(live_victim)
+    victim = BlackBoxClassifier(recorder, scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0))
+    settings = scenario.attacks
+    attack = JacobianDatasetAugmentation(
+        victim,
+        nb_rounds=settings.jbda_rounds,
+        step_size=settings.jbda_step if step_size is None else step_size,
+        nb_epochs=settings.jbda_epochs,
+        batch_size_fit=64,
+        batch_size_query=1024,
+        use_probability=soft,
+        seed=seed,
+        verbose=verbose,
+    )
+    clone = make_clone(scenario, settings.jbda_lr, seed, device)
+    attack.extract(x_seeds, thieved_classifier=clone)
+    return clone, attack.queries_used, np.concatenate(recorder.queries)

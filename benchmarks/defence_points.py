@@ -1,0 +1,146 @@
+"""
+The defence settings a benchmark sweeps, the answers each serves, and the live defended estimator of each.
+
+Sweeps answer a query set once: the base models' probabilities (and PP's oracle targets) are computed in one pass, and
+every threshold / epsilon / beta is a cheap function of them, through the same library functions the postprocessors use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from art.estimators.classification import PyTorchClassifier
+from torch import nn
+
+from art_am.defences import (
+    AdaptiveMisinformation,
+    DeceptivePerturbation,
+    PredictionPoisoning,
+    blend,
+    misinformation_weight,
+)
+from art_am.inference import predict_proba
+from art_am.models import reinitialised_copy
+from benchmarks.scenarios import Scenario
+
+DEFENCE_LABELS = {
+    "undefended": "undefended",
+    "oe_only": "OE only",
+    "am": "AM",
+    "pp_extreme": "PP (MAD)",
+    "pp_argmax": "PP (MAD-argmax)",
+    "dcp": "DCP",
+}
+
+
+@dataclass(frozen=True)
+class DefencePoint:
+    """
+    One defence setting: the defence's name and its swept parameter (tau, epsilon or beta; None for none).
+    """
+
+    defence: str
+    parameter: float | None = None
+
+    @property
+    def key(self) -> str:
+        """
+        :return: A file-name-safe identifier.
+        """
+        return self.defence if self.parameter is None else f"{self.defence}-{self.parameter:g}"
+
+    @property
+    def true_model(self) -> str:
+        """
+        :return: Which trained model answers truthfully behind this defence: ``oe`` for AM and OE only, else ``plain``.
+        """
+        return "oe" if self.defence in ("am", "oe_only") else "plain"
+
+
+def defence_points(scenario: Scenario) -> list[DefencePoint]:
+    """
+    :return: Every defence setting of the scenario's sweeps.
+    """
+    points = [DefencePoint("undefended"), DefencePoint("oe_only")]
+    points += [DefencePoint("am", tau) for tau in scenario.am_thresholds]
+    points += [DefencePoint(f"pp_{oracle}", eps) for oracle in ("extreme", "argmax") for eps in scenario.pp_epsilons]
+    points += [DefencePoint("dcp", beta) for beta in scenario.dcp_betas]
+    return points
+
+
+class DefenceFactory:
+    """
+    Builds served answers and live defended estimators for a scenario's trained models.
+    """
+
+    def __init__(self, scenario: Scenario, models: dict[str, nn.Module], seed: int) -> None:
+        """
+        :param scenario: The scenario.
+        :param models: ``plain``, ``oe`` and ``misinformation`` models.
+        :param seed: Seed of PP's random surrogate.
+        """
+        self.scenario = scenario
+        self.models = models
+        # The authors' default: a randomly initialised copy of the victim's architecture.
+        self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
+
+    def _prediction_poisoning(self, oracle: str, epsilon: float) -> PredictionPoisoning:
+        return PredictionPoisoning(self.surrogate, epsilon=epsilon, oracle=oracle, preds_type="logits")
+
+    def served_answers(self, x: np.ndarray, points: list[DefencePoint]) -> dict[DefencePoint, np.ndarray]:
+        """
+        :param x: Queries.
+        :param points: Defence settings.
+        :return: For each setting, the probabilities it serves for ``x``.
+        """
+        probs = {name: predict_proba(model, x).astype(np.float64) for name, model in self.models.items()}
+        msp = probs["oe"].max(axis=1)
+        targets = {}
+        answers = {}
+        for point in points:
+            if point.defence in ("undefended", "oe_only"):
+                answers[point] = probs[point.true_model]
+            elif point.defence == "am":
+                weight = misinformation_weight(msp, point.parameter, self.scenario.nu)
+                answers[point] = blend(probs["oe"], probs["misinformation"], weight)
+            elif point.defence.startswith("pp_"):
+                oracle = point.defence[3:]
+                defence = self._prediction_poisoning(oracle, point.parameter)
+                if oracle not in targets:
+                    targets[oracle] = defence.target_posteriors(probs["plain"], x)
+                answers[point] = defence.poison(probs["plain"], targets[oracle])
+            else:
+                dcp = DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="probabilities")
+                answers[point] = dcp(probs["plain"]).astype(np.float64)
+        return answers
+
+    def live_victim(self, point: DefencePoint, input_shape: tuple[int, ...], device: str) -> PyTorchClassifier:
+        """
+        :return: The defended victim as users would deploy it: ``PyTorchClassifier(..., postprocessing_defences=...)``,
+                 returning probabilities.
+        """
+        model = self.models[point.true_model]
+        defences = None
+        if point.defence in ("undefended", "oe_only"):
+            model = nn.Sequential(model, nn.Softmax(dim=1))
+        elif point.defence == "am":
+            defences = [
+                AdaptiveMisinformation(
+                    self.models["misinformation"], point.parameter, nu=self.scenario.nu, preds_type="logits"
+                )
+            ]
+        elif point.defence.startswith("pp_"):
+            defences = [self._prediction_poisoning(point.defence[3:], point.parameter)]
+        else:
+            defences = [DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="logits")]
+        return PyTorchClassifier(
+            model=model,
+            loss=torch.nn.CrossEntropyLoss(),
+            input_shape=input_shape,
+            nb_classes=self.scenario.num_classes,
+            clip_values=(0.0, 1.0),
+            postprocessing_defences=defences,
+            device_type="gpu" if device.startswith("cuda") else "cpu",
+        )

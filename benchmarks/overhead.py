@@ -1,0 +1,145 @@
+"""
+Inference overhead of each defence against the undefended classifier, measured side by side in one run:
+``PyTorchClassifier.predict(x, batch_size=128)`` with and without the postprocessor, interleaved over several repeats
+(the median is reported), on the scenario's trained models.
+
+    python -m benchmarks.overhead --preset paper --scenario fashion_mnist --data-root ../shared/data
+
+The all-parameter Jacobian of PP is timed on the first 1,000 images (against the undefended model on the same rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+import torch
+from art.estimators.classification import PyTorchClassifier
+from torch import nn
+
+from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
+from art_am.models import reinitialised_copy
+from benchmarks.attack_runs import scenario_input_shape
+from benchmarks.scenarios import PRESETS, Scenario
+
+ALL_PARAMETER_ROWS = 1000
+
+
+def _estimator(scenario: Scenario, model: nn.Module, defence, device: str) -> PyTorchClassifier:
+    return PyTorchClassifier(
+        model=model,
+        loss=nn.CrossEntropyLoss(),
+        input_shape=scenario_input_shape(scenario),
+        nb_classes=scenario.num_classes,
+        clip_values=(0.0, 1.0),
+        postprocessing_defences=None if defence is None else [defence],
+        device_type="gpu" if device.startswith("cuda") else "cpu",
+    )
+
+
+def measure_overhead(
+    scenario: Scenario, models: dict[str, nn.Module], x: np.ndarray, device: str, repeats: int = 5
+) -> dict:
+    """
+    :param scenario: The scenario (for shapes and class count).
+    :param models: ``plain``, ``oe`` and ``misinformation`` models.
+    :param x: Benign queries (e.g. the test set).
+    :param device: Torch device.
+    :param repeats: Interleaved repetitions; medians are reported.
+    :return: ``{"rows": [{defence, images, seconds, ratio}], ...}``.
+    """
+    surrogate = reinitialised_copy(models["plain"], seed=1)
+    small = x[:ALL_PARAMETER_ROWS]
+    cases = {
+        "undefended": (None, models["plain"], x),
+        "AM tau=0.5": (AdaptiveMisinformation(models["misinformation"], 0.5, preds_type="logits"), models["oe"], x),
+        "AM tau=0.9": (AdaptiveMisinformation(models["misinformation"], 0.9, preds_type="logits"), models["oe"], x),
+        "AM tau=1 (f_hat on every row)": (
+            AdaptiveMisinformation(models["misinformation"], 1.0, preds_type="logits"),
+            models["oe"],
+            x,
+        ),
+        "PP-extreme, last layer": (PredictionPoisoning(surrogate, 0.5, preds_type="logits"), models["plain"], x),
+        "PP-argmax, last layer": (
+            PredictionPoisoning(surrogate, 0.5, oracle="argmax", preds_type="logits"),
+            models["plain"],
+            x,
+        ),
+        "DCP": (DeceptivePerturbation(1.0, 0.2, preds_type="logits"), models["plain"], x),
+        "undefended (1k rows)": (None, models["plain"], small),
+        "PP-extreme, all parameters (1k rows)": (
+            PredictionPoisoning(surrogate, 0.5, jacobian="all", jacobian_chunk_size=128, preds_type="logits"),
+            models["plain"],
+            small,
+        ),
+        "PP-argmax, all parameters (1k rows)": (
+            PredictionPoisoning(
+                surrogate, 0.5, oracle="argmax", jacobian="all", jacobian_chunk_size=128, preds_type="logits"
+            ),
+            models["plain"],
+            small,
+        ),
+    }
+    estimators = {
+        name: (_estimator(scenario, model, defence, device), rows) for name, (defence, model, rows) in cases.items()
+    }
+    timings: dict[str, list[float]] = {name: [] for name in cases}
+    for estimator, rows in estimators.values():  # warm-up
+        estimator.predict(rows[:256], batch_size=128)
+    for _ in range(repeats):
+        for name, (estimator, rows) in estimators.items():
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            estimator.predict(rows, batch_size=128)
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            timings[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    rows = []
+    for name, (_, rows_used) in estimators.items():
+        baseline = "undefended (1k rows)" if len(rows_used) == len(small) and len(small) < len(x) else "undefended"
+        rows.append(
+            {
+                "defence": name,
+                "images": len(rows_used),
+                "seconds": medians[name],
+                "ratio": medians[name] / medians[baseline],
+            }
+        )
+    return {
+        "scenario": scenario.name,
+        "device": device,
+        "torch_threads": torch.get_num_threads(),
+        "batch_size": 128,
+        "repeats": repeats,
+        "rows": rows,
+    }
+
+
+def main() -> None:
+    from benchmarks.data import load_source  # pylint: disable=import-outside-toplevel
+    from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
+    parser.add_argument("--scenario", default=None)
+    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--cache-dir", default="runs/cache")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    for scenario in PRESETS[args.preset]:
+        if args.scenario not in (None, scenario.name):
+            continue
+        scenario = scenario.with_device(args.device, True)
+        models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
+        x_test, _ = load_source(scenario.test_source, args.data_root)
+        print(json.dumps(measure_overhead(scenario, models, x_test, args.device, args.repeats), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""
+The report of a benchmark run, rebuilt from its saved points: ``results.json`` and ``results.csv`` (every point),
+``summary.md`` (mean ± std over seeds, the AM-at-0.5-pp check, overhead), and PNG figures: trade-off curves (paper
+Fig. 4), MSP CDFs (Fig. 2), Hellinger-distance CDFs of AM vs PP at matched defender accuracy (Fig. 5).
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import os
+from collections import defaultdict
+
+import numpy as np
+
+from benchmarks.defence_points import DEFENCE_LABELS
+
+BUDGET = 0.005  # the paper's "< 0.5 %" benign-accuracy cost
+FIELDS = [
+    "scenario", "seed", "attack", "labels", "defence", "parameter", "defender_accuracy", "clone_accuracy",
+    "clone_fidelity", "queries", "seconds", "misinformation_rate",
+]  # fmt: skip
+
+
+def load_points(run_dir: str) -> list[dict]:
+    """
+    :return: Every saved point of the run.
+    """
+    points = []
+    for path in sorted(glob.glob(os.path.join(run_dir, "points", "*", "seed*", "*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            points.append(json.load(handle))
+    return points
+
+
+def aggregate(points: list[dict]) -> list[dict]:
+    """
+    :return: One row per (scenario, attack, labels, defence, parameter) with mean and std over seeds.
+    """
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for point in points:
+        groups[(point["scenario"], point["attack"], point["labels"], point["defence"], point["parameter"])].append(
+            point
+        )
+    rows = []
+    for (scenario, attack, labels, defence, parameter), members in groups.items():
+        row = {"scenario": scenario, "attack": attack, "labels": labels, "defence": defence, "parameter": parameter}
+        row["seeds"] = len(members)
+        for metric in ("defender_accuracy", "clone_accuracy", "clone_fidelity", "queries", "seconds"):
+            values = np.array([m[metric] for m in members], dtype=float)
+            row[metric] = float(values.mean())
+            row[f"{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        rows.append(row)
+    order = list(DEFENCE_LABELS)
+    rows.sort(key=lambda r: (r["scenario"], r["attack"], r["labels"], order.index(r["defence"]), r["parameter"] or 0))
+    return rows
+
+
+def _pct(row: dict, metric: str) -> str:
+    mean, std = 100 * row[metric], 100 * row[f"{metric}_std"]
+    return f"{mean:.1f} ± {std:.1f}" if row["seeds"] > 1 else f"{mean:.1f}"
+
+
+def am_budget_check(rows: list[dict]) -> list[dict]:
+    """
+    For each scenario, attack and labels: the lowest clone accuracy AM reaches while losing at most 0.5 pp of the
+    undefended defender accuracy, against the undefended clone.
+    """
+    checks = []
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["scenario"], row["attack"], row["labels"])].append(row)
+    for (scenario, attack, labels), members in groups.items():
+        undefended = next((r for r in members if r["defence"] == "undefended"), None)
+        if undefended is None:
+            continue
+        allowed = [
+            r
+            for r in members
+            if r["defence"] == "am" and r["defender_accuracy"] >= undefended["defender_accuracy"] - BUDGET
+        ]
+        best = min(allowed, key=lambda r: r["clone_accuracy"], default=None)
+        checks.append(
+            {
+                "scenario": scenario,
+                "attack": attack,
+                "labels": labels,
+                "undefended_defender": undefended["defender_accuracy"],
+                "undefended_clone": undefended["clone_accuracy"],
+                "am_tau": None if best is None else best["parameter"],
+                "am_defender": None if best is None else best["defender_accuracy"],
+                "am_clone": None if best is None else best["clone_accuracy"],
+            }
+        )
+    return checks
+
+
+def _markdown(rows: list[dict], checks: list[dict], overheads: list[dict]) -> str:
+    lines = ["# Benchmark summary", ""]
+    lines += [
+        "Accuracies in %, on the test split minus the JBDA seeds; fidelity = agreement of the clone with the true "
+        "model behind the defence. Mean ± std over seeds where there are several.",
+        "",
+        "## AM inside a 0.5 pp benign-accuracy budget",
+        "",
+        "| scenario | attack | labels | undefended defender | undefended clone | AM tau | AM defender | AM clone "
+        "| cut (pp) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        if c["am_tau"] is None:
+            lines.append(
+                f"| {c['scenario']} | {c['attack']} | {c['labels']} | {100 * c['undefended_defender']:.2f} | "
+                f"{100 * c['undefended_clone']:.1f} | none within budget | | | |"
+            )
+        else:
+            lines.append(
+                f"| {c['scenario']} | {c['attack']} | {c['labels']} | {100 * c['undefended_defender']:.2f} | "
+                f"{100 * c['undefended_clone']:.1f} | {c['am_tau']:g} | {100 * c['am_defender']:.2f} | "
+                f"{100 * c['am_clone']:.1f} | {100 * (c['undefended_clone'] - c['am_clone']):.1f} |"
+            )
+    current = None
+    for row in rows:
+        group = (row["scenario"], row["attack"], row["labels"])
+        if group != current:
+            current = group
+            lines += [
+                "",
+                f"## {row['scenario']} — {row['attack']} — {row['labels']} labels",
+                "",
+                "| defence | parameter | defender acc | clone acc | clone fidelity | queries | seconds |",
+                "|---|---|---|---|---|---|---|",
+            ]
+        parameter = "" if row["parameter"] is None else f"{row['parameter']:g}"
+        lines.append(
+            f"| {DEFENCE_LABELS[row['defence']]} | {parameter} | {_pct(row, 'defender_accuracy')} | "
+            f"{_pct(row, 'clone_accuracy')} | {_pct(row, 'clone_fidelity')} | {row['queries']:.0f} | "
+            f"{row['seconds']:.1f} |"
+        )
+    for overhead in overheads:
+        lines += [
+            "",
+            f"## Inference overhead — {overhead['scenario']} ({overhead['device']}, batch {overhead['batch_size']}, "
+            f"{overhead['torch_threads']} threads, median of {overhead['repeats']})",
+            "",
+            "| defence | images | seconds | × undefended |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['defence']} | {r['images']} | {r['seconds']:.3f} | {r['ratio']:.2f} |" for r in overhead["rows"]
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _figures(run_dir: str, rows: list[dict]) -> None:
+    import matplotlib  # pylint: disable=import-outside-toplevel
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+
+    folder = os.path.join(run_dir, "figures")
+    os.makedirs(folder, exist_ok=True)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["scenario"], row["attack"], row["labels"])].append(row)
+    styles = {"am": "o-", "pp_extreme": "s--", "pp_argmax": "^--", "dcp": "D:"}
+    for (scenario, attack, labels), members in groups.items():
+        figure, axis = plt.subplots(figsize=(5, 4))
+        for defence, style in styles.items():
+            line = sorted((r for r in members if r["defence"] == defence), key=lambda r: -r["defender_accuracy"])
+            if line:
+                axis.plot(
+                    [100 * r["defender_accuracy"] for r in line],
+                    [100 * r["clone_accuracy"] for r in line],
+                    style,
+                    label=DEFENCE_LABELS[defence],
+                )
+        for defence, marker in (("undefended", "*"), ("oe_only", "P")):
+            for r in (r for r in members if r["defence"] == defence):
+                axis.plot(
+                    100 * r["defender_accuracy"],
+                    100 * r["clone_accuracy"],
+                    marker,
+                    ms=12,
+                    label=DEFENCE_LABELS[defence],
+                )
+        undefended = [r for r in members if r["defence"] == "undefended"]
+        if undefended:
+            axis.plot(
+                100 * undefended[0]["defender_accuracy"], 10, "k*", ms=12, mfc="none", label="ideal (chance clone)"
+            )
+        axis.set_xlabel("defender accuracy (%)")
+        axis.set_ylabel("clone accuracy (%)")
+        axis.set_title(f"{scenario}: {attack}, {labels} labels", fontsize=9)
+        axis.legend(fontsize=7)
+        axis.grid(alpha=0.3)
+        figure.tight_layout()
+        figure.savefig(os.path.join(folder, f"tradeoff-{scenario}-{attack.replace(':', '_')}-{labels}.png"), dpi=110)
+        plt.close(figure)
+    for seed_folder in glob.glob(os.path.join(run_dir, "points", "*", "seed0")):
+        scenario = os.path.basename(os.path.dirname(seed_folder))
+        figure, axis = plt.subplots(figsize=(5, 4))
+        benign_drawn = False
+        for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):
+            source = os.path.basename(path)[len("queries-") : -len(".npz")]
+            with np.load(path) as data:
+                if "msp_benign" in data and not benign_drawn:
+                    axis.plot(
+                        np.sort(data["msp_benign"]), np.linspace(0, 1, len(data["msp_benign"])), label="benign test"
+                    )
+                    benign_drawn = True
+                label = "JBDA queries" if source == "jbda" else f"KnockoffNets ({source})"
+                axis.plot(np.sort(data["msp_queries"]), np.linspace(0, 1, len(data["msp_queries"])), label=label)
+        axis.set_xlabel("maximum softmax probability of the OE defender")
+        axis.set_ylabel("CDF")
+        axis.legend(fontsize=7)
+        axis.grid(alpha=0.3)
+        figure.tight_layout()
+        figure.savefig(os.path.join(folder, f"msp-cdf-{scenario}.png"), dpi=110)
+        plt.close(figure)
+        _hellinger_figures(plt, folder, scenario, seed_folder, [r for r in rows if r["scenario"] == scenario])
+
+
+def _hellinger_figures(plt, folder: str, scenario: str, seed_folder: str, rows: list[dict]) -> None:
+    for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):
+        source = os.path.basename(path)[len("queries-") : -len(".npz")]
+        if source == "jbda":
+            continue
+        accuracy = {
+            (r["defence"], r["parameter"]): r["defender_accuracy"] for r in rows if r["attack"] == f"knockoff:{source}"
+        }
+        am = [(k, v) for k, v in accuracy.items() if k[0] == "am"]
+        pp = [(k, v) for k, v in accuracy.items() if k[0] == "pp_extreme"]
+        if not am or not pp:
+            continue
+        (am_key, am_acc), (pp_key, pp_acc) = min(
+            ((a, p) for a in am for p in pp), key=lambda pair: abs(pair[0][1] - pair[1][1])
+        )
+        figure, axis = plt.subplots(figsize=(5, 4))
+        with np.load(path) as data:
+            for (defence, parameter), acc in ((am_key, am_acc), (pp_key, pp_acc)):
+                values = np.sort(data[f"hellinger/{defence}-{parameter:g}"])
+                axis.plot(
+                    values,
+                    np.linspace(0, 1, len(values)),
+                    label=f"{DEFENCE_LABELS[defence]} {parameter:g} (defender {100 * acc:.1f} %)",
+                )
+        axis.set_xlabel("Hellinger distance between true and served answer")
+        axis.set_ylabel("CDF")
+        axis.set_title(f"{scenario}: KnockoffNets queries ({source})", fontsize=9)
+        axis.legend(fontsize=7)
+        axis.grid(alpha=0.3)
+        figure.tight_layout()
+        figure.savefig(os.path.join(folder, f"hellinger-{scenario}-{source}.png"), dpi=110)
+        plt.close(figure)
+
+
+def write_report(run_dir: str) -> str:
+    """
+    Rebuild every report file of the run.
+
+    :return: The markdown summary.
+    """
+    points = load_points(run_dir)
+    rows = aggregate(points)
+    checks = am_budget_check(rows)
+    overheads = []
+    for path in sorted(glob.glob(os.path.join(run_dir, "overhead", "*.json"))):
+        with open(path, encoding="utf-8") as handle:
+            overheads.append(json.load(handle))
+    with open(os.path.join(run_dir, "results.json"), "w", encoding="utf-8") as handle:
+        json.dump(
+            {"points": points, "aggregate": rows, "am_budget_check": checks, "overhead": overheads}, handle, indent=1
+        )
+    with open(os.path.join(run_dir, "results.csv"), "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(points)
+    summary = _markdown(rows, checks, overheads)
+    with open(os.path.join(run_dir, "summary.md"), "w", encoding="utf-8") as handle:
+        handle.write(summary)
+    if points:
+        _figures(run_dir, rows)
+    return summary

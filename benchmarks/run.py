@@ -1,0 +1,205 @@
+"""
+The benchmark: every defence against KnockoffNets and JBDA, with soft and argmax labels, for each scenario of a preset.
+
+    python -m benchmarks.run --preset quick                                   # embedded data, CPU, minutes
+    python -m benchmarks.run --preset paper --data-root ../shared/data        # the paper's settings, real data
+    python -m benchmarks.run --preset gpu --data-root data --device cuda      # CIFAR-10 / ResNet-18
+
+Every finished point is saved atomically under ``<run-dir>/points/``; a re-run skips finished points. The report
+(``results.json``, ``results.csv``, ``summary.md``, figures, overhead table) is rebuilt from all saved points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import tempfile
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from art_am.metrics import agreement, hellinger_distance
+from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape
+from benchmarks.data import load_source
+from benchmarks.defence_points import DefenceFactory, DefencePoint, defence_points
+from benchmarks.model_cache import get_models
+from benchmarks.overhead import measure_overhead
+from benchmarks.report import write_report
+from benchmarks.scenarios import PRESETS, Scenario
+
+logger = logging.getLogger(__name__)
+
+LABEL_MODES = {"soft": True, "argmax": False}
+
+
+def write_json_atomic(path: str, payload: dict) -> None:
+    """
+    Write JSON through a temporary file and a rename, so an interrupted run never leaves half a file.
+    """
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(payload, stream, indent=1)
+    os.replace(temporary, path)
+
+
+class ScenarioRun:
+    """
+    All attacks against all defence settings of one scenario and seed.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, args: argparse.Namespace) -> None:
+        self.scenario, self.seed, self.args = scenario, seed, args
+        self.device = args.device
+        self.folder = os.path.join(args.run_dir, "points", scenario.name, f"seed{seed}")
+        loaded = get_models(scenario, seed, args.cache_dir, args.data_root)
+        self.models = {kind: model for kind, (model, _) in loaded.items()}
+        self.model_metadata = {kind: metadata for kind, (_, metadata) in loaded.items()}
+        x_test, y_test = load_source(scenario.test_source, args.data_root)
+        seeds = scenario.attacks.jbda_seeds
+        self.x_seeds, self.x_eval, self.y_eval = x_test[:seeds], x_test[seeds:], y_test[seeds:]
+        self.factory = DefenceFactory(scenario, self.models, seed)
+        self.points = defence_points(scenario)
+        served = self.factory.served_answers(self.x_eval, self.points)
+        self.defender_accuracy = {p: float((served[p].argmax(1) == self.y_eval).mean()) for p in self.points}
+        self.true_labels = {
+            name: served[DefencePoint("undefended" if name == "plain" else "oe_only")].argmax(1)
+            for name in ("plain", "oe")
+        }
+
+    def _record(
+        self, point: DefencePoint, attack: str, labels: str, clone, queries: int, seconds: float, **extra
+    ) -> dict:
+        clone_labels = clone.predict(self.x_eval, batch_size=1024).argmax(1)
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "attack": attack,
+            "labels": labels,
+            "defence": point.defence,
+            "parameter": point.parameter,
+            "defender_accuracy": self.defender_accuracy[point],
+            "clone_accuracy": float((clone_labels == self.y_eval).mean()),
+            "clone_fidelity": agreement(clone_labels, self.true_labels[point.true_model]),
+            "queries": int(queries),
+            "seconds": seconds,
+            **extra,
+        }
+
+    def _path(self, attack: str, labels: str, point: DefencePoint) -> str:
+        return os.path.join(self.folder, f"{attack.replace(':', '_')}-{labels}-{point.key}.json")
+
+    def run_knockoff(self) -> None:
+        for source_label, spec in self.scenario.attacks.knockoff_sources.items():
+            attack = f"knockoff:{source_label}"
+            x_queries, _ = load_source(spec, self.args.data_root)
+            x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
+            answers = self.factory.served_answers(x_queries, self.points)
+            self._save_query_statistics(source_label, x_queries, answers)
+            todo = [
+                (point, mode)
+                for point in self.points
+                for mode in LABEL_MODES
+                if not os.path.isfile(self._path(attack, mode, point))
+            ]
+            for point, mode in tqdm(todo, desc=f"{self.scenario.name} {attack}", disable=not self.args.progress):
+                start = time.perf_counter()
+                clone, queries = run_knockoff(
+                    self.scenario, x_queries, answers[point], LABEL_MODES[mode], self.seed, self.device, False
+                )
+                misinformed = None
+                if point.defence == "am":
+                    misinformed = float((self.factory_msp(x_queries) < point.parameter).mean())
+                record = self._record(
+                    point, attack, mode, clone, queries, time.perf_counter() - start, misinformation_rate=misinformed
+                )
+                write_json_atomic(self._path(attack, mode, point), record)
+
+    def factory_msp(self, x: np.ndarray) -> np.ndarray:
+        """
+        :return: The OE defender's maximum softmax probability on ``x``.
+        """
+        from art_am.inference import predict_proba  # pylint: disable=import-outside-toplevel
+
+        return predict_proba(self.models["oe"], x).max(axis=1)
+
+    def _save_query_statistics(self, source_label: str, x_queries: np.ndarray, answers: dict) -> None:
+        """
+        Hellinger distances between true and served answers per defence setting, and MSPs, for the figures.
+        """
+        path = os.path.join(self.folder, f"queries-{source_label}.npz")
+        if os.path.isfile(path):
+            return
+        arrays = {"msp_queries": self.factory_msp(x_queries), "msp_benign": self.factory_msp(self.x_eval)}
+        for point in self.points:
+            truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
+            arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
+        os.makedirs(self.folder, exist_ok=True)
+        np.savez_compressed(path, **arrays)
+
+    def run_jbda(self) -> None:
+        input_shape = scenario_input_shape(self.scenario)
+        todo = [
+            (point, mode)
+            for point in self.points
+            for mode in LABEL_MODES
+            if not os.path.isfile(self._path("jbda", mode, point))
+        ]
+        for point, mode in tqdm(todo, desc=f"{self.scenario.name} jbda", disable=not self.args.progress):
+            start = time.perf_counter()
+            victim = self.factory.live_victim(point, input_shape, self.device)
+            clone, queries, sent = run_jbda(
+                self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
+            )
+            misinformed = None
+            if point.defence == "am":
+                misinformed = victim.postprocessing_defences[0].statistics["misinformation_rate"]
+            record = self._record(
+                point, "jbda", mode, clone, queries, time.perf_counter() - start, misinformation_rate=misinformed
+            )
+            if point.defence == "undefended" and mode == "soft":
+                np.savez_compressed(os.path.join(self.folder, "queries-jbda.npz"), msp_queries=self.factory_msp(sent))
+            write_json_atomic(self._path("jbda", mode, point), record)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
+    parser.add_argument("--data-root", default="data", help="folder of real datasets (not needed for quick)")
+    parser.add_argument("--run-dir", default=None, help="output folder; runs/<preset> by default")
+    parser.add_argument("--cache-dir", default="runs/cache", help="folder of trained-model checkpoints")
+    parser.add_argument("--seeds", type=int, default=1, help="repeat with seeds 0..N-1; the report gives mean ± std")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--scenario", default=None, help="only this scenario of the preset")
+    parser.add_argument("--attacks", default="knockoff,jbda", help="comma-separated subset of knockoff,jbda")
+    parser.add_argument("--no-progress", dest="progress", action="store_false")
+    parser.add_argument("--skip-overhead", action="store_true")
+    args = parser.parse_args(argv)
+    args.run_dir = args.run_dir or os.path.join("runs", args.preset)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    scenarios = [
+        s.with_device(args.device, args.progress) for s in PRESETS[args.preset] if args.scenario in (None, s.name)
+    ]
+    if not scenarios:
+        parser.error(f"no scenario named {args.scenario!r} in preset {args.preset}")
+    start = time.perf_counter()
+    for scenario in scenarios:
+        for seed in range(args.seeds):
+            run = ScenarioRun(scenario, seed, args)
+            if "knockoff" in args.attacks:
+                run.run_knockoff()
+            if "jbda" in args.attacks:
+                run.run_jbda()
+            overhead_path = os.path.join(args.run_dir, "overhead", f"{scenario.name}.json")
+            if seed == 0 and not args.skip_overhead and not os.path.isfile(overhead_path):
+                write_json_atomic(overhead_path, measure_overhead(scenario, run.models, run.x_eval, args.device))
+    summary = write_report(args.run_dir)
+    print(summary)
+    print(f"\nfinished in {time.perf_counter() - start:.0f} s; report in {args.run_dir}/summary.md")
+
+
+if __name__ == "__main__":
+    main()
