@@ -5,7 +5,8 @@ Inference overhead of each defence against the undefended classifier, measured s
 
     python -m benchmarks.overhead --preset paper --scenario fashion_mnist --data-root ../shared/data
 
-The all-parameter Jacobian of PP is timed on the first 1,000 images (against the undefended model on the same rows).
+The all-parameter Jacobian of PP is timed on the first ``overhead_all_parameter_rows`` images of the scenario (1,000 by
+default), against the undefended model on the same rows.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from art_am.models import reinitialised_copy
 from benchmarks.attack_runs import scenario_input_shape
 from benchmarks.scenarios import PRESETS, Scenario
 
-ALL_PARAMETER_ROWS = 1000
-
 
 def _estimator(scenario: Scenario, model: nn.Module, defence, device: str) -> PyTorchClassifier:
     return PyTorchClassifier(
@@ -40,19 +39,17 @@ def _estimator(scenario: Scenario, model: nn.Module, defence, device: str) -> Py
     )
 
 
-def measure_overhead(
-    scenario: Scenario, models: dict[str, nn.Module], x: np.ndarray, device: str, repeats: int = 5
-) -> dict:
+def measure_overhead(scenario: Scenario, models: dict[str, nn.Module], x: np.ndarray, device: str) -> dict:
     """
     :param scenario: The scenario (for shapes and class count).
     :param models: ``plain``, ``oe`` and ``misinformation`` models.
     :param x: Benign queries (e.g. the test set).
     :param device: Torch device.
-    :param repeats: Interleaved repetitions; medians are reported.
     :return: ``{"rows": [{defence, images, seconds, ratio}], ...}``.
     """
     surrogate = reinitialised_copy(models["plain"], seed=1)
-    small = x[:ALL_PARAMETER_ROWS]
+    small = x[: scenario.overhead_all_parameter_rows]
+    repeats = scenario.overhead_repeats
     cases = {
         "undefended": (None, models["plain"], x),
         "AM tau=0.5": (AdaptiveMisinformation(models["misinformation"], 0.5, preds_type="logits"), models["oe"], x),
@@ -69,13 +66,13 @@ def measure_overhead(
             x,
         ),
         "DCP": (DeceptivePerturbation(1.0, 0.2, preds_type="logits"), models["plain"], x),
-        "undefended (1k rows)": (None, models["plain"], small),
-        "PP-extreme, all parameters (1k rows)": (
+        f"undefended ({len(small)} rows)": (None, models["plain"], small),
+        f"PP-extreme, all parameters ({len(small)} rows)": (
             PredictionPoisoning(surrogate, 0.5, jacobian="all", jacobian_chunk_size=128, preds_type="logits"),
             models["plain"],
             small,
         ),
-        "PP-argmax, all parameters (1k rows)": (
+        f"PP-argmax, all parameters ({len(small)} rows)": (
             PredictionPoisoning(
                 surrogate, 0.5, oracle="argmax", jacobian="all", jacobian_chunk_size=128, preds_type="logits"
             ),
@@ -101,7 +98,7 @@ def measure_overhead(
     medians = {name: statistics.median(values) for name, values in timings.items()}
     rows = []
     for name, (_, rows_used) in estimators.items():
-        baseline = "undefended (1k rows)" if len(rows_used) == len(small) and len(small) < len(x) else "undefended"
+        baseline = f"undefended ({len(small)} rows)" if len(rows_used) < len(x) else "undefended"
         rows.append(
             {
                 "defence": name,
@@ -130,7 +127,6 @@ def main() -> None:
     parser.add_argument("--data-root", default="data")
     parser.add_argument("--cache-dir", default="runs/cache")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     for scenario in PRESETS[args.preset]:
         if args.scenario not in (None, scenario.name):
@@ -138,7 +134,7 @@ def main() -> None:
         scenario = scenario.with_device(args.device, True)
         models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
         x_test, _ = load_source(scenario.test_source, args.data_root)
-        print(json.dumps(measure_overhead(scenario, models, x_test, args.device, args.repeats), indent=1))
+        print(json.dumps(measure_overhead(scenario, models, x_test, args.device), indent=1))
 
 
 if __name__ == "__main__":

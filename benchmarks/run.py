@@ -21,6 +21,7 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape
 from benchmarks.data import load_source
@@ -55,6 +56,7 @@ class ScenarioRun:
         self.scenario, self.seed, self.args = scenario, seed, args
         self.device = args.device
         self.folder = os.path.join(args.run_dir, "points", scenario.name, f"seed{seed}")
+        os.makedirs(self.folder, exist_ok=True)
         loaded = get_models(scenario, seed, args.cache_dir, args.data_root)
         self.models = {kind: model for kind, (model, _) in loaded.items()}
         self.model_metadata = {kind: metadata for kind, (_, metadata) in loaded.items()}
@@ -92,38 +94,61 @@ class ScenarioRun:
     def _path(self, attack: str, labels: str, point: DefencePoint) -> str:
         return os.path.join(self.folder, f"{attack.replace(':', '_')}-{labels}-{point.key}.json")
 
-    def run_knockoff(self) -> None:
-        for source_label, spec in self.scenario.attacks.knockoff_sources.items():
-            attack = f"knockoff:{source_label}"
-            x_queries, _ = load_source(spec, self.args.data_root)
-            x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
-            answers = self.factory.served_answers(x_queries, self.points)
-            self._save_query_statistics(source_label, x_queries, answers)
-            todo = [
-                (point, mode)
-                for point in self.points
-                for mode in LABEL_MODES
-                if not os.path.isfile(self._path(attack, mode, point))
-            ]
-            for point, mode in tqdm(todo, desc=f"{self.scenario.name} {attack}", disable=not self.args.progress):
-                start = time.perf_counter()
-                clone, queries = run_knockoff(
-                    self.scenario, x_queries, answers[point], LABEL_MODES[mode], self.seed, self.device, False
+    def jobs(self, attacks: list[str]) -> list[tuple[str, str, DefencePoint]]:
+        """
+        :return: The unfinished ``(attack, label mode, defence point)`` jobs, soft labels first so that an interrupted
+                 run has the main comparison.
+        """
+        names = (
+            [f"knockoff:{label}" for label in self.scenario.attacks.knockoff_sources] if "knockoff" in attacks else []
+        )
+        names += ["jbda"] if "jbda" in attacks else []
+        return [
+            (attack, mode, point)
+            for mode in LABEL_MODES
+            for attack in names
+            for point in self.points
+            if not os.path.isfile(self._path(attack, mode, point))
+        ]
+
+    def run(self, attacks: list[str], shard: tuple[int, int] = (0, 1)) -> None:
+        """
+        Run this shard's share of the unfinished jobs.
+
+        :param attacks: Subset of ``knockoff``, ``jbda``.
+        :param shard: ``(index, count)``: run every ``count``-th job starting at ``index``.
+        """
+        jobs = self.jobs(attacks)[shard[0] :: shard[1]]
+        answers: dict[str, tuple[np.ndarray, dict]] = {}
+        for attack, mode, point in tqdm(jobs, desc=self.scenario.name, disable=not self.args.progress):
+            start = time.perf_counter()
+            extra: dict = {}
+            if attack == "jbda":
+                victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
+                clone, queries, sent = run_jbda(
+                    self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
                 )
-                misinformed = None
                 if point.defence == "am":
-                    misinformed = float((self.factory_msp(x_queries) < point.parameter).mean())
-                record = self._record(
-                    point, attack, mode, clone, queries, time.perf_counter() - start, misinformation_rate=misinformed
+                    extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
+                if point.defence == "undefended" and mode == "soft":
+                    np.savez_compressed(os.path.join(self.folder, "queries-jbda.npz"), msp_queries=self._msp(sent))
+            else:
+                source = attack.split(":", 1)[1]
+                if source not in answers:
+                    x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.args.data_root)
+                    x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
+                    answers[source] = (x_queries, self.factory.served_answers(x_queries, self.points))
+                    self._save_query_statistics(source, *answers[source])
+                x_queries, served = answers[source]
+                clone, queries = run_knockoff(
+                    self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False
                 )
-                write_json_atomic(self._path(attack, mode, point), record)
+                if point.defence == "am":
+                    extra["misinformation_rate"] = float((self._msp(x_queries) < point.parameter).mean())
+            record = self._record(point, attack, mode, clone, queries, time.perf_counter() - start, **extra)
+            write_json_atomic(self._path(attack, mode, point), record)
 
-    def factory_msp(self, x: np.ndarray) -> np.ndarray:
-        """
-        :return: The OE defender's maximum softmax probability on ``x``.
-        """
-        from art_am.inference import predict_proba  # pylint: disable=import-outside-toplevel
-
+    def _msp(self, x: np.ndarray) -> np.ndarray:
         return predict_proba(self.models["oe"], x).max(axis=1)
 
     def _save_query_statistics(self, source_label: str, x_queries: np.ndarray, answers: dict) -> None:
@@ -133,36 +158,15 @@ class ScenarioRun:
         path = os.path.join(self.folder, f"queries-{source_label}.npz")
         if os.path.isfile(path):
             return
-        arrays = {"msp_queries": self.factory_msp(x_queries), "msp_benign": self.factory_msp(self.x_eval)}
+        arrays = {"msp_queries": self._msp(x_queries), "msp_benign": self._msp(self.x_eval)}
         for point in self.points:
             truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
             arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
         os.makedirs(self.folder, exist_ok=True)
-        np.savez_compressed(path, **arrays)
-
-    def run_jbda(self) -> None:
-        input_shape = scenario_input_shape(self.scenario)
-        todo = [
-            (point, mode)
-            for point in self.points
-            for mode in LABEL_MODES
-            if not os.path.isfile(self._path("jbda", mode, point))
-        ]
-        for point, mode in tqdm(todo, desc=f"{self.scenario.name} jbda", disable=not self.args.progress):
-            start = time.perf_counter()
-            victim = self.factory.live_victim(point, input_shape, self.device)
-            clone, queries, sent = run_jbda(
-                self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
-            )
-            misinformed = None
-            if point.defence == "am":
-                misinformed = victim.postprocessing_defences[0].statistics["misinformation_rate"]
-            record = self._record(
-                point, "jbda", mode, clone, queries, time.perf_counter() - start, misinformation_rate=misinformed
-            )
-            if point.defence == "undefended" and mode == "soft":
-                np.savez_compressed(os.path.join(self.folder, "queries-jbda.npz"), msp_queries=self.factory_msp(sent))
-            write_json_atomic(self._path("jbda", mode, point), record)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".npz")
+        os.close(handle)
+        np.savez_compressed(temporary, **arrays)
+        os.replace(temporary, path)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -177,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--attacks", default="knockoff,jbda", help="comma-separated subset of knockoff,jbda")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--skip-overhead", action="store_true")
+    parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th (parallel processes)")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild the report from saved points")
     args = parser.parse_args(argv)
     args.run_dir = args.run_dir or os.path.join("runs", args.preset)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -185,16 +191,17 @@ def main(argv: list[str] | None = None) -> None:
     ]
     if not scenarios:
         parser.error(f"no scenario named {args.scenario!r} in preset {args.preset}")
+    shard_index, _, shard_count = args.shard.partition("/")
+    shard = (int(shard_index), int(shard_count))
+    if not 0 <= shard[0] < shard[1]:
+        parser.error(f"--shard must be K/N with 0 <= K < N, got {args.shard}")
     start = time.perf_counter()
-    for scenario in scenarios:
+    for scenario in [] if args.report_only else scenarios:
         for seed in range(args.seeds):
             run = ScenarioRun(scenario, seed, args)
-            if "knockoff" in args.attacks:
-                run.run_knockoff()
-            if "jbda" in args.attacks:
-                run.run_jbda()
+            run.run(args.attacks.split(","), shard)
             overhead_path = os.path.join(args.run_dir, "overhead", f"{scenario.name}.json")
-            if seed == 0 and not args.skip_overhead and not os.path.isfile(overhead_path):
+            if seed == 0 and shard[0] == 0 and not args.skip_overhead and not os.path.isfile(overhead_path):
                 write_json_atomic(overhead_path, measure_overhead(scenario, run.models, run.x_eval, args.device))
     summary = write_report(args.run_dir)
     print(summary)

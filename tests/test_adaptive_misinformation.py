@@ -207,6 +207,7 @@ def test_direct_call_without_x_outside_predict_is_an_error(models, x_random):
         ({"threshold": 0.5, "preds_type": "scores"}, "preds_type"),
         ({"threshold": 0.5, "batch_size": 0}, "batch_size"),
         ({"threshold": 0.5, "misinformation_temperature": 0.0}, "misinformation_temperature"),
+        ({"threshold": 0.5, "negligible_weight": 0.5}, "negligible_weight"),
     ],
 )
 def test_bad_parameters(models, kwargs, match):
@@ -269,3 +270,16 @@ def test_confidence_matching_hides_misinformation(rng):
     assert match.auroc_before > 0.9
     assert abs(match.auroc_after - 0.5) < 0.1
     assert match.misinformation_temperature < 1.0 or match.victim_temperature > 1.0
+
+
+def test_skipping_negligible_rows_stays_within_its_bound(models, x_random):
+    victim, misinformation = models
+    tau = _threshold_mid(victim, x_random)
+    preds = victim(torch.as_tensor(x_random)).detach().numpy()
+    exact = AdaptiveMisinformation(misinformation, tau, nu=1000.0, negligible_weight=0.0)(preds, x=x_random)
+    calls = []
+    counting = nn.Sequential(misinformation)
+    counting.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
+    fast = AdaptiveMisinformation(counting, tau, nu=1000.0, negligible_weight=1e-12)(preds, x=x_random)
+    assert sum(calls) < len(x_random)  # f_hat ran on fewer rows
+    np.testing.assert_allclose(fast, exact, rtol=0, atol=1e-7)

@@ -38,11 +38,6 @@ from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_proba
 
 logger = logging.getLogger(__name__)
 
-# Below this weight a row's float32 answer is f(x) bit for bit (a * f_hat(x) is under half the smallest float32
-# subnormal), so f_hat need not be evaluated on it.
-NEGLIGIBLE_WEIGHT = 1e-50
-
-
 def misinformation_weight(score: np.ndarray, threshold: float, nu: float) -> np.ndarray:
     """
     The switch ``a = S(score - threshold)``, ``S(z) = 1 / (1 + exp(nu z))``, without overflow for any ``nu``.
@@ -115,6 +110,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         "batch_size",
         "victim_temperature",
         "misinformation_temperature",
+        "negligible_weight",
     ]
 
     def __init__(
@@ -126,6 +122,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         batch_size: int = 512,
         victim_temperature: float = 1.0,
         misinformation_temperature: float = 1.0,
+        negligible_weight: float = 1e-12,
         apply_fit: bool = False,
         apply_predict: bool = True,
     ) -> None:
@@ -140,6 +137,10 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         :param victim_temperature: Temperature of ``f``'s served answer (> 1 smooths); 1 is the paper's defence.
         :param misinformation_temperature: Temperature of ``f_hat``'s served answer (< 1 sharpens); see
                :func:`art_am.defences.fit_confidence_matching` (the paper's Section 6 countermeasure).
+        :param negligible_weight: Rows whose weight ``a`` is below this are answered by ``f`` alone, without running
+               ``f_hat`` on them: every served probability then differs from the formula's by less than this (the
+               default 1e-12 is below float32 resolution for probabilities above 1e-5). 0 evaluates ``f_hat`` on every
+               row with a non-zero weight.
         :param apply_fit: Apply during training.
         :param apply_predict: Apply at prediction time.
         """
@@ -149,6 +150,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         self.nu = nu
         self.victim_temperature = victim_temperature
         self.misinformation_temperature = misinformation_temperature
+        self.negligible_weight = negligible_weight
         self._lock = threading.Lock()
         self._nb_queries = 0
         self._nb_misinformed = 0
@@ -158,7 +160,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
     def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
         weight = misinformation_weight(probabilities.max(axis=1), self.threshold, self.nu)
         misinformation_probs = np.zeros_like(probabilities)
-        needed = weight >= NEGLIGIBLE_WEIGHT
+        needed = weight > self.negligible_weight
         if needed.any():
             misinformation_probs[needed] = auxiliary_probabilities(
                 self.misinformation_model, x[needed], self.batch_size, "misinformation_model", probabilities.shape[1]
@@ -211,6 +213,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
             raise ValueError(f"threshold must be a number in [0, 1], got {self.threshold!r}.")
         if not isinstance(self.nu, (int, float)) or not np.isfinite(self.nu) or self.nu <= 0:
             raise ValueError(f"nu must be a finite number > 0, got {self.nu!r}.")
+        if not isinstance(self.negligible_weight, (int, float)) or not 0.0 <= self.negligible_weight < 0.5:
+            raise ValueError(f"negligible_weight must be a number in [0, 0.5), got {self.negligible_weight!r}.")
         for name in ("victim_temperature", "misinformation_temperature"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:

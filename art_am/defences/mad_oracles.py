@@ -68,6 +68,17 @@ class LastLayerGram:
         """
         return self.p_norm2[:, None] - 2.0 * self.p + 1.0
 
+    def subset_quadratic(self, rows: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        """
+        ``s^T A s`` for 0/1 indicators ``s`` of class sets of size ``n``: ``n^2 |p|^2 - 2 n (p.s) + n``.
+
+        :param rows: Batch rows.
+        :param sets: ``(m, K)`` 0/1 indicators.
+        :return: ``(len(rows), m)``.
+        """
+        sizes = sets.sum(axis=1)[None, :]
+        return sizes**2 * self.p_norm2[rows, None] - 2.0 * sizes * (self.p[rows] @ sets.T) + sizes
+
     def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """
         :param rows: Batch rows.
@@ -100,6 +111,9 @@ class DenseGram:
     def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
         return self.gram[rows, :, classes]
 
+    def subset_quadratic(self, rows: np.ndarray, sets: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
+        return np.einsum("mk,bkl,ml->bm", sets, self.gram[rows], sets, optimize=True)
+
 
 def _cosine(dot: np.ndarray, quad: np.ndarray, y_quad: np.ndarray) -> np.ndarray:
     return dot / np.sqrt(np.maximum(quad, _EPS) * np.maximum(y_quad, _EPS))
@@ -119,21 +133,26 @@ def extreme_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray) -> np.ndarray
     return np.eye(y.shape[1])[best]
 
 
+def _subsets_containing(top: int, classes: int) -> np.ndarray:
+    """
+    :return: ``(2^(K-1), K)`` 0/1 indicators of every class set that contains ``top``.
+    """
+    others = np.array(list(itertools.product((0.0, 1.0), repeat=classes - 1)))
+    return np.insert(others, top, 1.0, axis=1)
+
+
 def _enumerated_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: np.ndarray) -> np.ndarray:
-    batch, classes = y.shape
     top = y.argmax(axis=1)
-    others = np.array(list(itertools.product((0.0, 1.0), repeat=classes - 1)))  # (2^(K-1), K-1)
-    sets = np.empty((batch, classes, len(others)))
-    for row in range(batch):
-        columns = np.delete(np.arange(classes), top[row])
-        sets[row, columns, :] = others.T
-        sets[row, top[row], :] = 1.0
-    quad = np.sum(sets * gram.matvec(sets), axis=1)
-    dot = np.einsum("bk,bkm->bm", a_y, sets)
-    y_quad = np.sum(y * a_y, axis=1)[:, None]
-    best = np.argmin(_cosine(dot, quad, y_quad), axis=1)
-    chosen = sets[np.arange(batch), :, best]
-    return chosen / chosen.sum(axis=1, keepdims=True)
+    y_quad = np.sum(y * a_y, axis=1)
+    targets = np.empty_like(y)
+    for cls in np.unique(top):  # rows sharing a top-1 class share their candidate sets
+        rows = np.flatnonzero(top == cls)
+        sets = _subsets_containing(int(cls), y.shape[1])
+        # The cosine is scale-invariant, so the unnormalised indicators are scored directly.
+        cosine = _cosine(a_y[rows] @ sets.T, gram.subset_quadratic(rows, sets), y_quad[rows, None])
+        chosen = sets[np.argmin(cosine, axis=1)]
+        targets[rows] = chosen / chosen.sum(axis=1, keepdims=True)
+    return targets
 
 
 def _greedy_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: np.ndarray) -> np.ndarray:

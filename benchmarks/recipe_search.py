@@ -1,0 +1,69 @@
+"""
+Search for a defender training recipe that keeps benign images confident (above AM's threshold) without losing
+accuracy: trains outlier-exposure variants (epochs, OE weight) of a scenario's defender and reports test accuracy, the
+fraction of benign test images above thresholds, and MSP AUROC against the scenario's out-of-distribution sets.
+
+    python -m benchmarks.recipe_search --preset paper --scenario fashion_mnist --data-root ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+
+import torch
+
+from art_am.inference import accuracy, predict_proba
+from art_am.metrics import fraction_above, ood_auroc
+from art_am.models import create_model
+from art_am.training import train_defender
+from benchmarks.data import load_source
+from benchmarks.scenarios import PRESETS
+
+VARIANTS = ((40, 0.1), (40, 0.25), (40, 1.0), (60, 0.5), (20, 0.5))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="paper")
+    parser.add_argument("--scenario", default="fashion_mnist")
+    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args()
+    scenario = next(s for s in PRESETS[args.preset] if s.name == args.scenario)
+    x_train, y_train = load_source(scenario.train_source, args.data_root)
+    x_test, y_test = load_source(scenario.test_source, args.data_root)
+    x_outliers, _ = load_source(scenario.outlier_source, args.data_root)
+    ood = {label: load_source(spec, args.data_root)[0] for label, spec in scenario.ood_sources.items()}
+    results = []
+    for epochs, oe_weight in VARIANTS:
+        recipe = dataclasses.replace(
+            scenario.defender_recipe, epochs=epochs, lr_step=epochs // 2, oe_weight=oe_weight, device=args.device,
+            progress=False,
+        )  # fmt: skip
+        torch.manual_seed(0)
+        model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+        start = time.perf_counter()
+        train_defender(model, x_train, y_train, x_outliers, config=recipe)
+        msp = predict_proba(model, x_test).max(axis=1)
+        results.append(
+            {
+                "epochs": epochs,
+                "oe_weight": oe_weight,
+                "test_accuracy": accuracy(model, x_test, y_test),
+                "benign_fraction_above": fraction_above(msp, (0.5, 0.7, 0.9, 0.99)),
+                "msp_auroc": {k: ood_auroc(msp, predict_proba(model, v).max(axis=1)) for k, v in ood.items()},
+                "seconds": time.perf_counter() - start,
+            }
+        )
+        print(json.dumps(results[-1]), flush=True)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()
