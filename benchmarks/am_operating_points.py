@@ -1,0 +1,91 @@
+"""
+AM's operating points on a scenario's trained defender: for thresholds tau, the defended accuracy and misinformation
+rate on benign test images and on out-of-distribution query sets; the thresholds calibrated for a 1 % false-positive
+rate and for a 0.5 pp accuracy budget; and the Section 6 countermeasure (confidence matching) with the AUROC of a
+confidence-threshold distinguisher before and after.
+
+    python -m benchmarks.am_operating_points --preset paper --scenario fashion_mnist --data-root ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from art_am.defences import (
+    blend,
+    fit_confidence_matching,
+    misinformation_weight,
+    threshold_for_accuracy_budget,
+    threshold_for_false_positive_rate,
+)
+from art_am.inference import predict_proba
+from benchmarks.data import load_source
+from benchmarks.model_cache import get_models
+from benchmarks.scenarios import PRESETS
+
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+def operating_points(preset: str, scenario_name: str, data_root: str, cache_dir: str, nu: float = 1000.0) -> dict:
+    """
+    :return: JSON-serialisable table of AM's operating points.
+    """
+    scenario = next(s for s in PRESETS[preset] if s.name == scenario_name).with_device("cpu", False)
+    models = {kind: model for kind, (model, _) in get_models(scenario, 0, cache_dir, data_root).items()}
+    x_test, y_test = load_source(scenario.test_source, data_root)
+    sets = {"benign test": x_test, **{k: load_source(v, data_root)[0] for k, v in scenario.ood_sources.items()}}
+    probs = {
+        name: (predict_proba(models["oe"], x), predict_proba(models["misinformation"], x)) for name, x in sets.items()
+    }
+    half = len(x_test) // 2  # calibrate on one half of the test set, report on the other
+    f_test, f_hat_test = probs["benign test"]
+    rows = []
+    for tau in THRESHOLDS:
+        row: dict = {"tau": tau}
+        for name, (f, f_hat) in probs.items():
+            weight = misinformation_weight(f.max(axis=1), tau, nu)
+            row[f"{name}: misinformation rate"] = float((weight > 0.5).mean())
+            if name == "benign test":
+                row["benign accuracy"] = float((blend(f, f_hat, weight).argmax(1) == y_test).mean())
+        rows.append(row)
+    tau_fpr = threshold_for_false_positive_rate(f_test[:half].max(axis=1), 0.01)
+    tau_budget, _ = threshold_for_accuracy_budget(f_test[:half], f_hat_test[:half], y_test[:half], 0.005, nu)
+    held_out = {}
+    for label, tau in (("1% FPR", tau_fpr), ("0.5 pp budget", tau_budget)):
+        weight = misinformation_weight(f_test[half:].max(axis=1), tau, nu)
+        held_out[label] = {
+            "tau": tau,
+            "held-out misinformation rate": float((weight > 0.5).mean()),
+            "held-out accuracy": float(
+                (blend(f_test[half:], f_hat_test[half:], weight).argmax(1) == y_test[half:]).mean()
+            ),
+            "held-out undefended accuracy": float((f_test[half:].argmax(1) == y_test[half:]).mean()),
+        }
+    ood_name = next(iter(scenario.ood_sources))
+    match = fit_confidence_matching(f_test, probs[ood_name][1])
+    return {
+        "scenario": scenario.name,
+        "undefended (OE model) test accuracy": float((f_test.argmax(1) == y_test).mean()),
+        "thresholds": rows,
+        "calibrated on first half of test set": held_out,
+        "confidence matching": {
+            "true answers": "OE defender on benign test images",
+            "misinformation answers": f"f_hat on {ood_name} queries",
+            **match.__dict__,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="paper")
+    parser.add_argument("--scenario", default="fashion_mnist")
+    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--cache-dir", default="runs/cache")
+    args = parser.parse_args()
+    print(json.dumps(operating_points(args.preset, args.scenario, args.data_root, args.cache_dir), indent=1))
+
+
+if __name__ == "__main__":
+    main()
