@@ -23,6 +23,7 @@ EXTRAS_REQUIRE = {
         "ruff>=0.4",
         "mypy>=1.8",
         "sphinx>=7.2",
+        "myst-parser>=2.0",
     ],
 }
 

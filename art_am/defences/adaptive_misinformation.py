@@ -18,7 +18,7 @@
 """
 Adaptive Misinformation (Kariyappa & Qureshi, CVPR 2020): answer queries that look out-of-distribution with a
 misinformation model's prediction, and in-distribution queries with the true model's, switched by a steep reverse
-sigmoid of the true model's maximum softmax probability.
+sigmoid of the true model's maximum softmax probability::
 
     y' = (1 - a) f(x) + a f_hat(x),   a = S(max_i f(x)_i - tau),   S(z) = 1 / (1 + exp(nu z))     (paper Eqs. 8-11)
 

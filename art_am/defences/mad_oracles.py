@@ -18,7 +18,7 @@
 """
 The oracles of MAD (Orekondy et al., "Prediction Poisoning", ICLR 2020): find the vertex ``y*`` whose surrogate
 gradient direction ``G y*`` deviates most, in angle, from that of the true posterior ``y``, where the columns of
-``G`` are the gradients of the surrogate's per-class negative log-likelihood w.r.t. its parameters:
+``G`` are the gradients of the surrogate's per-class negative log-likelihood w.r.t. its parameters::
 
     maximise || G y* / |G y*| - G y / |G y| ||^2  =  2 - 2 cos(G y*, G y).
 

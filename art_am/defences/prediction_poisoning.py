@@ -17,7 +17,7 @@
 # SOFTWARE.
 """
 Prediction Poisoning with MAD (Orekondy et al., ICLR 2020): perturb each answer towards the posterior that most
-misdirects a surrogate's training gradient, within an L1 or L2 budget epsilon:
+misdirects a surrogate's training gradient, within an L1 or L2 budget epsilon::
 
     y~ = (1 - a) y + a y*,   a = min(1, epsilon / ||y - y*||_p),
 

@@ -1,0 +1,15 @@
+"""Sphinx configuration of the art_am documentation (built in CI with warnings as errors)."""
+
+project = "art_am"
+author = "art_am developers"
+copyright = "2026, art_am developers"  # pylint: disable=redefined-builtin
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.viewcode", "myst_parser"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build"]
+autodoc_member_order = "bysource"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_typehints = "description"
+myst_heading_anchors = 3
+suppress_warnings = ["myst.xref_missing"]
+nitpicky = False
+html_theme = "alabaster"
