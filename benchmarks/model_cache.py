@@ -26,9 +26,17 @@ logger = logging.getLogger(__name__)
 MODEL_KINDS = ("plain", "oe", "misinformation")
 
 
+def _recipe_fields(recipe) -> dict:
+    return {k: v for k, v in recipe.as_dict().items() if k not in ("device", "progress")}
+
+
 def _key(scenario: Scenario, kind: str, seed: int) -> dict:
     recipe = scenario.misinformation_recipe if kind == "misinformation" else scenario.defender_recipe
-    recipe_fields = {k: v for k, v in recipe.as_dict().items() if k not in ("device", "progress")}
+    recipe_fields = _recipe_fields(recipe)
+    if kind == "plain":
+        recipe_fields.pop("oe_weight")  # no outliers, so the OE weight does not matter
+    if kind == "misinformation":  # its outliers are labelled by the OE defender, which the defender recipe determines
+        recipe_fields["defender"] = _recipe_fields(scenario.defender_recipe)
     return {
         "kind": kind,
         "seed": seed,

@@ -99,13 +99,13 @@ class ScenarioRun:
         :return: The unfinished ``(attack, label mode, defence point)`` jobs, soft labels first so that an interrupted
                  run has the main comparison.
         """
-        names = (
-            [f"knockoff:{label}" for label in self.scenario.attacks.knockoff_sources] if "knockoff" in attacks else []
-        )
+        sources = [s for s in self.scenario.attacks.knockoff_sources if self.args.sources in (None, s)]
+        names = [f"knockoff:{label}" for label in sources] if "knockoff" in attacks else []
         names += ["jbda"] if "jbda" in attacks else []
         return [
             (attack, mode, point)
             for mode in LABEL_MODES
+            if mode in self.args.labels.split(",")
             for attack in names
             for point in self.points
             if not os.path.isfile(self._path(attack, mode, point))
@@ -179,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--scenario", default=None, help="only this scenario of the preset")
     parser.add_argument("--attacks", default="knockoff,jbda", help="comma-separated subset of knockoff,jbda")
+    parser.add_argument("--sources", default=None, help="only this KnockoffNets query source")
+    parser.add_argument("--labels", default="soft,argmax", help="comma-separated subset of soft,argmax")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th (parallel processes)")

@@ -1,4 +1,5 @@
 """An end-to-end run of the benchmark on a micro scenario: points, resume, report files."""
+
 import dataclasses
 import glob
 import json

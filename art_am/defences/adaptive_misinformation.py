@@ -38,6 +38,7 @@ from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_proba
 
 logger = logging.getLogger(__name__)
 
+
 def misinformation_weight(score: np.ndarray, threshold: float, nu: float) -> np.ndarray:
     """
     The switch ``a = S(score - threshold)``, ``S(z) = 1 / (1 + exp(nu z))``, without overflow for any ``nu``.

@@ -111,7 +111,9 @@ class DenseGram:
     def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
         return self.gram[rows, :, classes]
 
-    def subset_quadratic(self, rows: np.ndarray, sets: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
+    def subset_quadratic(
+        self, rows: np.ndarray, sets: np.ndarray
+    ) -> np.ndarray:  # pylint: disable=missing-function-docstring
         return np.einsum("mk,bkl,ml->bm", sets, self.gram[rows], sets, optimize=True)
 
 
