@@ -52,9 +52,26 @@ def aggregate(points: list[dict]) -> list[dict]:
             row[metric] = float(values.mean())
             row[f"{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
         rows.append(row)
+    rows += _attacker_best(rows)
     order = list(DEFENCE_LABELS)
     rows.sort(key=lambda r: (r["scenario"], r["attack"], r["labels"], order.index(r["defence"]), r["parameter"] or 0))
     return rows
+
+
+def _attacker_best(rows: list[dict]) -> list[dict]:
+    """
+    Rows labelled ``best``: for each defence setting measured with both soft and argmax labels, the label mode that gave
+    the more accurate clone, as an attacker who tries both would choose (the paper's argument against DCP).
+    """
+    by_setting: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for row in rows:
+        by_setting[(row["scenario"], row["attack"], row["defence"], row["parameter"])][row["labels"]] = row
+    best = []
+    for modes in by_setting.values():
+        if {"soft", "argmax"} <= set(modes):
+            winner = max(modes.values(), key=lambda r: r["clone_accuracy"])
+            best.append(dict(winner, labels="best", best_of=winner["labels"]))
+    return best
 
 
 def _pct(row: dict, metric: str) -> str:
@@ -96,6 +113,34 @@ def am_budget_check(rows: list[dict]) -> list[dict]:
     return checks
 
 
+def curve_comparison(rows: list[dict], levels_pp: tuple[float, ...] = (0, 1, 2, 3, 4, 5)) -> list[dict]:
+    """
+    AM against the baselines along the trade-off: at each defender-accuracy level ``undefended - d`` (d in pp), the
+    lowest clone accuracy each defence reaches among its settings whose defender accuracy is at least that level
+    (None where no setting qualifies).
+    """
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["scenario"], row["attack"], row["labels"])].append(row)
+    comparisons = []
+    for (scenario, attack, labels), members in groups.items():
+        undefended = next((r for r in members if r["defence"] == "undefended"), None)
+        if undefended is None:
+            continue
+        for drop in levels_pp:
+            level = undefended["defender_accuracy"] - drop / 100.0
+            entry = {"scenario": scenario, "attack": attack, "labels": labels, "drop_pp": drop}
+            for defence in ("am", "pp_extreme", "pp_argmax", "dcp"):
+                eligible = [
+                    r["clone_accuracy"] for r in members if r["defence"] == defence and r["defender_accuracy"] >= level
+                ]
+                entry[defence] = min(eligible) if eligible else None
+            baselines = [entry[d] for d in ("pp_extreme", "pp_argmax", "dcp") if entry[d] is not None]
+            entry["am_lowest"] = None if entry["am"] is None or not baselines else entry["am"] < min(baselines)
+            comparisons.append(entry)
+    return comparisons
+
+
 def _markdown(rows: list[dict], checks: list[dict], overheads: list[dict]) -> str:
     lines = ["# Benchmark summary", ""]
     lines += [
@@ -120,6 +165,22 @@ def _markdown(rows: list[dict], checks: list[dict], overheads: list[dict]) -> st
                 f"{100 * c['undefended_clone']:.1f} | {c['am_tau']:g} | {100 * c['am_defender']:.2f} | "
                 f"{100 * c['am_clone']:.1f} | {100 * (c['undefended_clone'] - c['am_clone']):.1f} |"
             )
+    lines += [
+        "",
+        "## AM vs the baselines along the trade-off",
+        "",
+        "Lowest clone accuracy each defence reaches while keeping the defender within d pp of the undefended accuracy "
+        "(– : no setting that accurate). 'AM lowest' is yes where AM's is below every baseline's.",
+        "",
+        "| scenario | attack | labels | d (pp) | AM | PP (MAD) | PP (MAD-argmax) | DCP | AM lowest |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in curve_comparison(rows):
+        cells = ["–" if c[d] is None else f"{100 * c[d]:.1f}" for d in ("am", "pp_extreme", "pp_argmax", "dcp")]
+        verdict = "–" if c["am_lowest"] is None else ("yes" if c["am_lowest"] else "**no**")
+        lines.append(
+            f"| {c['scenario']} | {c['attack']} | {c['labels']} | {c['drop_pp']:g} | {' | '.join(cells)} | {verdict} |"
+        )
     current = None
     for row in rows:
         group = (row["scenario"], row["attack"], row["labels"])
@@ -271,7 +332,15 @@ def write_report(run_dir: str) -> str:
             overheads.append(json.load(handle))
     with open(os.path.join(run_dir, "results.json"), "w", encoding="utf-8") as handle:
         json.dump(
-            {"points": points, "aggregate": rows, "am_budget_check": checks, "overhead": overheads}, handle, indent=1
+            {
+                "points": points,
+                "aggregate": rows,
+                "am_budget_check": checks,
+                "curve_comparison": curve_comparison(rows),
+                "overhead": overheads,
+            },
+            handle,
+            indent=1,
         )
     with open(os.path.join(run_dir, "results.csv"), "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
