@@ -102,18 +102,33 @@ class DenseGram:
         """
         self.gram = gram
 
-    def matvec(self, s: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
+    def matvec(self, s: np.ndarray) -> np.ndarray:
+        """
+        :param s: ``(B, K, m)`` vectors.
+        :return: ``A s``, ``(B, K, m)``.
+        """
         return self.gram @ s
 
-    def diagonal(self) -> np.ndarray:  # pylint: disable=missing-function-docstring
+    def diagonal(self) -> np.ndarray:
+        """
+        :return: ``(B, K)`` diagonal of ``A``.
+        """
         return np.diagonal(self.gram, axis1=1, axis2=2)
 
-    def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:  # pylint: disable=missing-function-docstring
+    def column(self, rows: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """
+        :param rows: Batch rows.
+        :param classes: One class per row.
+        :return: ``A[rows, :, classes]``, shaped ``(len(rows), K)``.
+        """
         return self.gram[rows, :, classes]
 
-    def subset_quadratic(
-        self, rows: np.ndarray, sets: np.ndarray
-    ) -> np.ndarray:  # pylint: disable=missing-function-docstring
+    def subset_quadratic(self, rows: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        """
+        :param rows: Batch rows.
+        :param sets: ``(m, K)`` 0/1 indicators of class sets.
+        :return: ``s^T A s`` for every set, ``(len(rows), m)``.
+        """
         return np.einsum("mk,bkl,ml->bm", sets, self.gram[rows], sets, optimize=True)
 
 

@@ -62,5 +62,9 @@ class LeNet5(nn.Module):
         """
         return self.body(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # pylint: disable=missing-function-docstring
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """
+        :param x: Input batch.
+        :return: Logits ``(N, num_classes)``.
+        """
         return self.classifier(self.body(x))

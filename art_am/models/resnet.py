@@ -66,5 +66,9 @@ class ResNet18(nn.Module):
         """
         return self.backbone(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # pylint: disable=missing-function-docstring
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """
+        :param x: Input batch.
+        :return: Logits ``(N, num_classes)``.
+        """
         return self.classifier(self.backbone(x))
