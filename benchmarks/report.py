@@ -214,6 +214,20 @@ def _markdown(rows: list[dict], checks: list[dict], overheads: list[dict]) -> st
     return "\n".join(lines) + "\n"
 
 
+def _finish(plt, figure, axis, labels: tuple[str, str, str], path: str) -> None:
+    """
+    Label, save and close a figure: ``labels`` are the x label, y label and title.
+    """
+    axis.set_xlabel(labels[0])
+    axis.set_ylabel(labels[1])
+    axis.set_title(labels[2], fontsize=9)
+    axis.legend(fontsize=7)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def _figures(run_dir: str, rows: list[dict]) -> None:
     import matplotlib  # pylint: disable=import-outside-toplevel
 
@@ -251,14 +265,13 @@ def _figures(run_dir: str, rows: list[dict]) -> None:
             axis.plot(
                 100 * undefended[0]["defender_accuracy"], 10, "k*", ms=12, mfc="none", label="ideal (chance clone)"
             )
-        axis.set_xlabel("defender accuracy (%)")
-        axis.set_ylabel("clone accuracy (%)")
-        axis.set_title(f"{scenario}: {attack}, {labels} labels", fontsize=9)
-        axis.legend(fontsize=7)
-        axis.grid(alpha=0.3)
-        figure.tight_layout()
-        figure.savefig(os.path.join(folder, f"tradeoff-{scenario}-{attack.replace(':', '_')}-{labels}.png"), dpi=110)
-        plt.close(figure)
+        _finish(
+            plt,
+            figure,
+            axis,
+            ("defender accuracy (%)", "clone accuracy (%)", f"{scenario}: {attack}, {labels} labels"),
+            os.path.join(folder, f"tradeoff-{scenario}-{attack.replace(':', '_')}-{labels}.png"),
+        )
     for seed_folder in glob.glob(os.path.join(run_dir, "points", "*", "seed0")):
         scenario = os.path.basename(os.path.dirname(seed_folder))
         figure, axis = plt.subplots(figsize=(5, 4))
@@ -273,13 +286,13 @@ def _figures(run_dir: str, rows: list[dict]) -> None:
                     benign_drawn = True
                 label = "JBDA queries" if source == "jbda" else f"KnockoffNets ({source})"
                 axis.plot(np.sort(data["msp_queries"]), np.linspace(0, 1, len(data["msp_queries"])), label=label)
-        axis.set_xlabel("maximum softmax probability of the OE defender")
-        axis.set_ylabel("CDF")
-        axis.legend(fontsize=7)
-        axis.grid(alpha=0.3)
-        figure.tight_layout()
-        figure.savefig(os.path.join(folder, f"msp-cdf-{scenario}.png"), dpi=110)
-        plt.close(figure)
+        _finish(
+            plt,
+            figure,
+            axis,
+            ("maximum softmax probability of the OE defender", "CDF", f"{scenario}: benign vs attack queries"),
+            os.path.join(folder, f"msp-cdf-{scenario}.png"),
+        )
         _hellinger_figures(plt, folder, scenario, seed_folder, [r for r in rows if r["scenario"] == scenario])
 
 
@@ -307,14 +320,17 @@ def _hellinger_figures(plt, folder: str, scenario: str, seed_folder: str, rows: 
                     np.linspace(0, 1, len(values)),
                     label=f"{DEFENCE_LABELS[defence]} {parameter:g} (defender {100 * acc:.1f} %)",
                 )
-        axis.set_xlabel("Hellinger distance between true and served answer")
-        axis.set_ylabel("CDF")
-        axis.set_title(f"{scenario}: KnockoffNets queries ({source})", fontsize=9)
-        axis.legend(fontsize=7)
-        axis.grid(alpha=0.3)
-        figure.tight_layout()
-        figure.savefig(os.path.join(folder, f"hellinger-{scenario}-{source}.png"), dpi=110)
-        plt.close(figure)
+        _finish(
+            plt,
+            figure,
+            axis,
+            (
+                "Hellinger distance between true and served answer",
+                "CDF",
+                f"{scenario}: KnockoffNets queries ({source})",
+            ),
+            os.path.join(folder, f"hellinger-{scenario}-{source}.png"),
+        )
 
 
 def write_report(run_dir: str) -> str:

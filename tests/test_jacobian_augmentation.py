@@ -29,6 +29,19 @@ def _thief(loss=None, seed=1):
     return estimator
 
 
+def _thief_recording_labels():
+    """A thief whose fit records the labels it is given."""
+    thief, seen = _thief(), []
+    original = thief.fit
+
+    def spy(x, y, **kwargs):
+        seen.append(np.array(y))
+        return original(x, y, **kwargs)
+
+    thief.fit = spy
+    return thief, seen
+
+
 class _Recorder:
     """Wraps the victim to record every query and what it answered."""
 
@@ -96,15 +109,7 @@ def test_sign_flip_changes_step_direction(victim_model, embedded):
 
 
 def test_argmax_mode_sends_one_hot_labels(victim_model, embedded):
-    thief = _thief()
-    seen = []
-    original = thief.fit
-
-    def spy(x, y, **kwargs):
-        seen.append(np.array(y))
-        return original(x, y, **kwargs)
-
-    thief.fit = spy
+    thief, seen = _thief_recording_labels()
     JacobianDatasetAugmentation(
         classifier(victim_model), nb_rounds=2, nb_epochs=1, use_probability=False, verbose=False
     ).extract(embedded.x_test[:20], thieved_classifier=thief)
@@ -113,15 +118,7 @@ def test_argmax_mode_sends_one_hot_labels(victim_model, embedded):
 
 
 def test_probability_mode_trains_on_soft_labels(victim_model, embedded):
-    thief = _thief()
-    seen = []
-    original = thief.fit
-
-    def spy(x, y, **kwargs):
-        seen.append(np.array(y))
-        return original(x, y, **kwargs)
-
-    thief.fit = spy
+    thief, seen = _thief_recording_labels()
     JacobianDatasetAugmentation(classifier(victim_model), nb_rounds=2, nb_epochs=1, verbose=False).extract(
         embedded.x_test[:20], thieved_classifier=thief
     )
