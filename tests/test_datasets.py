@@ -51,6 +51,21 @@ def test_missing_dataset_error_names_path_and_download(tmp_path):
         load_dataset("notmnist", tmp_path, train=True)
 
 
+def test_svhn_is_read_with_its_split_argument(tmp_path, monkeypatch, rng):
+    import torchvision
+
+    class FakeSVHN:  # torchvision's SVHN interface: split=..., .data (N, 3, H, W) uint8, .labels
+        def __init__(self, root, split, download):
+            assert split == "test" and not download
+            self.data = rng.integers(0, 256, (4, 3, 32, 32), dtype=np.uint8)
+            self.labels = np.array([0, 1, 2, 3])
+
+    monkeypatch.setattr(torchvision.datasets, "SVHN", FakeSVHN)
+    x, y = load_dataset("svhn", tmp_path, train=False)
+    assert x.shape == (4, 3, 32, 32) and x.dtype == np.float32
+    np.testing.assert_array_equal(y, [0, 1, 2, 3])
+
+
 def test_unknown_dataset_lists_valid_names(tmp_path):
     with pytest.raises(ValueError, match="fashion_mnist"):
         load_dataset("imagenet", tmp_path)

@@ -50,6 +50,7 @@ class _Spec:
     kwargs: tuple[tuple[str, Any], ...] = ()
     label_offset: int = 0
     transpose: bool = False  # EMNIST's files store images transposed
+    split_argument: bool = False  # SVHN takes split="train"/"test" instead of train=True/False
 
 
 _SPECS: dict[str, _Spec] = {
@@ -60,6 +61,7 @@ _SPECS: dict[str, _Spec] = {
     "emnist_balanced": _Spec("EMNIST", "EMNIST", (("split", "balanced"),), transpose=True),
     "cifar10": _Spec("CIFAR10", "cifar-10-batches-py"),
     "cifar100": _Spec("CIFAR100", "cifar-100-python"),
+    "svhn": _Spec("SVHN", "", split_argument=True),
     "notmnist": _Spec(None, "notMNIST"),
 }
 
@@ -77,7 +79,7 @@ def load_dataset(
     Load a dataset split as arrays.
 
     :param name: One of ``DATASET_NAMES``: mnist, fashion_mnist, kmnist, emnist_letters, emnist_balanced, cifar10,
-                 cifar100, notmnist (npz only).
+                 cifar100, svhn, notmnist (npz only).
     :param data_root: Folder holding the data in torchvision's layout, or ``npz/<name>_<train|test>.npz``.
     :param train: Load the training split if True, else the test split.
     :param download: Let torchvision download the files when they are missing (needs internet access).
@@ -101,8 +103,9 @@ def load_dataset(
     import torchvision  # pylint: disable=import-outside-toplevel
 
     dataset_class = getattr(torchvision.datasets, spec.torchvision_class)
+    split = {"split": "train" if train else "test"} if spec.split_argument else {"train": train}
     try:
-        dataset = dataset_class(root=root, train=train, download=download, **dict(spec.kwargs))
+        dataset = dataset_class(root=root, download=download, **split, **dict(spec.kwargs))
     except (RuntimeError, OSError) as error:  # torchvision raises RuntimeError("Dataset not found ...")
         expected = os.path.join(root, spec.folder)
         how = (
@@ -118,5 +121,6 @@ def load_dataset(
     images = np.asarray(dataset.data)
     if spec.transpose:
         images = np.swapaxes(images, 1, 2)
-    labels = np.asarray(dataset.targets, dtype=np.int64) + spec.label_offset
+    targets = dataset.targets if hasattr(dataset, "targets") else dataset.labels  # SVHN names them labels
+    labels = np.asarray(targets, dtype=np.int64) + spec.label_offset
     return to_float_images(images, source=name), labels
