@@ -229,10 +229,13 @@ class JacobianDatasetAugmentation(ExtractionAttack):
                 "thieved_classifier must be an ART classifier with class gradients (ClassGradientsMixin), e.g. a "
                 f"PyTorchClassifier; got {type(thief).__name__}."
             )
-        loss = getattr(thief, "_loss", None)
-        if self.use_probability and loss is not None and type(thief).__name__ == "PyTorchClassifier":
+        # ART imports its PyTorch estimator only where torch is installed; other frameworks' thieves are not checked.
+        from art.estimators.classification import PyTorchClassifier  # pylint: disable=import-outside-toplevel
+
+        if self.use_probability and isinstance(thief, PyTorchClassifier):
             import torch  # pylint: disable=import-outside-toplevel
 
+            loss = thief._loss  # pylint: disable=protected-access
             if not isinstance(loss, torch.nn.CrossEntropyLoss):
                 raise ValueError(
                     f"use_probability=True but the thief's loss is {type(loss).__name__}: ART reduces soft labels to "
