@@ -9,9 +9,6 @@ confidence-threshold distinguisher before and after.
 
 from __future__ import annotations
 
-import argparse
-import json
-
 from art_am.defences import (
     blend,
     fit_confidence_matching,
@@ -20,6 +17,7 @@ from art_am.defences import (
     threshold_for_false_positive_rate,
 )
 from art_am.inference import predict_proba
+from benchmarks.cli import scenario_parser, write_output
 from benchmarks.data import load_source
 from benchmarks.model_cache import get_models
 from benchmarks.scenarios import PRESETS
@@ -78,13 +76,8 @@ def operating_points(preset: str, scenario_name: str, data_root: str, cache_dir:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="paper")
-    parser.add_argument("--scenario", default="fashion_mnist")
-    parser.add_argument("--data-root", default="data")
-    parser.add_argument("--cache-dir", default="runs/cache")
-    args = parser.parse_args()
-    print(json.dumps(operating_points(args.preset, args.scenario, args.data_root, args.cache_dir), indent=1))
+    args = scenario_parser(__doc__, scenario="fashion_mnist").parse_args()
+    write_output(args.output, operating_points(args.preset, args.scenario, args.data_root, args.cache_dir))
 
 
 if __name__ == "__main__":

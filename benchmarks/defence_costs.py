@@ -11,8 +11,6 @@ Two measurements of the baselines' cost:
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 
 import numpy as np
@@ -21,6 +19,7 @@ from art.defences.postprocessor import ReverseSigmoid
 from art_am.defences import DeceptivePerturbation
 from art_am.defences.mad_oracles import LastLayerGram, argmax_oracle, extreme_oracle
 from art_am.inference import predict_proba
+from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 
 
 def oracle_scaling(rows: int = 1000, classes: tuple[int, ...] = (10, 100, 1000), seed: int = 0) -> list[dict]:
@@ -68,19 +67,13 @@ def dcp_cost(probabilities: np.ndarray, betas=(0.5, 1.0, 2.0), gammas=(0.1, 0.2,
 def main() -> None:
     from benchmarks.data import load_source  # pylint: disable=import-outside-toplevel
     from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
-    from benchmarks.scenarios import PRESETS  # pylint: disable=import-outside-toplevel
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="paper")
-    parser.add_argument("--scenario", default="fashion_mnist")
-    parser.add_argument("--data-root", default="data")
-    parser.add_argument("--cache-dir", default="runs/cache")
-    args = parser.parse_args()
-    scenario = next(s for s in PRESETS[args.preset] if s.name == args.scenario).with_device("cpu", False)
+    args = scenario_parser(__doc__, scenario="fashion_mnist").parse_args()
+    scenario = selected_scenarios(args)[0].with_device("cpu", False)
     plain = get_models(scenario, 0, args.cache_dir, args.data_root)["plain"][0]
     x_test, _ = load_source(scenario.test_source, args.data_root)
     report = {"oracle_scaling": oracle_scaling(), "dcp_cost": dcp_cost(predict_proba(plain, x_test).astype(np.float64))}
-    print(json.dumps(report, indent=1))
+    write_output(args.output, report)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,14 @@ accuracy, and how well the maximum softmax probability separates benign test ima
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import os
 
 from art_am.inference import accuracy, predict_proba
 from art_am.metrics import fraction_above, ood_auroc
+from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
 from benchmarks.model_cache import get_models
-from benchmarks.scenarios import PRESETS, Scenario
+from benchmarks.scenarios import Scenario
 
 KEPT_THRESHOLDS = (0.5, 0.7, 0.9, 0.99)
 
@@ -47,27 +45,16 @@ def defender_quality(scenario: Scenario, seed: int, cache_dir: str, data_root: s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--data-root", default="data")
-    parser.add_argument("--cache-dir", default="runs/cache")
+    parser = scenario_parser(__doc__)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--scenario", default=None, help="only this scenario of the preset")
-    parser.add_argument("--output", default=None, help="JSON file to write")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     reports = [
         defender_quality(scenario.with_device(args.device, True), args.seed, args.cache_dir, args.data_root)
-        for scenario in PRESETS[args.preset]
-        if args.scenario in (None, scenario.name)
+        for scenario in selected_scenarios(args)
     ]
-    text = json.dumps(reports, indent=2)
-    print(text)
-    if args.output:
-        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    write_output(args.output, reports)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,15 @@ equal cost; soft and argmax labels. The clone is scored on the rest of the test 
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
 from art_am.metrics import agreement
 from benchmarks.attack_runs import make_clone
+from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint
 from benchmarks.model_cache import get_models
-from benchmarks.scenarios import PRESETS
 
 VARIANTS = ("jbda", "jbself", "jbtop3", "t-rnd")
 
@@ -26,15 +25,11 @@ def main() -> None:
     from art_am.attacks import JacobianDatasetAugmentation  # pylint: disable=import-outside-toplevel
     from benchmarks.attack_runs import scenario_input_shape  # pylint: disable=import-outside-toplevel
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="paper")
-    parser.add_argument("--data-root", default="data")
-    parser.add_argument("--cache-dir", default="runs/cache")
-    parser.add_argument("--output", default=None)
+    parser = scenario_parser(__doc__)
     parser.add_argument("--step-sizes", default=None, help="comma-separated lambdas (default: the scenario's)")
     args = parser.parse_args()
     results = []
-    for scenario in PRESETS[args.preset]:
+    for scenario in selected_scenarios(args):
         scenario = scenario.with_device("cpu", False)
         models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
         x_test, y_test = load_source(scenario.test_source, args.data_root)
@@ -72,10 +67,8 @@ def main() -> None:
                             "seconds": time.perf_counter() - start,
                         }
                     )
-                    print(json.dumps(results[-1]), flush=True)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1)
+                    print(json.dumps(results[-1]), flush=True)  # progress: each run takes a minute
+    write_output(args.output, results)
 
 
 if __name__ == "__main__":

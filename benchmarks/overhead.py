@@ -11,8 +11,6 @@ default), against the undefended model on the same rows.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 
@@ -24,7 +22,7 @@ from torch import nn
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
 from art_am.models import reinitialised_copy
 from benchmarks.attack_runs import scenario_input_shape
-from benchmarks.scenarios import PRESETS, Scenario
+from benchmarks.scenarios import Scenario
 
 
 def _estimator(scenario: Scenario, model: nn.Module, defence, device: str) -> PyTorchClassifier:
@@ -118,23 +116,24 @@ def measure_overhead(scenario: Scenario, models: dict[str, nn.Module], x: np.nda
 
 
 def main() -> None:
+    from benchmarks.cli import (
+        scenario_parser,
+        selected_scenarios,
+        write_output,
+    )  # pylint: disable=import-outside-toplevel
     from benchmarks.data import load_source  # pylint: disable=import-outside-toplevel
     from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--scenario", default=None)
-    parser.add_argument("--data-root", default="data")
-    parser.add_argument("--cache-dir", default="runs/cache")
+    parser = scenario_parser(__doc__)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    for scenario in PRESETS[args.preset]:
-        if args.scenario not in (None, scenario.name):
-            continue
+    tables = []
+    for scenario in selected_scenarios(args):
         scenario = scenario.with_device(args.device, True)
         models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
         x_test, _ = load_source(scenario.test_source, args.data_root)
-        print(json.dumps(measure_overhead(scenario, models, x_test, args.device), indent=1))
+        tables.append(measure_overhead(scenario, models, x_test, args.device))
+    write_output(args.output, tables)
 
 
 if __name__ == "__main__":

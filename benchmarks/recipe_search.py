@@ -8,7 +8,6 @@ fraction of benign test images above thresholds, and MSP AUROC against the scena
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
@@ -19,21 +18,17 @@ from art_am.inference import accuracy, predict_proba
 from art_am.metrics import fraction_above, ood_auroc
 from art_am.models import create_model
 from art_am.training import train_defender
+from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
-from benchmarks.scenarios import PRESETS
 
 VARIANTS = ((40, 0.1), (40, 0.25), (40, 1.0), (60, 0.5), (20, 0.5))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="paper")
-    parser.add_argument("--scenario", default="fashion_mnist")
-    parser.add_argument("--data-root", default="data")
+    parser = scenario_parser(__doc__, scenario="fashion_mnist")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--output", default=None)
     args = parser.parse_args()
-    scenario = next(s for s in PRESETS[args.preset] if s.name == args.scenario)
+    scenario = selected_scenarios(args)[0]
     x_train, y_train = load_source(scenario.train_source, args.data_root)
     x_test, y_test = load_source(scenario.test_source, args.data_root)
     x_outliers, _ = load_source(scenario.outlier_source, args.data_root)
@@ -59,10 +54,8 @@ def main() -> None:
                 "seconds": time.perf_counter() - start,
             }
         )
-        print(json.dumps(results[-1]), flush=True)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1)
+        print(json.dumps(results[-1]), flush=True)  # progress: each variant takes minutes
+    write_output(args.output, results)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""
+Command-line pieces shared by the benchmark scripts: choosing a preset's scenario, where data and models live, and
+writing a JSON result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from benchmarks.scenarios import PRESETS, Scenario
+
+
+def scenario_parser(description: str | None, scenario: str | None = None) -> argparse.ArgumentParser:
+    """
+    :param description: The script's docstring.
+    :param scenario: Default scenario name (None: every scenario of the preset).
+    :return: A parser with ``--preset``, ``--scenario``, ``--data-root``, ``--cache-dir`` and ``--output``.
+    """
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="paper")
+    parser.add_argument("--scenario", default=scenario, help="a scenario of the preset (default: %(default)s)")
+    parser.add_argument("--data-root", default="data", help="folder of real datasets")
+    parser.add_argument("--cache-dir", default="runs/cache", help="folder of trained-model checkpoints")
+    parser.add_argument("--output", default=None, help="JSON file to write the result to")
+    return parser
+
+
+def selected_scenarios(args: argparse.Namespace) -> list[Scenario]:
+    """
+    :return: The preset's scenarios, or only the one named by ``--scenario``.
+    :raises SystemExit: If no scenario of the preset has that name.
+    """
+    scenarios = [s for s in PRESETS[args.preset] if args.scenario in (None, s.name)]
+    if not scenarios:
+        raise SystemExit(f"no scenario named {args.scenario!r} in preset {args.preset}")
+    return scenarios
+
+
+def write_output(path: str | None, result: object) -> None:
+    """
+    Print ``result`` as JSON and, if ``path`` is given, write it there too.
+    """
+    text = json.dumps(result, indent=1)
+    print(text)
+    if path:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
