@@ -67,6 +67,7 @@ class ScenarioRun:
         self.points = defence_points(scenario)
         served = self.factory.served_answers(self.x_eval, self.points)
         self.defender_accuracy = {p: float((served[p].argmax(1) == self.y_eval).mean()) for p in self.points}
+        self.msp_benign = served[DefencePoint("oe_only")].max(axis=1)
         self.true_labels = {
             name: served[DefencePoint("undefended" if name == "plain" else "oe_only")].argmax(1)
             for name in ("plain", "oe")
@@ -139,27 +140,28 @@ class ScenarioRun:
                     x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.args.data_root)
                     x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
                     answers[source] = (x_queries, self.factory.served_answers(x_queries, self.points))
-                    self._save_query_statistics(source, *answers[source])
+                    self._save_query_statistics(source, answers[source][1])
                 x_queries, served = answers[source]
                 clone, queries = run_knockoff(
                     self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False
                 )
-                if point.defence == "am":
-                    extra["misinformation_rate"] = float((self._msp(x_queries) < point.parameter).mean())
+                if point.defence == "am":  # the OE defender's MSP is the max of what "OE only" serves
+                    msp = served[DefencePoint("oe_only")].max(axis=1)
+                    extra["misinformation_rate"] = float((msp < point.parameter).mean())
             record = self._record(point, attack, mode, clone, queries, time.perf_counter() - start, **extra)
             write_json_atomic(self._path(attack, mode, point), record)
 
     def _msp(self, x: np.ndarray) -> np.ndarray:
         return predict_proba(self.models["oe"], x).max(axis=1)
 
-    def _save_query_statistics(self, source_label: str, x_queries: np.ndarray, answers: dict) -> None:
+    def _save_query_statistics(self, source_label: str, answers: dict) -> None:
         """
         Hellinger distances between true and served answers per defence setting, and MSPs, for the figures.
         """
         path = os.path.join(self.folder, f"queries-{source_label}.npz")
         if os.path.isfile(path):
             return
-        arrays = {"msp_queries": self._msp(x_queries), "msp_benign": self._msp(self.x_eval)}
+        arrays = {"msp_queries": answers[DefencePoint("oe_only")].max(axis=1), "msp_benign": self.msp_benign}
         for point in self.points:
             truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
             arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
