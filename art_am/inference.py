@@ -21,6 +21,8 @@ Batched, gradient-free forward passes of a PyTorch model on NumPy inputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -49,17 +51,37 @@ def batched_logits(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: i
     :param batch_size: Rows per forward pass.
     :return: Logits ``(N, K)`` as a float32 CPU tensor.
     """
-    device = model_device(model)
+    return batched_outputs(model, model, x, batch_size)
+
+
+def batched_outputs(
+    function: Callable[[torch.Tensor], torch.Tensor],
+    owner: nn.Module,
+    x: np.ndarray | torch.Tensor,
+    batch_size: int = 512,
+) -> torch.Tensor:
+    """
+    Evaluate ``function`` (a module, or a method of one such as ``model.features``) batch by batch, with ``owner`` in
+    eval mode (its flag restored afterwards), without gradients, on ``owner``'s device.
+
+    :param function: Maps a float32 batch to ``(B, D)`` outputs.
+    :param owner: The module whose device and train/eval flag apply.
+    :param x: Inputs, ``(N, ...)``.
+    :param batch_size: Rows per forward pass.
+    :return: ``(N, D)`` float32 CPU tensor.
+    """
+    device = model_device(owner)
     inputs = torch.as_tensor(x)
-    was_training = model.training
-    model.eval()
+    was_training = owner.training
+    owner.eval()
     outputs = []
     try:
         with torch.inference_mode():
             for begin in range(0, len(inputs), batch_size):
-                outputs.append(model(inputs[begin : begin + batch_size].to(device, torch.float32)).float().cpu())
+                batch = inputs[begin : begin + batch_size].to(device, torch.float32)
+                outputs.append(function(batch).float().flatten(1).cpu())
     finally:
-        model.train(was_training)
+        owner.train(was_training)
     if not outputs:
         return torch.empty((0, 0))
     return torch.cat(outputs)

@@ -40,6 +40,21 @@ def scenario_input_shape(scenario: Scenario) -> tuple[int, ...]:
     return (3, 32, 32) if scenario.architecture == "resnet18" else (1, 28, 28)
 
 
+def defended_estimator(scenario: Scenario, model: torch.nn.Module, defence, device: str) -> PyTorchClassifier:
+    """
+    :return: ``model`` as an ART classifier with ``defence`` (None for none) as its postprocessor.
+    """
+    return PyTorchClassifier(
+        model=model,
+        loss=torch.nn.CrossEntropyLoss(),
+        input_shape=scenario_input_shape(scenario),
+        nb_classes=scenario.num_classes,
+        clip_values=(0.0, 1.0),
+        postprocessing_defences=None if defence is None else [defence],
+        device_type="gpu" if device.startswith("cuda") else "cpu",
+    )
+
+
 class AnswerLookup:
     """
     A victim's prediction function that serves precomputed answers, matched by the exact bytes of each query.

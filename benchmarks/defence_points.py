@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
+from art.defences.postprocessor.postprocessor import Postprocessor
 from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
@@ -23,6 +23,7 @@ from art_am.defences import (
 )
 from art_am.inference import predict_proba
 from art_am.models import reinitialised_copy
+from benchmarks.attack_runs import defended_estimator
 from benchmarks.scenarios import Scenario
 
 DEFENCE_LABELS = {
@@ -122,25 +123,15 @@ class DefenceFactory:
                  returning probabilities.
         """
         model = self.models[point.true_model]
-        defences = None
+        defence: Postprocessor | None = None
         if point.defence in ("undefended", "oe_only"):
             model = nn.Sequential(model, nn.Softmax(dim=1))
         elif point.defence == "am":
-            defences = [
-                AdaptiveMisinformation(
-                    self.models["misinformation"], point.parameter, nu=self.scenario.nu, preds_type="logits"
-                )
-            ]
+            defence = AdaptiveMisinformation(
+                self.models["misinformation"], point.parameter, nu=self.scenario.nu, preds_type="logits"
+            )
         elif point.defence.startswith("pp_"):
-            defences = [self._prediction_poisoning(point.defence[3:], point.parameter)]
+            defence = self._prediction_poisoning(point.defence[3:], point.parameter)
         else:
-            defences = [DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="logits")]
-        return PyTorchClassifier(
-            model=model,
-            loss=torch.nn.CrossEntropyLoss(),
-            input_shape=input_shape,
-            nb_classes=self.scenario.num_classes,
-            clip_values=(0.0, 1.0),
-            postprocessing_defences=defences,
-            device_type="gpu" if device.startswith("cuda") else "cpu",
-        )
+            defence = DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="logits")
+        return defended_estimator(self.scenario, model, defence, device)

@@ -21,20 +21,33 @@ from torch import nn
 
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
 from art_am.models import reinitialised_copy
-from benchmarks.attack_runs import scenario_input_shape
+from benchmarks.attack_runs import defended_estimator
 from benchmarks.scenarios import Scenario
 
 
-def _estimator(scenario: Scenario, model: nn.Module, defence, device: str) -> PyTorchClassifier:
-    return PyTorchClassifier(
-        model=model,
-        loss=nn.CrossEntropyLoss(),
-        input_shape=scenario_input_shape(scenario),
-        nb_classes=scenario.num_classes,
-        clip_values=(0.0, 1.0),
-        postprocessing_defences=None if defence is None else [defence],
-        device_type="gpu" if device.startswith("cuda") else "cpu",
-    )
+def median_seconds(
+    estimators: dict[str, tuple[PyTorchClassifier, np.ndarray]], repeats: int, device: str, batch_size: int = 128
+) -> dict[str, float]:
+    """
+    Time ``estimator.predict(rows)`` for every case, interleaved over ``repeats`` rounds after one warm-up call each,
+    so that the machine's load affects all cases alike.
+
+    :param estimators: ``{name: (estimator, rows)}``.
+    :return: ``{name: median seconds}``.
+    """
+    timings: dict[str, list[float]] = {name: [] for name in estimators}
+    for estimator, rows in estimators.values():
+        estimator.predict(rows[:256], batch_size=batch_size)
+    for _ in range(repeats):
+        for name, (estimator, rows) in estimators.items():
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            estimator.predict(rows, batch_size=batch_size)
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            timings[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 def measure_overhead(scenario: Scenario, models: dict[str, nn.Module], x: np.ndarray, device: str) -> dict:
@@ -79,21 +92,10 @@ def measure_overhead(scenario: Scenario, models: dict[str, nn.Module], x: np.nda
         ),
     }
     estimators = {
-        name: (_estimator(scenario, model, defence, device), rows) for name, (defence, model, rows) in cases.items()
+        name: (defended_estimator(scenario, model, defence, device), rows)
+        for name, (defence, model, rows) in cases.items()
     }
-    timings: dict[str, list[float]] = {name: [] for name in cases}
-    for estimator, rows in estimators.values():  # warm-up
-        estimator.predict(rows[:256], batch_size=128)
-    for _ in range(repeats):
-        for name, (estimator, rows) in estimators.items():
-            if device.startswith("cuda"):
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            estimator.predict(rows, batch_size=128)
-            if device.startswith("cuda"):
-                torch.cuda.synchronize()
-            timings[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(values) for name, values in timings.items()}
+    medians = median_seconds(estimators, repeats, device)
     rows = []
     for name, (_, rows_used) in estimators.items():
         baseline = f"undefended ({len(small)} rows)" if len(rows_used) < len(x) else "undefended"

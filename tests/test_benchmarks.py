@@ -1,44 +1,13 @@
 """An end-to-end run of the benchmark on a micro scenario: points, resume, report files."""
 
-import dataclasses
 import glob
 import json
 import os
 
 import pytest
 
-from art_am.training import TrainingConfig
+from benchmarks import ood_scores
 from benchmarks import run as run_module
-from benchmarks.scenarios import PRESETS, AttackSettings, Scenario
-
-
-@pytest.fixture
-def micro_preset(monkeypatch):
-    fast = TrainingConfig(epochs=1, lr=0.05, progress=False)
-    scenario = Scenario(
-        name="micro",
-        train_source="embedded:train",
-        test_source="embedded:test",
-        outlier_source="embedded:outliers",
-        attacks=AttackSettings(
-            knockoff_sources={"fashion_mnist": "embedded:queries"},
-            knockoff_queries=300,
-            clone_epochs=1,
-            clone_lr=0.05,
-            jbda_seeds=20,
-            jbda_rounds=2,
-            jbda_epochs=1,
-        ),
-        defender_recipe=fast,
-        misinformation_recipe=dataclasses.replace(fast),
-        am_thresholds=(0.9,),
-        pp_epsilons=(0.5,),
-        dcp_betas=(1.0,),
-        overhead_repeats=1,
-        overhead_all_parameter_rows=20,
-    )
-    monkeypatch.setitem(PRESETS, "micro", [scenario])
-    return scenario
 
 
 def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
@@ -63,3 +32,40 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
 def test_unknown_scenario_is_an_error(micro_preset, tmp_path):
     with pytest.raises(SystemExit):
         run_module.main(["--preset", "micro", "--scenario", "nope", "--run-dir", str(tmp_path)])
+
+
+def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
+    arguments = ["--preset", "micro", "--scenario", "micro", "--run-dir", str(tmp_path / "run")]
+    arguments += [
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--scores",
+        "msp,noise-level,msp+noise-level",
+        "--steps",
+        "0.1",
+    ]
+    ood_scores.main(arguments)
+    points = glob.glob(str(tmp_path / "run" / "micro" / "points" / "*.json"))
+    # seeds only, undefended JBDA, and per score one JBDA and one KnockoffNets run
+    assert len(points) == 2 + 3 * 2
+    ood_scores.main(arguments + ["--report"])
+    report = json.load(open(tmp_path / "run" / "micro" / "report.json"))
+    assert set(report["auroc"]) == {
+        "msp",
+        "energy",
+        "max-logit",
+        "mahalanobis",
+        "knn",
+        "noise-level",
+        "msp+noise-level",
+    }
+    columns = report["auroc"]["noise-level"]
+    assert {"knockoff fashion_mnist", "jbda lambda=0.1 round 1", "jbda lambda=0.1 round 2"} <= set(columns)
+    assert all(0.0 <= value <= 1.0 for row in report["auroc"].values() for value in row.values())
+    # Round 1 is the seeds: test images like the benign ones, which no score should separate well.
+    assert abs(columns["jbda lambda=0.1 round 1"] - 0.5) < 0.25
+    # Each threshold keeps the benign accuracy loss inside the 0.5 pp budget on the calibration half.
+    for point in report["operating_points"].values():
+        assert point["undefended_oe_accuracy"] - point["defender_accuracy"] < 0.03
+    assert report["overhead"]["ratio"]["undefended"] == 1.0
+    assert "AUROC" in open(tmp_path / "run" / "micro" / "report.md").read()

@@ -22,6 +22,9 @@ sigmoid of the true model's maximum softmax probability::
 
     y' = (1 - a) f(x) + a f_hat(x),   a = S(max_i f(x)_i - tau),   S(z) = 1 / (1 + exp(nu z))     (paper Eqs. 8-11)
 
+The score ``max_i f(x)_i`` is the default of a pluggable in-distribution-ness score (:mod:`art_am.defences.ood_scores`):
+``a = S(score(x) - tau)`` with the same meaning for every score.
+
 | Paper link: https://arxiv.org/abs/1911.07100
 """
 
@@ -35,6 +38,7 @@ import numpy as np
 from scipy.special import expit
 
 from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_probabilities, check_auxiliary_model
+from art_am.defences.ood_scores import MaxSoftmaxProbability, OODScore
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +102,10 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
 
     The query ``x`` is found in the calling ``predict`` (see :mod:`art_am.defences.query_input`), or passed
     directly: ``am(preds, x=x)``. ``f`` should be trained with outlier exposure and ``f_hat`` with
-    :func:`art_am.training.train_misinformation_model`.
+    :func:`art_am.training.train_misinformation_model`. The out-of-distribution score is the paper's maximum softmax
+    probability unless ``score`` names another (:mod:`art_am.defences.ood_scores`); calibrate ``threshold`` for it
+    with :func:`~art_am.defences.threshold_for_accuracy_budget` or
+    :func:`~art_am.defences.threshold_for_false_positive_rate`.
 
     | Paper link: https://arxiv.org/abs/1911.07100
     """
@@ -112,6 +119,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         "victim_temperature",
         "misinformation_temperature",
         "negligible_weight",
+        "score",
     ]
 
     def __init__(
@@ -124,6 +132,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         victim_temperature: float = 1.0,
         misinformation_temperature: float = 1.0,
         negligible_weight: float = 1e-12,
+        score: OODScore | None = None,
         apply_fit: bool = False,
         apply_predict: bool = True,
     ) -> None:
@@ -131,7 +140,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         :param misinformation_model: ``f_hat``: a ``torch.nn.Module`` returning logits for the same raw input the
                victim's estimator receives (include any normalisation in it), or an ART ``PyTorchClassifier``
                (whose own preprocessing then applies).
-        :param threshold: tau in [0, 1]: queries whose maximum softmax probability is below it get misinformation.
+        :param threshold: tau: queries whose score is below it get misinformation; in [0, 1] for the maximum softmax
+               probability.
         :param nu: Steepness of the reverse sigmoid (> 0); the paper's 1000 by default.
         :param preds_type: What the victim returns: ``"logits"``, ``"probabilities"`` or ``"auto"``.
         :param batch_size: Rows per forward pass of ``f_hat``.
@@ -142,6 +152,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
                ``f_hat`` on them: every served probability then differs from the formula's by less than this (the
                default 1e-12 is below float32 resolution for probabilities above 1e-5). 0 evaluates ``f_hat`` on every
                row with a non-zero weight.
+        :param score: The in-distribution-ness score; None for the paper's maximum softmax probability. Scores from
+               logits need ``preds_type="logits"`` (or a model returning logits under ``"auto"``).
         :param apply_fit: Apply during training.
         :param apply_predict: Apply at prediction time.
         """
@@ -152,14 +164,17 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         self.victim_temperature = victim_temperature
         self.misinformation_temperature = misinformation_temperature
         self.negligible_weight = negligible_weight
+        self.score = MaxSoftmaxProbability() if score is None else score
         self._lock = threading.Lock()
         self._nb_queries = 0
         self._nb_misinformed = 0
         self._sum_weight = 0.0
         self._check_params()
 
-    def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
-        weight = misinformation_weight(probabilities.max(axis=1), self.threshold, self.nu)
+    def _postprocess(
+        self, probabilities: np.ndarray, x: np.ndarray, estimator: Any, logits: np.ndarray | None
+    ) -> np.ndarray:
+        weight = misinformation_weight(self.score(probabilities, logits, x), self.threshold, self.nu)
         misinformation_probs = np.zeros_like(probabilities)
         needed = weight > self.negligible_weight
         if needed.any():
@@ -210,8 +225,9 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
     def _check_params(self) -> None:
         super()._check_params()
         check_auxiliary_model(self.misinformation_model, "misinformation_model")
-        if not isinstance(self.threshold, (int, float)) or not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must be a number in [0, 1], got {self.threshold!r}.")
+        if not isinstance(self.score, OODScore):
+            raise ValueError(f"score must be an art_am.defences.ood_scores.OODScore or None, got {self.score!r}.")
+        self.score.check_threshold(self.threshold)
         if not isinstance(self.nu, (int, float)) or not np.isfinite(self.nu) or self.nu <= 0:
             raise ValueError(f"nu must be a finite number > 0, got {self.nu!r}.")
         if not isinstance(self.negligible_weight, (int, float)) or not 0.0 <= self.negligible_weight < 0.5:

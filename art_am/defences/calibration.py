@@ -63,8 +63,9 @@ def threshold_for_accuracy_budget(
     :param labels: ``(N,)`` true labels.
     :param max_accuracy_drop: Allowed accuracy loss as a fraction (0.005 for half a percentage point).
     :param nu: Steepness of the switch.
-    :param scores: In-distribution-ness scores; the maximum softmax probability of ``victim_probs`` by default.
-    :return: ``(tau, defended accuracy at tau)``.
+    :param scores: In-distribution-ness scores of the rows (any score of :mod:`art_am.defences.ood_scores`); the
+                   maximum softmax probability of ``victim_probs`` by default.
+    :return: ``(tau, defended accuracy at tau)``; the lowest candidate tau when no tau meets the budget.
     :raises ValueError: On mismatched shapes or a budget outside [0, 1].
     """
     if victim_probs.shape != misinformation_probs.shape or len(labels) != len(victim_probs):
@@ -72,22 +73,27 @@ def threshold_for_accuracy_budget(
     if not 0.0 <= max_accuracy_drop <= 1.0:
         raise ValueError(f"max_accuracy_drop must be in [0, 1], got {max_accuracy_drop!r}.")
     score = victim_probs.max(axis=1) if scores is None else np.asarray(scores, dtype=np.float64)
+    if score.shape != labels.shape or not np.isfinite(score).all():
+        raise ValueError(f"scores must be {len(labels)} finite numbers, one per row, got shape {score.shape}.")
     target = float((victim_probs.argmax(1) == labels).mean()) - max_accuracy_drop
-    candidates = np.unique(np.clip(np.concatenate([[0.0], score]), 0.0, None))
-    best = (0.0, float("nan"))
+    # The lowest candidate misinforms nothing: 0 for the maximum softmax probability, else far enough below the lowest
+    # score that the switch gives every row a weight below 1e-21.
+    candidates = np.unique(np.concatenate([[min(0.0, float(score.min()) - 50.0 / nu)], score]))
+
+    def defended_accuracy(tau: float) -> float:
+        served = blend(victim_probs, misinformation_probs, misinformation_weight(score, tau, nu))
+        return float((served.argmax(1) == labels).mean())
+
+    best = (float(candidates[0]), defended_accuracy(float(candidates[0])))
     # Defended accuracy falls as tau rises, so bisect on the sorted candidates.
-    low, high = 0, len(candidates) - 1
+    low, high = 1, len(candidates) - 1
     while low <= high:
         middle = (low + high) // 2
         tau = float(candidates[middle])
-        served = blend(victim_probs, misinformation_probs, misinformation_weight(score, tau, nu))
-        accuracy = float((served.argmax(1) == labels).mean())
+        accuracy = defended_accuracy(tau)
         if accuracy >= target:
             best = (tau, accuracy)
             low = middle + 1
         else:
             high = middle - 1
-    if np.isnan(best[1]):
-        served = blend(victim_probs, misinformation_probs, misinformation_weight(score, 0.0, nu))
-        best = (0.0, float((served.argmax(1) == labels).mean()))
     return best

@@ -29,7 +29,7 @@ import numpy as np
 from art.defences.postprocessor.postprocessor import Postprocessor
 from torch import nn
 
-from art_am.defences.probabilities import PREDS_TYPES, to_probabilities
+from art_am.defences.probabilities import PREDS_TYPES, as_logits, to_probabilities
 from art_am.defences.query_input import find_query_input
 from art_am.inference import batched_logits
 
@@ -103,14 +103,18 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         probabilities = to_probabilities(preds, self.preds_type, "preds")
         if len(probabilities) == 0:
             return probabilities.astype(np.float32)
-        return self._postprocess(probabilities, query, estimator).astype(np.float32)
+        logits = as_logits(preds, self.preds_type)
+        return self._postprocess(probabilities, query, estimator, logits).astype(np.float32)
 
     @abc.abstractmethod
-    def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
+    def _postprocess(
+        self, probabilities: np.ndarray, x: np.ndarray, estimator: Any, logits: np.ndarray | None
+    ) -> np.ndarray:
         """
         :param probabilities: ``(N, K)`` float64 probabilities of the protected model.
         :param x: The query.
         :param estimator: The calling ART estimator, or None for a direct call.
+        :param logits: ``(N, K)`` float64 logits when the protected model returns logits, else None.
         :return: ``(N, K)`` defended probabilities.
         """
         raise NotImplementedError

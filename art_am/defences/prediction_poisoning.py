@@ -233,7 +233,9 @@ class PredictionPoisoning(InputAwarePostprocessor):
             poisoned, _ = keep_top1(probabilities, poisoned)
         return poisoned
 
-    def _postprocess(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any) -> np.ndarray:
+    def _postprocess(
+        self, probabilities: np.ndarray, x: np.ndarray, estimator: Any, logits: np.ndarray | None
+    ) -> np.ndarray:
         return self.poison(probabilities, self.target_posteriors(probabilities, x, estimator))
 
     def _check_params(self) -> None:

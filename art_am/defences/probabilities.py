@@ -74,6 +74,19 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return exponentials / exponentials.sum(axis=1, keepdims=True)
 
 
+def as_logits(preds: np.ndarray, preds_type: str = "auto") -> np.ndarray | None:
+    """
+    :param preds: ``(N, K)`` model outputs, already validated by :func:`to_probabilities`.
+    :param preds_type: As in :func:`to_probabilities`.
+    :return: ``preds`` as float64 logits when they are logits (declared, or not on the simplex under ``"auto"``),
+             else None (probabilities carry no logits: ``log p`` loses each row's offset).
+    """
+    array = np.asarray(preds, dtype=np.float64)
+    if preds_type == "logits" or (preds_type == "auto" and not on_simplex(array).all()):
+        return array
+    return None
+
+
 def to_probabilities(
     preds: np.ndarray, preds_type: str = "auto", name: str = "preds", nb_classes: int | None = None
 ) -> np.ndarray:

@@ -33,7 +33,12 @@ from torch import nn
 from art_am.models import create_model
 
 
-def save_checkpoint(path: str | os.PathLike, model: nn.Module, metadata: dict[str, Any]) -> None:
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    metadata: dict[str, Any],
+    extra_state: dict[str, dict[str, torch.Tensor]] | None = None,
+) -> None:
     """
     Save weights and metadata atomically (write to a temporary file, then rename).
 
@@ -41,19 +46,27 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, metadata: dict[st
     :param model: The model.
     :param metadata: JSON-serialisable description; include ``architecture`` and ``num_classes`` (and model
                      keyword arguments under ``model_kwargs``) so that :func:`load_checkpoint` can rebuild it.
-    :raises ValueError: If the metadata is not JSON-serialisable.
+    :param extra_state: Further named tensor dictionaries saved with the model, e.g.
+                        ``{"ood_score": score.state_dict()}`` for a fitted out-of-distribution score; read them back
+                        with :func:`load_extra_state`.
+    :raises ValueError: If the metadata is not JSON-serialisable or the extra state is not tensors.
     """
     try:
         metadata_json = json.dumps(metadata, sort_keys=True)
     except TypeError as error:
         raise ValueError(f"metadata must be JSON-serialisable: {error}") from error
     state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
+    extras = {}
+    for name, tensors in (extra_state or {}).items():
+        if not isinstance(tensors, dict) or not all(isinstance(v, torch.Tensor) for v in tensors.values()):
+            raise ValueError(f"extra_state[{name!r}] must be a dictionary of tensors.")
+        extras[name] = {key: value.detach().cpu() for key, value in tensors.items()}
     folder = os.path.dirname(os.fspath(path)) or "."
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
     os.close(handle)
     try:
-        torch.save({"state_dict": state, "metadata_json": metadata_json}, temporary)
+        torch.save({"state_dict": state, "metadata_json": metadata_json, "extra_state": extras}, temporary)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -74,11 +87,7 @@ def load_checkpoint(
     :raises FileNotFoundError: If the file is missing.
     :raises ValueError: If the file is not such a checkpoint or the model cannot be built.
     """
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"No checkpoint at '{path}'.")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or "state_dict" not in payload or "metadata_json" not in payload:
-        raise ValueError(f"'{path}' is not an art_am checkpoint (expected keys 'state_dict' and 'metadata_json').")
+    payload = _load_payload(path)
     metadata = json.loads(payload["metadata_json"])
     if model is None:
         if "architecture" not in metadata:
@@ -88,3 +97,20 @@ def load_checkpoint(
         )
     model.load_state_dict(payload["state_dict"])
     return model.to(device).eval(), metadata
+
+
+def load_extra_state(path: str | os.PathLike) -> dict[str, dict[str, torch.Tensor]]:
+    """
+    :param path: Checkpoint file written by :func:`save_checkpoint`.
+    :return: Its ``extra_state`` (empty for checkpoints saved without one).
+    """
+    return _load_payload(path).get("extra_state", {})
+
+
+def _load_payload(path: str | os.PathLike) -> dict[str, Any]:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No checkpoint at '{path}'.")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or "state_dict" not in payload or "metadata_json" not in payload:
+        raise ValueError(f"'{path}' is not an art_am checkpoint (expected keys 'state_dict' and 'metadata_json').")
+    return payload

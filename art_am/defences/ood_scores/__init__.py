@@ -1,0 +1,45 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Out-of-distribution scores for Adaptive Misinformation: each maps a query (the protected model's outputs and, where
+needed, the input) to its in-distribution-ness, higher for queries that look like the defender's training data.
+
+- :class:`MaxSoftmaxProbability`: the paper's score (the default);
+- :class:`Energy`, :class:`MaxLogit`: from the logits;
+- :class:`Mahalanobis`, :class:`KNearestNeighbours`: in feature space, fitted on training data;
+- :class:`NoiseLevel`: the input's pixel noise, aimed at gradient-sign synthetic queries (JBDA);
+- :class:`CombinedScore`: the smallest in-distribution rank of several scores.
+"""
+
+from art_am.defences.ood_scores.base import OODScore
+from art_am.defences.ood_scores.combined import CombinedScore
+from art_am.defences.ood_scores.feature_scores import FeatureScore, KNearestNeighbours, Mahalanobis
+from art_am.defences.ood_scores.noise_level import NoiseLevel
+from art_am.defences.ood_scores.output_scores import Energy, MaxLogit, MaxSoftmaxProbability
+
+__all__ = [
+    "CombinedScore",
+    "Energy",
+    "FeatureScore",
+    "KNearestNeighbours",
+    "Mahalanobis",
+    "MaxLogit",
+    "MaxSoftmaxProbability",
+    "NoiseLevel",
+    "OODScore",
+]

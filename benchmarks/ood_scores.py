@@ -1,0 +1,388 @@
+"""
+Adaptive Misinformation with each out-of-distribution score of :mod:`art_am.defences.ood_scores`, on a scenario's
+trained defender (issue 8: which score catches JBDA's synthetic queries).
+
+    python -m benchmarks.ood_scores --preset paper --scenario mnist --data-root ../shared/data
+
+1. The scores are fitted: feature scores on the training split; the combination's reference ranks and every threshold
+   on the first half of the benign evaluation images (the test split after JBDA's seeds).
+2. Jobs (saved atomically under ``--run-dir``; a re-run resumes; ``--shard K/N`` splits them between processes):
+   undefended JBDA for each step lambda (soft labels, against the normally trained defender), whose queries are kept;
+   then, for each score, benign-accuracy budget and step, JBDA against the live defended classifier, and KnockoffNets
+   on answers precomputed with the same formula.
+3. The report (``--report``, after the jobs): AUROC of each score for benign evaluation images against each
+   KnockoffNets query set and against JBDA's queries of every round and step; each score's operating points
+   (threshold, defended accuracy, misinformation rates); the clones; AM's inference overhead with each score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import time
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from torch import nn
+
+from art_am.defences import AdaptiveMisinformation, blend, misinformation_weight, threshold_for_accuracy_budget
+from art_am.defences.ood_scores import (
+    CombinedScore,
+    Energy,
+    KNearestNeighbours,
+    Mahalanobis,
+    MaxLogit,
+    MaxSoftmaxProbability,
+    NoiseLevel,
+    OODScore,
+)
+from art_am.defences.probabilities import softmax
+from art_am.inference import batched_logits, predict_proba
+from benchmarks.attack_runs import defended_estimator, make_clone, run_jbda, run_knockoff, scenario_input_shape
+from benchmarks.cli import scenario_parser, selected_scenarios, write_output
+from benchmarks.data import load_source
+from benchmarks.defence_points import DefenceFactory, DefencePoint
+from benchmarks.model_cache import get_models
+from benchmarks.overhead import median_seconds
+from benchmarks.run import write_json_atomic
+from benchmarks.scenarios import Scenario
+
+SCORE_NAMES = ("msp", "energy", "max-logit", "mahalanobis", "knn", "noise-level", "msp+noise-level")
+
+
+def build_scores(defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray) -> dict[str, OODScore]:
+    """
+    :param defender: The outlier-exposure defender (with a ``features`` method).
+    :param x_train: Its training images, for the feature scores.
+    :param y_train: Their labels.
+    :return: Every score, fitted except for the combination (which needs held-out reference queries).
+    """
+    noise_level = NoiseLevel()
+    return {
+        "msp": MaxSoftmaxProbability(),
+        "energy": Energy(),
+        "max-logit": MaxLogit(),
+        "mahalanobis": Mahalanobis(defender.features).fit(x_train, y_train),
+        "knn": KNearestNeighbours(defender.features).fit(x_train),
+        "noise-level": noise_level,
+        "msp+noise-level": CombinedScore([MaxSoftmaxProbability(), noise_level]),
+    }
+
+
+class ModelAnswers:
+    """
+    The defender's logits and probabilities and the misinformation model's probabilities on one query set.
+    """
+
+    def __init__(self, models: dict[str, nn.Module], x: np.ndarray) -> None:
+        self.x = x
+        self.logits = batched_logits(models["oe"], x).numpy().astype(np.float64)
+        self.probabilities = softmax(self.logits)
+        self.misinformation = predict_proba(models["misinformation"], x).astype(np.float64)
+
+    def scores(self, score: OODScore) -> np.ndarray:
+        """
+        :return: ``score`` of every query.
+        """
+        return score(self.probabilities, self.logits, self.x)
+
+
+class ScoreStudy:
+    """
+    One scenario's defender, its fitted scores, the calibrated thresholds and the jobs.
+    """
+
+    def __init__(self, scenario: Scenario, args: argparse.Namespace) -> None:
+        self.scenario, self.args = scenario, args
+        self.folder = os.path.join(args.run_dir, scenario.name)
+        os.makedirs(self.folder, exist_ok=True)
+        sources = list(scenario.attacks.knockoff_sources) if args.sources is None else args.sources.split(",")
+        self.sources = [source for source in sources if source != "none"]
+        loaded = get_models(scenario, 0, args.cache_dir, args.data_root)
+        self.models = {kind: model for kind, (model, _) in loaded.items()}
+        x_train, y_train = load_source(scenario.train_source, args.data_root)
+        x_test, y_test = load_source(scenario.test_source, args.data_root)
+        seeds = scenario.attacks.jbda_seeds
+        self.x_seeds, self.x_eval, self.y_eval = x_test[:seeds], x_test[seeds:], y_test[seeds:]
+        self.half = len(self.x_eval) // 2
+        self.benign = ModelAnswers(self.models, self.x_eval)
+        calibration = ModelAnswers(self.models, self.x_eval[: self.half])
+        self.scores = {name: score for name, score in build_scores(self.models["oe"], x_train, y_train).items()}
+        for score in self.scores.values():
+            if isinstance(score, CombinedScore):
+                score.fit(calibration.probabilities, calibration.logits, calibration.x)
+        self.benign_scores = {name: self.benign.scores(score) for name, score in self.scores.items()}
+        self.thresholds = {
+            (name, budget): threshold_for_accuracy_budget(
+                calibration.probabilities,
+                calibration.misinformation,
+                self.y_eval[: self.half],
+                budget,
+                scenario.nu,
+                scores=self.benign_scores[name][: self.half],
+            )[0]
+            for name in self.scores
+            for budget in args.budgets
+        }
+
+    def _path(self, job: tuple) -> str:
+        return os.path.join(self.folder, "points", "-".join(str(part) for part in job) + ".json")
+
+    def jobs(self) -> list[tuple]:
+        """
+        :return: The unfinished jobs: ``("jbda", lambda, "undefended", 0)``, ``("jbda", lambda, score, budget)`` and
+                 ``("knockoff", source, score, budget)``.
+        """
+        jobs: list[tuple] = [("seeds-only", 0, "undefended", 0)]
+        jobs += [("jbda", step, "undefended", 0) for step in self.args.steps]
+        for name in self.args.scores:
+            for budget in self.args.budgets:
+                jobs += [("jbda", step, name, budget) for step in self.args.steps]
+                jobs += [("knockoff", source, name, budget) for source in self.sources]
+        return [job for job in jobs if not os.path.isfile(self._path(job))]
+
+    def run(self, shard: tuple[int, int]) -> None:
+        """
+        Run this shard's share of the unfinished jobs.
+        """
+        for job in self.jobs()[shard[0] :: shard[1]]:
+            start = time.perf_counter()
+            attack, setting, name, budget = job
+            record: dict = {"scenario": self.scenario.name, "attack": attack, "score": name, "budget": budget}
+            if attack == "seeds-only":
+                record.update(self._seeds_only())
+            elif attack == "jbda":
+                record.update(self._jbda(setting, name, budget))
+            else:
+                record.update(self._knockoff(setting, name, budget))
+            record["seconds"] = time.perf_counter() - start
+            write_json_atomic(self._path(job), record)
+            print(json.dumps(record), flush=True)
+
+    def _clone_accuracy(self, clone) -> float:
+        return float((clone.predict(self.x_eval, batch_size=1024).argmax(1) == self.y_eval).mean())
+
+    def _am(self, name: str, budget: float) -> AdaptiveMisinformation:
+        return AdaptiveMisinformation(
+            self.models["misinformation"],
+            self.thresholds[(name, budget)],
+            nu=self.scenario.nu,
+            preds_type="logits",
+            score=self.scores[name],
+        )
+
+    def _seeds_only(self) -> dict:
+        """
+        The floor of any defence that answers in-distribution queries truthfully: a clone trained on JBDA's seeds
+        alone, with the victim's soft labels, for as many epochs as JBDA trains in all its rounds.
+        """
+        settings = self.scenario.attacks
+        victim = DefenceFactory(self.scenario, self.models, 0).live_victim(
+            DefencePoint("undefended"), scenario_input_shape(self.scenario), "cpu"
+        )
+        clone = make_clone(self.scenario, settings.jbda_lr, 0, "cpu")
+        clone.fit(
+            self.x_seeds,
+            victim.predict(self.x_seeds),
+            nb_epochs=settings.jbda_rounds * settings.jbda_epochs,
+            batch_size=64,
+        )
+        return {"clone_accuracy": self._clone_accuracy(clone), "queries": len(self.x_seeds)}
+
+    def _jbda(self, step: float, name: str, budget: float) -> dict:
+        shape = scenario_input_shape(self.scenario)
+        if name == "undefended":
+            victim = DefenceFactory(self.scenario, self.models, 0).live_victim(DefencePoint("undefended"), shape, "cpu")
+        else:
+            victim = defended_estimator(self.scenario, self.models["oe"], self._am(name, budget), "cpu")
+        clone, queries, sent = run_jbda(self.scenario, victim, self.x_seeds, True, 0, "cpu", False, step_size=step)
+        record = {"step": step, "clone_accuracy": self._clone_accuracy(clone), "queries": queries}
+        if name == "undefended":
+            np.savez_compressed(os.path.join(self.folder, f"jbda-queries-{step:g}.npz"), queries=sent)
+        else:
+            record.update(self._defended_accuracy(name, budget))
+            record["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
+        return record
+
+    def _knockoff(self, source: str, name: str, budget: float) -> dict:
+        x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.args.data_root)
+        answers = ModelAnswers(self.models, x_queries[: self.scenario.attacks.knockoff_queries])
+        weight = misinformation_weight(
+            answers.scores(self.scores[name]), self.thresholds[(name, budget)], self.scenario.nu
+        )
+        served = blend(answers.probabilities, answers.misinformation, weight)
+        clone, queries = run_knockoff(self.scenario, answers.x, served, True, 0, "cpu", False)
+        return {
+            "source": source,
+            "clone_accuracy": self._clone_accuracy(clone),
+            "queries": queries,
+            "misinformation_rate": float((weight > 0.5).mean()),
+            **self._defended_accuracy(name, budget),
+        }
+
+    def _defended_accuracy(self, name: str, budget: float) -> dict:
+        tau = self.thresholds[(name, budget)]
+        weight = misinformation_weight(self.benign_scores[name], tau, self.scenario.nu)
+        correct = blend(self.benign.probabilities, self.benign.misinformation, weight).argmax(1) == self.y_eval
+        return {
+            "threshold": tau,
+            "defender_accuracy": float(correct.mean()),
+            "defender_accuracy_held_out": float(correct[self.half :].mean()),
+            "undefended_oe_accuracy": float((self.benign.probabilities.argmax(1) == self.y_eval).mean()),
+            "benign_misinformation_rate": float((weight > 0.5).mean()),
+        }
+
+    def report(self) -> dict:
+        """
+        :return: AUROCs, operating points, clones and overhead of every score (JSON-serialisable).
+        """
+        query_sets: dict[str, np.ndarray] = {}
+        for source, spec in self.scenario.attacks.knockoff_sources.items():
+            query_sets[f"knockoff {source}"] = load_source(spec, self.args.data_root)[0][:10000]
+        rounds = {}
+        for path in sorted(glob.glob(os.path.join(self.folder, "jbda-queries-*.npz"))):
+            step = path.rsplit("-", 1)[1][: -len(".npz")]
+            sent = np.load(path)["queries"]
+            sizes = self.scenario.attacks.jbda_seeds * np.array([1] + [2**r for r in range(len(sent).bit_length())])
+            bounds = np.concatenate([[0], np.cumsum(sizes)])
+            rounds[step] = [sent[bounds[r] : bounds[r + 1]] for r in range(len(bounds) - 1) if bounds[r] < len(sent)]
+            query_sets[f"jbda lambda={step} (all)"] = sent
+        aurocs: dict[str, dict[str, float]] = {}
+        rates: dict[str, dict[str, float]] = {}
+        for label, x in query_sets.items():
+            answers = ModelAnswers(self.models, x)
+            for name, score in self.scores.items():
+                values = answers.scores(score)
+                aurocs.setdefault(name, {})[label] = _auroc(self.benign_scores[name], values)
+                for budget in self.args.budgets:
+                    weight = misinformation_weight(values, self.thresholds[(name, budget)], self.scenario.nu)
+                    rates.setdefault(f"{name} @ {budget:g}", {})[label] = float((weight > 0.5).mean())
+        for step, parts in rounds.items():
+            for index, part in enumerate(parts):
+                answers = ModelAnswers(self.models, part)
+                for name, score in self.scores.items():
+                    aurocs[name][f"jbda lambda={step} round {index + 1}"] = _auroc(
+                        self.benign_scores[name], answers.scores(score)
+                    )
+        points = [
+            json.load(open(p, encoding="utf-8"))
+            for p in sorted(glob.glob(os.path.join(self.folder, "points", "*.json")))
+        ]
+        operating = {
+            f"{name} @ {budget:g}": self._defended_accuracy(name, budget)
+            for name in self.scores
+            for budget in self.args.budgets
+        }
+        return {
+            "scenario": self.scenario.name,
+            "benign": "test split after the JBDA seeds; thresholds and the combination fitted on its first half",
+            "auroc": aurocs,
+            "operating_points": operating,
+            "misinformation_rates": rates,
+            "points": points,
+            "overhead": self.overhead(),
+        }
+
+    def overhead(self) -> dict:
+        """
+        :return: Median seconds of ``predict`` on the benign evaluation images (batch 128), undefended and with AM per
+                 score at the first budget, measured side by side, and the ratios.
+        """
+        budget = self.args.budgets[0]
+        cases = {"undefended": defended_estimator(self.scenario, self.models["plain"], None, "cpu")}
+        cases.update(
+            {
+                f"AM {name}": defended_estimator(self.scenario, self.models["oe"], self._am(name, budget), "cpu")
+                for name in self.scores
+            }
+        )
+        medians = median_seconds({k: (v, self.x_eval) for k, v in cases.items()}, self.scenario.overhead_repeats, "cpu")
+        return {
+            "images": len(self.x_eval),
+            "torch_threads": torch.get_num_threads(),
+            "seconds": medians,
+            "ratio": {name: seconds / medians["undefended"] for name, seconds in medians.items()},
+        }
+
+
+def _auroc(benign: np.ndarray, queries: np.ndarray) -> float:
+    labels = np.concatenate([np.ones(len(benign)), np.zeros(len(queries))])
+    return float(roc_auc_score(labels, np.concatenate([benign, queries])))
+
+
+def markdown(result: dict) -> str:
+    """
+    :return: The report's tables as markdown.
+    """
+    aurocs = result["auroc"]
+    columns = list(next(iter(aurocs.values())))
+    lines = [f"### {result['scenario']}: AUROC, benign test images vs queries", ""]
+    lines += ["| score | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines += [f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |" for name, row in aurocs.items()]
+    lines += ["", f"### {result['scenario']}: AM per score (soft labels)", ""]
+    lines += ["| score @ budget | tau | defender acc. | held-out half | attack | clone acc. | misinformed |"]
+    lines += ["|---|---|---|---|---|---|---|"]
+    undefended = {
+        p["step"]: p["clone_accuracy"] for p in result["points"] if p["score"] == "undefended" and p["attack"] == "jbda"
+    }
+    seeds_only = [p["clone_accuracy"] for p in result["points"] if p["attack"] == "seeds-only"]
+    for point in sorted(result["points"], key=lambda p: (p["score"], p["budget"], p["attack"], str(p.get("step")))):
+        if point["score"] == "undefended":
+            continue
+        attack = f"JBDA lambda={point['step']:g}" if point["attack"] == "jbda" else f"KnockoffNets {point['source']}"
+        baseline = undefended.get(point.get("step"))
+        delta = f" ({100 * (point['clone_accuracy'] - baseline):+.1f} pp)" if baseline is not None else ""
+        lines.append(
+            f"| {point['score']} @ {point['budget']:g} | {point['threshold']:.4g} | "
+            f"{100 * point['defender_accuracy']:.2f} % | {100 * point['defender_accuracy_held_out']:.2f} % | "
+            f"{attack} | "
+            f"{100 * point['clone_accuracy']:.1f} %{delta} | {100 * point['misinformation_rate']:.1f} % |"
+        )
+    lines += [
+        "",
+        "Undefended JBDA clones: " + ", ".join(f"lambda={s:g}: {100 * a:.1f} %" for s, a in undefended.items()),
+    ]
+    if seeds_only:
+        lines += ["", f"A clone of the seeds alone (floor of truthful answers to them): {100 * seeds_only[0]:.1f} %"]
+    ratios = result["overhead"]["ratio"]
+    lines += [
+        "",
+        "Overhead (predict, batch 128, x undefended): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = scenario_parser(__doc__, scenario="mnist")
+    parser.add_argument("--run-dir", default="runs/ood_scores")
+    parser.add_argument("--scores", default=",".join(SCORE_NAMES), help="comma-separated subset of %(default)s")
+    parser.add_argument("--budgets", default="0.005", help="benign-accuracy budgets (fractions), comma-separated")
+    parser.add_argument("--steps", default="0.1,0.03,0.01", help="JBDA steps lambda, comma-separated")
+    parser.add_argument("--sources", default=None, help="KnockoffNets query sources (default all; 'none' for none)")
+    parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th")
+    parser.add_argument("--report", action="store_true", help="write the report from the finished jobs instead")
+    args = parser.parse_args(argv)
+    args.scores = args.scores.split(",")
+    unknown = set(args.scores) - set(SCORE_NAMES)
+    if unknown:
+        parser.error(f"unknown scores {sorted(unknown)}; choose from {SCORE_NAMES}")
+    args.budgets = [float(b) for b in args.budgets.split(",")]
+    args.steps = [float(s) for s in args.steps.split(",")]
+    shard_index, _, shard_count = args.shard.partition("/")
+    for scenario in selected_scenarios(args):
+        scenario = scenario.with_device("cpu", False)
+        study = ScoreStudy(scenario, args)
+        if args.report:
+            result = study.report()
+            write_output(args.output or os.path.join(study.folder, "report.json"), result)
+            with open(os.path.join(study.folder, "report.md"), "w", encoding="utf-8") as handle:
+                handle.write(markdown(result))
+        else:
+            study.run((int(shard_index), int(shard_count)))
+
+
+if __name__ == "__main__":
+    main()
