@@ -64,7 +64,7 @@ def batched_outputs(
     Evaluate ``function`` (a module, or a method of one such as ``model.features``) batch by batch, with ``owner`` in
     eval mode (its flag restored afterwards), without gradients, on ``owner``'s device.
 
-    :param function: Maps a float32 batch to ``(B, D)`` outputs.
+    :param function: Maps a float32 batch of ``B`` rows to outputs, which are flattened to ``(B, D)``.
     :param owner: The module whose device and train/eval flag apply.
     :param x: Inputs, ``(N, ...)``.
     :param batch_size: Rows per forward pass.
@@ -79,7 +79,7 @@ def batched_outputs(
         with torch.inference_mode():
             for begin in range(0, len(inputs), batch_size):
                 batch = inputs[begin : begin + batch_size].to(device, torch.float32)
-                outputs.append(function(batch).float().flatten(1).cpu())
+                outputs.append(function(batch).float().reshape(len(batch), -1).cpu())
     finally:
         owner.train(was_training)
     if not outputs:

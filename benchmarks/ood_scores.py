@@ -4,8 +4,10 @@ trained defender (issue 8: which score catches JBDA's synthetic queries).
 
     python -m benchmarks.ood_scores --preset paper --scenario mnist --data-root ../shared/data
 
-1. The scores are fitted: feature scores on the training split; the combination's reference ranks and every threshold
-   on the first half of the benign evaluation images (the test split after JBDA's seeds).
+1. The scores are fitted: feature scores and the sign-step detector on the training split; the combination's reference
+   ranks and every threshold on the first half of the benign evaluation images (the test split after JBDA's seeds).
+   A budget of 0.005 is the largest threshold whose defended accuracy on that half is at most 0.5 pp below the normally
+   trained defender's (the undefended baseline of ``benchmarks.run``).
 2. Jobs (saved atomically under ``--run-dir``; a re-run resumes; ``--shard K/N`` splits them between processes):
    undefended JBDA for each step lambda (soft labels, against the normally trained defender), whose queries are kept;
    then, for each score, benign-accuracy budget and step, JBDA against the live defended classifier, and KnockoffNets
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import json
 import os
 import time
@@ -38,6 +41,7 @@ from art_am.defences.ood_scores import (
     MaxSoftmaxProbability,
     NoiseLevel,
     OODScore,
+    SignStepDetector,
 )
 from art_am.defences.probabilities import softmax
 from art_am.inference import batched_logits, predict_proba
@@ -50,17 +54,39 @@ from benchmarks.overhead import median_seconds
 from benchmarks.run import write_json_atomic
 from benchmarks.scenarios import Scenario
 
-SCORE_NAMES = ("msp", "energy", "max-logit", "mahalanobis", "knn", "noise-level", "msp+noise-level")
+SCORE_NAMES = (
+    "msp",
+    "energy",
+    "max-logit",
+    "mahalanobis",
+    "knn",
+    "noise-level",
+    "sign-detector",
+    "msp+noise-level",
+    "msp+sign-detector",
+)
 
 
-def build_scores(defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray) -> dict[str, OODScore]:
+def build_scores(
+    defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray, detector_path: str, detector_images: int
+) -> dict[str, OODScore]:
     """
     :param defender: The outlier-exposure defender (with a ``features`` method).
-    :param x_train: Its training images, for the feature scores.
+    :param x_train: Its training images, for the feature scores and the sign-step detector.
     :param y_train: Their labels.
-    :return: Every score, fitted except for the combination (which needs held-out reference queries).
+    :param detector_path: Where the trained sign-step detector is cached (it takes minutes on a CPU).
+    :param detector_images: The detector trains on at most this many of the training images.
+    :return: Every score, fitted except for the combinations (which need held-out reference queries).
     """
     noise_level = NoiseLevel()
+    detector = SignStepDetector(in_channels=x_train.shape[1])
+    if os.path.isfile(detector_path):
+        detector.load_state_dict(torch.load(detector_path, map_location="cpu", weights_only=True))
+    else:
+        detector.fit(x_train[:detector_images])
+        os.makedirs(os.path.dirname(detector_path) or ".", exist_ok=True)
+        torch.save(detector.state_dict(), detector_path + ".tmp")
+        os.replace(detector_path + ".tmp", detector_path)
     return {
         "msp": MaxSoftmaxProbability(),
         "energy": Energy(),
@@ -68,7 +94,9 @@ def build_scores(defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray) 
         "mahalanobis": Mahalanobis(defender.features).fit(x_train, y_train),
         "knn": KNearestNeighbours(defender.features).fit(x_train),
         "noise-level": noise_level,
+        "sign-detector": detector,
         "msp+noise-level": CombinedScore([MaxSoftmaxProbability(), noise_level]),
+        "msp+sign-detector": CombinedScore([MaxSoftmaxProbability(), detector]),
     }
 
 
@@ -110,7 +138,16 @@ class ScoreStudy:
         self.half = len(self.x_eval) // 2
         self.benign = ModelAnswers(self.models, self.x_eval)
         calibration = ModelAnswers(self.models, self.x_eval[: self.half])
-        self.scores = {name: score for name, score in build_scores(self.models["oe"], x_train, y_train).items()}
+        # Budgets count from the normally trained defender, the undefended baseline of the main benchmark: outlier
+        # exposure's own accuracy cost is part of what AM costs.
+        plain_accuracy = float(
+            (predict_proba(self.models["plain"], calibration.x).argmax(1) == self.y_eval[: self.half]).mean()
+        )
+        # The detector depends only on the training images (and the detector's defaults): cached per training set.
+        detector_key = f"{scenario.train_source}-{args.detector_images}-{SignStepDetector(x_train.shape[1])!r}"
+        detector_digest = hashlib.sha256(detector_key.encode()).hexdigest()[:12]
+        detector_path = os.path.join(args.cache_dir, f"sign-detector-{detector_digest}.pt")
+        self.scores = build_scores(self.models["oe"], x_train, y_train, detector_path, args.detector_images)
         for score in self.scores.values():
             if isinstance(score, CombinedScore):
                 score.fit(calibration.probabilities, calibration.logits, calibration.x)
@@ -123,6 +160,7 @@ class ScoreStudy:
                 budget,
                 scenario.nu,
                 scores=self.benign_scores[name][: self.half],
+                reference_accuracy=plain_accuracy,
             )[0]
             for name in self.scores
             for budget in args.budgets
@@ -199,7 +237,18 @@ class ScoreStudy:
         else:
             victim = defended_estimator(self.scenario, self.models["oe"], self._am(name, budget), "cpu")
         clone, queries, sent = run_jbda(self.scenario, victim, self.x_seeds, True, 0, "cpu", False, step_size=step)
-        record = {"step": step, "clone_accuracy": self._clone_accuracy(clone), "queries": queries}
+        # Whether the clone learnt to tell stepped images from clean ones: its accuracy on test images given one random
+        # sign step of the attack's size.
+        signs = np.random.default_rng(0).choice([-1.0, 1.0], size=self.x_eval.shape)
+        stepped = np.clip(self.x_eval + step * signs, 0.0, 1.0).astype(np.float32)
+        record = {
+            "step": step,
+            "clone_accuracy": self._clone_accuracy(clone),
+            "clone_accuracy_stepped_test": float(
+                (clone.predict(stepped, batch_size=1024).argmax(1) == self.y_eval).mean()
+            ),
+            "queries": queries,
+        }
         if name == "undefended":
             np.savez_compressed(os.path.join(self.folder, f"jbda-queries-{step:g}.npz"), queries=sent)
         else:
@@ -227,11 +276,16 @@ class ScoreStudy:
         tau = self.thresholds[(name, budget)]
         weight = misinformation_weight(self.benign_scores[name], tau, self.scenario.nu)
         correct = blend(self.benign.probabilities, self.benign.misinformation, weight).argmax(1) == self.y_eval
+        oe_correct = self.benign.probabilities.argmax(1) == self.y_eval
+        plain_correct = predict_proba(self.models["plain"], self.x_eval).argmax(1) == self.y_eval
+        held_out = slice(self.half, None)
         return {
             "threshold": tau,
             "defender_accuracy": float(correct.mean()),
-            "defender_accuracy_held_out": float(correct[self.half :].mean()),
-            "undefended_oe_accuracy": float((self.benign.probabilities.argmax(1) == self.y_eval).mean()),
+            "defender_accuracy_held_out": float(correct[held_out].mean()),
+            "undefended_oe_accuracy": float(oe_correct.mean()),
+            "undefended_oe_accuracy_held_out": float(oe_correct[held_out].mean()),
+            "undefended_accuracy": float(plain_correct.mean()),
             "benign_misinformation_rate": float((weight > 0.5).mean()),
         }
 
@@ -267,15 +321,17 @@ class ScoreStudy:
                     aurocs[name][f"jbda lambda={step} round {index + 1}"] = _auroc(
                         self.benign_scores[name], answers.scores(score)
                     )
-        points = [
-            json.load(open(p, encoding="utf-8"))
-            for p in sorted(glob.glob(os.path.join(self.folder, "points", "*.json")))
-        ]
         operating = {
             f"{name} @ {budget:g}": self._defended_accuracy(name, budget)
             for name in self.scores
             for budget in self.args.budgets
         }
+        points = [
+            json.load(open(p, encoding="utf-8"))
+            for p in sorted(glob.glob(os.path.join(self.folder, "points", "*.json")))
+        ]
+        for point in points:  # the benign columns of points saved by older versions of this script
+            point.update(operating.get(f"{point['score']} @ {point['budget']:g}", {}))
         return {
             "scenario": self.scenario.name,
             "benign": "test split after the JBDA seeds; thresholds and the combination fitted on its first half",
@@ -323,8 +379,11 @@ def markdown(result: dict) -> str:
     lines += ["| score | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |" for name, row in aurocs.items()]
     lines += ["", f"### {result['scenario']}: AM per score (soft labels)", ""]
-    lines += ["| score @ budget | tau | defender acc. | held-out half | attack | clone acc. | misinformed |"]
-    lines += ["|---|---|---|---|---|---|---|"]
+    lines += [
+        "| score @ budget | tau | benign misinformed | defender acc. (vs OE, held-out half) | attack | clone acc. "
+        "| attack queries misinformed |",
+        "|---|---|---|---|---|---|---|",
+    ]
     undefended = {
         p["step"]: p["clone_accuracy"] for p in result["points"] if p["score"] == "undefended" and p["attack"] == "jbda"
     }
@@ -335,11 +394,12 @@ def markdown(result: dict) -> str:
         attack = f"JBDA lambda={point['step']:g}" if point["attack"] == "jbda" else f"KnockoffNets {point['source']}"
         baseline = undefended.get(point.get("step"))
         delta = f" ({100 * (point['clone_accuracy'] - baseline):+.1f} pp)" if baseline is not None else ""
+        loss = point["defender_accuracy_held_out"] - point["undefended_oe_accuracy_held_out"]
         lines.append(
             f"| {point['score']} @ {point['budget']:g} | {point['threshold']:.4g} | "
-            f"{100 * point['defender_accuracy']:.2f} % | {100 * point['defender_accuracy_held_out']:.2f} % | "
-            f"{attack} | "
-            f"{100 * point['clone_accuracy']:.1f} %{delta} | {100 * point['misinformation_rate']:.1f} % |"
+            f"{100 * point['benign_misinformation_rate']:.2f} % | {100 * point['defender_accuracy']:.2f} % "
+            f"({100 * loss:+.2f} pp) | {attack} | {100 * point['clone_accuracy']:.1f} %{delta} | "
+            f"{100 * point['misinformation_rate']:.1f} % |"
         )
     lines += [
         "",
@@ -347,12 +407,68 @@ def markdown(result: dict) -> str:
     ]
     if seeds_only:
         lines += ["", f"A clone of the seeds alone (floor of truthful answers to them): {100 * seeds_only[0]:.1f} %"]
+    benign = next(iter(result["operating_points"].values()))
+    lines += [
+        "",
+        f"Benign accuracy without AM: OE defender {100 * benign['undefended_oe_accuracy']:.2f} %, normally trained "
+        f"defender {100 * benign['undefended_accuracy']:.2f} %.",
+    ]
     ratios = result["overhead"]["ratio"]
     lines += [
         "",
         "Overhead (predict, batch 128, x undefended): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()),
     ]
     return "\n".join(lines) + "\n"
+
+
+def figure(result: dict, path: str) -> None:
+    """
+    Clone accuracy per attack and score at each budget (bars), with the undefended clones and the seeds-only floor.
+    """
+    import matplotlib  # pylint: disable=import-outside-toplevel
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+
+    defended = [p for p in result["points"] if p["score"] != "undefended"]
+    attacks = sorted({_attack_label(p) for p in defended})
+    settings = sorted({(p["score"], p["budget"]) for p in defended})
+    undefended = {_attack_label(p): p["clone_accuracy"] for p in result["points"] if p["score"] == "undefended"}
+    width = 0.8 / max(len(settings), 1)
+    fig, axis = plt.subplots(figsize=(max(6.0, 1.6 * len(attacks)), 4.0))
+    for index, (name, budget) in enumerate(settings):
+        heights = [
+            next(
+                (
+                    p["clone_accuracy"]
+                    for p in defended
+                    if p["score"] == name and p["budget"] == budget and _attack_label(p) == a
+                ),
+                np.nan,
+            )
+            for a in attacks
+        ]
+        axis.bar(
+            np.arange(len(attacks)) + index * width - 0.4 + width / 2, heights, width, label=f"{name} @ {budget:g}"
+        )
+    for position, attack in enumerate(attacks):
+        if attack in undefended:
+            axis.hlines(undefended[attack], position - 0.4, position + 0.4, colors="black", linestyles="--")
+    if "seeds only" in undefended:
+        axis.axhline(undefended["seeds only"], color="grey", linestyle=":", label="clone of the seeds alone")
+    axis.set_xticks(np.arange(len(attacks)), attacks)
+    axis.set_ylabel("clone accuracy (dashed: undefended)")
+    axis.set_title(f"{result['scenario']}: AM per out-of-distribution score, soft labels")
+    axis.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _attack_label(point: dict) -> str:
+    if point["attack"] == "seeds-only":
+        return "seeds only"
+    return f"JBDA {point['step']:g}" if point["attack"] == "jbda" else f"Knockoff {point['source']}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -362,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budgets", default="0.005", help="benign-accuracy budgets (fractions), comma-separated")
     parser.add_argument("--steps", default="0.1,0.03,0.01", help="JBDA steps lambda, comma-separated")
     parser.add_argument("--sources", default=None, help="KnockoffNets query sources (default all; 'none' for none)")
+    parser.add_argument("--detector-images", type=int, default=60000, help="training images of the sign detector")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th")
     parser.add_argument("--report", action="store_true", help="write the report from the finished jobs instead")
     args = parser.parse_args(argv)
@@ -380,6 +497,7 @@ def main(argv: list[str] | None = None) -> None:
             write_output(args.output or os.path.join(study.folder, "report.json"), result)
             with open(os.path.join(study.folder, "report.md"), "w", encoding="utf-8") as handle:
                 handle.write(markdown(result))
+            figure(result, os.path.join(study.folder, f"ood-scores-{scenario.name}.png"))
         else:
             study.run((int(shard_index), int(shard_count)))
 

@@ -43,6 +43,8 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
         "msp,noise-level,msp+noise-level",
         "--steps",
         "0.1",
+        "--detector-images",
+        "256",
     ]
     ood_scores.main(arguments)
     points = glob.glob(str(tmp_path / "run" / "micro" / "points" / "*.json"))
@@ -50,15 +52,7 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     assert len(points) == 2 + 3 * 2
     ood_scores.main(arguments + ["--report"])
     report = json.load(open(tmp_path / "run" / "micro" / "report.json"))
-    assert set(report["auroc"]) == {
-        "msp",
-        "energy",
-        "max-logit",
-        "mahalanobis",
-        "knn",
-        "noise-level",
-        "msp+noise-level",
-    }
+    assert set(report["auroc"]) == set(ood_scores.SCORE_NAMES)
     columns = report["auroc"]["noise-level"]
     assert {"knockoff fashion_mnist", "jbda lambda=0.1 round 1", "jbda lambda=0.1 round 2"} <= set(columns)
     assert all(0.0 <= value <= 1.0 for row in report["auroc"].values() for value in row.values())
@@ -69,3 +63,4 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
         assert point["undefended_oe_accuracy"] - point["defender_accuracy"] < 0.03
     assert report["overhead"]["ratio"]["undefended"] == 1.0
     assert "AUROC" in open(tmp_path / "run" / "micro" / "report.md").read()
+    assert os.path.isfile(tmp_path / "run" / "micro" / "ood-scores-micro.png")

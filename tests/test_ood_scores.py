@@ -10,6 +10,7 @@ import pytest
 import torch
 from conftest import classifier, tiny_cnn
 from scipy.special import logsumexp
+from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
 
 from art_am.defences import AdaptiveMisinformation, threshold_for_accuracy_budget, threshold_for_false_positive_rate
@@ -21,6 +22,8 @@ from art_am.defences.ood_scores import (
     MaxLogit,
     MaxSoftmaxProbability,
     NoiseLevel,
+    SignStepDetector,
+    sign_step_perturbation,
 )
 from art_am.defences.probabilities import softmax
 from art_am.inference import batched_logits
@@ -38,6 +41,14 @@ def lenet():
 def fit_data():
     rng = np.random.default_rng(1)
     return rng.random((300, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 300)
+
+
+def smooth_blobs(count, rng):
+    images = np.zeros((count, 1, 28, 28), dtype=np.float32)
+    centres = rng.integers(6, 22, (count, 2))
+    rows, cols = np.mgrid[:28, :28]
+    images[:, 0] = np.exp(-((rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2) / 20.0)
+    return np.round(images * 255) / 255
 
 
 def outputs(model, x):
@@ -240,10 +251,7 @@ def test_false_positive_calibration_holds_on_held_out_data(lenet, fit_data, name
     x, y = fit_data
     rng = np.random.default_rng(5)
     # In-distribution: smooth blobs with a little noise, so that every score (noise level included) varies.
-    benign = np.zeros((4000, 1, 28, 28), dtype=np.float32)
-    centres = rng.integers(6, 22, (4000, 2))
-    rows, cols = np.mgrid[:28, :28]
-    benign[:, 0] = np.exp(-((rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2) / 20.0)
+    benign = smooth_blobs(4000, rng)
     benign += rng.normal(0, rng.uniform(0.001, 0.05, (4000, 1, 1, 1)), benign.shape).astype(np.float32)
     score = {
         "msp": MaxSoftmaxProbability(),
@@ -320,3 +328,56 @@ def test_accuracy_budget_calibration_for_scores_below_zero(rng):
     # Every benign query has the top score 0 (a clean image's noise level): only a tau below 0 keeps them all.
     tau, accuracy = threshold_for_accuracy_budget(probabilities, misinformation, labels, 0.0, scores=np.zeros(500))
     assert tau < 0 and accuracy == 1.0
+
+
+def test_sign_step_perturbation_stays_on_the_grid_and_in_range(rng):
+    clean = torch.as_tensor(smooth_blobs(64, rng))
+    perturbed = sign_step_perturbation(clean, torch.Generator().manual_seed(0), (0.01, 0.1), max_steps=3)
+    assert perturbed.shape == clean.shape and perturbed.min() >= 0 and perturbed.max() <= 1
+    torch.testing.assert_close(torch.round(perturbed * 255), perturbed * 255, atol=1e-4, rtol=0)
+    change = (perturbed - clean).abs().amax(dim=(1, 2, 3))
+    assert torch.all(change <= 3 * 0.1 + 0.5 / 255 + 1e-6) and torch.all(change >= 0.01 - 0.5 / 255 - 1e-6)
+    again = sign_step_perturbation(clean, torch.Generator().manual_seed(0), (0.01, 0.1), max_steps=3)
+    torch.testing.assert_close(again, perturbed)
+
+
+def test_sign_detector_learns_steps_and_round_trips(rng, tmp_path):
+    train = smooth_blobs(1024, rng)
+    detector = SignStepDetector(epochs=3, batch_size=64, seed=0).fit(train)
+    clean = smooth_blobs(300, rng)
+    # JBDA-like queries: a single step of 0.03 with independent signs, clipped and on the grid
+    steps = 0.03 * rng.choice([-1.0, 1.0], size=clean.shape)
+    stepped = (np.round(np.clip(clean + steps, 0, 1) * 255) / 255).astype(np.float32)
+    uniform = np.full((300, 10), 0.1)
+    clean_scores, stepped_scores = detector(uniform, x=clean), detector(uniform, x=stepped)
+    labels = np.r_[np.ones(300), np.zeros(300)]
+    assert roc_auc_score(labels, np.r_[clean_scores, stepped_scores]) > 0.9
+    path = tmp_path / "detector.pt"
+    torch.save(detector.state_dict(), path)
+    restored = SignStepDetector(seed=1).load_state_dict(torch.load(path, weights_only=True))
+    np.testing.assert_allclose(restored(uniform, x=stepped), stepped_scores, rtol=1e-5, atol=1e-5)
+
+
+def test_sign_detector_errors():
+    with pytest.raises(ValueError, match="step_range"):
+        SignStepDetector(step_range=(0.1, 0.01))
+    with pytest.raises(ValueError, match="max_steps"):
+        SignStepDetector(max_steps=0)
+    with pytest.raises(ValueError, match="not fitted"):
+        SignStepDetector()(np.full((2, 10), 0.1), x=np.zeros((2, 1, 28, 28), dtype=np.float32))
+    with pytest.raises(ValueError, match="does not fit its network"):
+        SignStepDetector(in_channels=3).load_state_dict(SignStepDetector().network.state_dict())
+
+
+def test_accuracy_budget_counts_from_the_reference_accuracy(rng):
+    probabilities = softmax(rng.normal(0, 2, (2000, 10)))
+    misinformation = softmax(rng.normal(0, 2, (2000, 10)))
+    labels = np.where(rng.random(2000) < 0.9, probabilities.argmax(1), rng.integers(0, 10, 2000))
+    own = float((probabilities.argmax(1) == labels).mean())
+    tau_own, accuracy_own = threshold_for_accuracy_budget(probabilities, misinformation, labels, 0.01)
+    # A reference 0.5 pp above the model's own accuracy leaves only 0.5 pp for misinformation.
+    tau_ref, accuracy_ref = threshold_for_accuracy_budget(
+        probabilities, misinformation, labels, 0.01, reference_accuracy=own + 0.005
+    )
+    assert tau_ref < tau_own
+    assert accuracy_own >= own - 0.01 and accuracy_ref >= own - 0.005

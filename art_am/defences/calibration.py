@@ -53,6 +53,7 @@ def threshold_for_accuracy_budget(
     max_accuracy_drop: float,
     nu: float = 1000.0,
     scores: np.ndarray | None = None,
+    reference_accuracy: float | None = None,
 ) -> tuple[float, float]:
     """
     The largest tau whose defended accuracy on the held-out benign data stays within ``max_accuracy_drop`` of the
@@ -65,6 +66,8 @@ def threshold_for_accuracy_budget(
     :param nu: Steepness of the switch.
     :param scores: In-distribution-ness scores of the rows (any score of :mod:`art_am.defences.ood_scores`); the
                    maximum softmax probability of ``victim_probs`` by default.
+    :param reference_accuracy: The accuracy the budget counts from, e.g. that of a normally trained model the defender
+                               replaces; the undefended accuracy of ``victim_probs`` by default.
     :return: ``(tau, defended accuracy at tau)``; the lowest candidate tau when no tau meets the budget.
     :raises ValueError: On mismatched shapes or a budget outside [0, 1].
     """
@@ -75,7 +78,9 @@ def threshold_for_accuracy_budget(
     score = victim_probs.max(axis=1) if scores is None else np.asarray(scores, dtype=np.float64)
     if score.shape != labels.shape or not np.isfinite(score).all():
         raise ValueError(f"scores must be {len(labels)} finite numbers, one per row, got shape {score.shape}.")
-    target = float((victim_probs.argmax(1) == labels).mean()) - max_accuracy_drop
+    if reference_accuracy is None:
+        reference_accuracy = float((victim_probs.argmax(1) == labels).mean())
+    target = reference_accuracy - max_accuracy_drop
     # The lowest candidate misinforms nothing: 0 for the maximum softmax probability, else far enough below the lowest
     # score that the switch gives every row a weight below 1e-21.
     candidates = np.unique(np.concatenate([[min(0.0, float(score.min()) - 50.0 / nu)], score]))

@@ -23,6 +23,7 @@ needed, the input) to its in-distribution-ness, higher for queries that look lik
 - :class:`Energy`, :class:`MaxLogit`: from the logits;
 - :class:`Mahalanobis`, :class:`KNearestNeighbours`: in feature space, fitted on training data;
 - :class:`NoiseLevel`: the input's pixel noise, aimed at gradient-sign synthetic queries (JBDA);
+- :class:`SignStepDetector`: a small network trained to detect gradient-sign steps, the same target on textured images;
 - :class:`CombinedScore`: the smallest in-distribution rank of several scores.
 """
 
@@ -31,6 +32,7 @@ from art_am.defences.ood_scores.combined import CombinedScore
 from art_am.defences.ood_scores.feature_scores import FeatureScore, KNearestNeighbours, Mahalanobis
 from art_am.defences.ood_scores.noise_level import NoiseLevel
 from art_am.defences.ood_scores.output_scores import Energy, MaxLogit, MaxSoftmaxProbability
+from art_am.defences.ood_scores.sign_step_detector import SignStepDetector, SignStepNetwork, sign_step_perturbation
 
 __all__ = [
     "CombinedScore",
@@ -42,4 +44,7 @@ __all__ = [
     "MaxSoftmaxProbability",
     "NoiseLevel",
     "OODScore",
+    "SignStepDetector",
+    "SignStepNetwork",
+    "sign_step_perturbation",
 ]
