@@ -171,15 +171,34 @@ class ScoreStudy:
 
     def jobs(self) -> list[tuple]:
         """
-        :return: The unfinished jobs: ``("jbda", lambda, "undefended", 0)``, ``("jbda", lambda, score, budget)`` and
-                 ``("knockoff", source, score, budget)``.
+        :return: The unfinished jobs: ``("seeds-only", 0, "undefended", 0)``, ``("jbda", lambda, "undefended", 0)``,
+                 ``("jbda", lambda, score, budget)``, ``("knockoff", source, score, budget)``, and with
+                 ``--argmax-scores`` the same JBDA jobs with argmax labels (``"jbda-argmax"``).
         """
         jobs: list[tuple] = [("seeds-only", 0, "undefended", 0)]
         jobs += [("jbda", step, "undefended", 0) for step in self.args.steps]
+        if self.args.argmax_scores:
+            jobs += [("jbda-argmax", step, "undefended", 0) for step in self.args.steps]
+            jobs += [
+                ("jbda-argmax", step, name, budget)
+                for name in self.args.argmax_scores
+                for budget in self.args.budgets
+                for step in self.args.steps
+            ]
         for name in self.args.scores:
             for budget in self.args.budgets:
                 jobs += [("jbda", step, name, budget) for step in self.args.steps]
                 jobs += [("knockoff", source, name, budget) for source in self.sources]
+        # Repeats of soft-label JBDA with other clone seeds (its outcome swings from seed to seed): the seed is a fifth
+        # element, so that seed 0's files keep their names.
+        for seed in range(1, self.args.jbda_seeds):
+            jobs += [("jbda", step, "undefended", 0, seed) for step in self.args.steps]
+            jobs += [
+                ("jbda", step, name, budget, seed)
+                for name in self.args.scores
+                for budget in self.args.budgets
+                for step in self.args.steps
+            ]
         return [job for job in jobs if not os.path.isfile(self._path(job))]
 
     def run(self, shard: tuple[int, int]) -> None:
@@ -188,12 +207,19 @@ class ScoreStudy:
         """
         for job in self.jobs()[shard[0] :: shard[1]]:
             start = time.perf_counter()
-            attack, setting, name, budget = job
-            record: dict = {"scenario": self.scenario.name, "attack": attack, "score": name, "budget": budget}
+            attack, setting, name, budget, *repeat = job
+            seed = repeat[0] if repeat else 0
+            record: dict = {
+                "scenario": self.scenario.name,
+                "attack": attack,
+                "score": name,
+                "budget": budget,
+                "seed": seed,
+            }
             if attack == "seeds-only":
                 record.update(self._seeds_only())
-            elif attack == "jbda":
-                record.update(self._jbda(setting, name, budget))
+            elif attack.startswith("jbda"):
+                record.update(self._jbda(setting, name, budget, soft=attack == "jbda", seed=seed))
             else:
                 record.update(self._knockoff(setting, name, budget))
             record["seconds"] = time.perf_counter() - start
@@ -230,13 +256,13 @@ class ScoreStudy:
         )
         return {"clone_accuracy": self._clone_accuracy(clone), "queries": len(self.x_seeds)}
 
-    def _jbda(self, step: float, name: str, budget: float) -> dict:
+    def _jbda(self, step: float, name: str, budget: float, soft: bool, seed: int) -> dict:
         shape = scenario_input_shape(self.scenario)
         if name == "undefended":
             victim = DefenceFactory(self.scenario, self.models, 0).live_victim(DefencePoint("undefended"), shape, "cpu")
         else:
             victim = defended_estimator(self.scenario, self.models["oe"], self._am(name, budget), "cpu")
-        clone, queries, sent = run_jbda(self.scenario, victim, self.x_seeds, True, 0, "cpu", False, step_size=step)
+        clone, queries, sent = run_jbda(self.scenario, victim, self.x_seeds, soft, seed, "cpu", False, step_size=step)
         # Whether the clone learnt to tell stepped images from clean ones: its accuracy on test images given one random
         # sign step of the attack's size.
         signs = np.random.default_rng(0).choice([-1.0, 1.0], size=self.x_eval.shape)
@@ -250,7 +276,8 @@ class ScoreStudy:
             "queries": queries,
         }
         if name == "undefended":
-            np.savez_compressed(os.path.join(self.folder, f"jbda-queries-{step:g}.npz"), queries=sent)
+            if soft and seed == 0:
+                np.savez_compressed(os.path.join(self.folder, f"jbda-queries-{step:g}.npz"), queries=sent)
         else:
             record.update(self._defended_accuracy(name, budget))
             record["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
@@ -378,35 +405,42 @@ def markdown(result: dict) -> str:
     lines = [f"### {result['scenario']}: AUROC, benign test images vs queries", ""]
     lines += ["| score | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |" for name, row in aurocs.items()]
-    lines += ["", f"### {result['scenario']}: AM per score (soft labels)", ""]
+    lines += ["", f"### {result['scenario']}: AM per score", ""]
     lines += [
-        "| score @ budget | tau | benign misinformed | defender acc. (vs OE, held-out half) | attack | clone acc. "
-        "| attack queries misinformed |",
-        "|---|---|---|---|---|---|---|",
+        "| score @ budget | tau | benign misinformed | defender acc. (vs normally trained; vs OE on held-out half) "
+        "| attack | clone acc. (vs undefended) | per seed | attack queries misinformed |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    groups = _grouped(result["points"])
     undefended = {
-        p["step"]: p["clone_accuracy"] for p in result["points"] if p["score"] == "undefended" and p["attack"] == "jbda"
+        label: np.mean([p["clone_accuracy"] for p in points])
+        for (score, _, label), points in groups.items()
+        if score == "undefended"
     }
-    seeds_only = [p["clone_accuracy"] for p in result["points"] if p["attack"] == "seeds-only"]
-    for point in sorted(result["points"], key=lambda p: (p["score"], p["budget"], p["attack"], str(p.get("step")))):
-        if point["score"] == "undefended":
+    seeds_only = undefended.pop("seeds only", None)
+    for (score, budget, label), points in sorted(groups.items()):
+        if score == "undefended":
             continue
-        attack = f"JBDA lambda={point['step']:g}" if point["attack"] == "jbda" else f"KnockoffNets {point['source']}"
-        baseline = undefended.get(point.get("step"))
-        delta = f" ({100 * (point['clone_accuracy'] - baseline):+.1f} pp)" if baseline is not None else ""
-        loss = point["defender_accuracy_held_out"] - point["undefended_oe_accuracy_held_out"]
+        point = points[0]
+        clones = [p["clone_accuracy"] for p in points]
+        spread = f" ± {100 * np.std(clones):.1f}" if len(clones) > 1 else ""
+        delta = f" ({100 * (np.mean(clones) - undefended[label]):+.1f} pp)" if label in undefended else ""
+        loss = point["defender_accuracy"] - point["undefended_accuracy"]
+        held_out_loss = point["defender_accuracy_held_out"] - point["undefended_oe_accuracy_held_out"]
         lines.append(
-            f"| {point['score']} @ {point['budget']:g} | {point['threshold']:.4g} | "
-            f"{100 * point['benign_misinformation_rate']:.2f} % | {100 * point['defender_accuracy']:.2f} % "
-            f"({100 * loss:+.2f} pp) | {attack} | {100 * point['clone_accuracy']:.1f} %{delta} | "
-            f"{100 * point['misinformation_rate']:.1f} % |"
+            f"| {score} @ {budget:g} | {point['threshold']:.4g} | {100 * point['benign_misinformation_rate']:.2f} % | "
+            f"{100 * point['defender_accuracy']:.2f} % ({100 * loss:+.2f} pp; {100 * held_out_loss:+.2f} pp) | "
+            f"{label} | "
+            f"{100 * np.mean(clones):.1f}{spread} %{delta} | {', '.join(f'{100 * c:.1f}' for c in clones)} | "
+            f"{100 * np.mean([p['misinformation_rate'] for p in points]):.1f} % |"
         )
     lines += [
         "",
-        "Undefended JBDA clones: " + ", ".join(f"lambda={s:g}: {100 * a:.1f} %" for s, a in undefended.items()),
+        "Undefended clones (mean over seeds): "
+        + ", ".join(f"{label}: {100 * a:.1f} %" for label, a in sorted(undefended.items())),
     ]
-    if seeds_only:
-        lines += ["", f"A clone of the seeds alone (floor of truthful answers to them): {100 * seeds_only[0]:.1f} %"]
+    if seeds_only is not None:
+        lines += ["", f"A clone of the seeds alone (floor of truthful answers to them): {100 * seeds_only:.1f} %"]
     benign = next(iter(result["operating_points"].values()))
     lines += [
         "",
@@ -430,24 +464,14 @@ def figure(result: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
-    defended = [p for p in result["points"] if p["score"] != "undefended"]
-    attacks = sorted({_attack_label(p) for p in defended})
-    settings = sorted({(p["score"], p["budget"]) for p in defended})
-    undefended = {_attack_label(p): p["clone_accuracy"] for p in result["points"] if p["score"] == "undefended"}
+    groups = {key: np.mean([p["clone_accuracy"] for p in points]) for key, points in _grouped(result["points"]).items()}
+    attacks = sorted({label for score, _, label in groups if score != "undefended"})
+    settings = sorted({(score, budget) for score, budget, _ in groups if score != "undefended"})
+    undefended = {label: accuracy for (score, _, label), accuracy in groups.items() if score == "undefended"}
     width = 0.8 / max(len(settings), 1)
-    fig, axis = plt.subplots(figsize=(max(6.0, 1.6 * len(attacks)), 4.0))
+    fig, axis = plt.subplots(figsize=(max(6.0, 1.6 * len(attacks)) + 2.5, 4.0))
     for index, (name, budget) in enumerate(settings):
-        heights = [
-            next(
-                (
-                    p["clone_accuracy"]
-                    for p in defended
-                    if p["score"] == name and p["budget"] == budget and _attack_label(p) == a
-                ),
-                np.nan,
-            )
-            for a in attacks
-        ]
+        heights = [groups.get((name, budget, attack), np.nan) for attack in attacks]
         axis.bar(
             np.arange(len(attacks)) + index * width - 0.4 + width / 2, heights, width, label=f"{name} @ {budget:g}"
         )
@@ -459,16 +483,28 @@ def figure(result: dict, path: str) -> None:
     axis.set_xticks(np.arange(len(attacks)), attacks)
     axis.set_ylabel("clone accuracy (dashed: undefended)")
     axis.set_title(f"{result['scenario']}: AM per out-of-distribution score, soft labels")
-    axis.legend(fontsize=7, ncol=2)
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
+def _grouped(points: list[dict]) -> dict[tuple[str, float, str], list[dict]]:
+    """
+    :return: The points by ``(score, budget, attack label)``, each list holding the seeds' repeats.
+    """
+    groups: dict[tuple[str, float, str], list[dict]] = {}
+    for point in points:
+        groups.setdefault((point["score"], point["budget"], _attack_label(point)), []).append(point)
+    return groups
+
+
 def _attack_label(point: dict) -> str:
     if point["attack"] == "seeds-only":
         return "seeds only"
-    return f"JBDA {point['step']:g}" if point["attack"] == "jbda" else f"Knockoff {point['source']}"
+    if point["attack"].startswith("jbda"):
+        return f"JBDA {point['step']:g}" + (" argmax" if point["attack"] == "jbda-argmax" else "")
+    return f"Knockoff {point['source']}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -479,11 +515,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", default="0.1,0.03,0.01", help="JBDA steps lambda, comma-separated")
     parser.add_argument("--sources", default=None, help="KnockoffNets query sources (default all; 'none' for none)")
     parser.add_argument("--detector-images", type=int, default=60000, help="training images of the sign detector")
+    parser.add_argument("--jbda-seeds", type=int, default=1, help="repeat soft-label JBDA with clone seeds 0..N-1")
+    parser.add_argument("--argmax-scores", default="", help="scores to run JBDA with argmax labels against too")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th")
     parser.add_argument("--report", action="store_true", help="write the report from the finished jobs instead")
     args = parser.parse_args(argv)
     args.scores = args.scores.split(",")
     unknown = set(args.scores) - set(SCORE_NAMES)
+    args.argmax_scores = [name for name in args.argmax_scores.split(",") if name]
+    unknown |= set(args.argmax_scores) - set(SCORE_NAMES)
     if unknown:
         parser.error(f"unknown scores {sorted(unknown)}; choose from {SCORE_NAMES}")
     args.budgets = [float(b) for b in args.budgets.split(",")]
