@@ -10,11 +10,14 @@ trained defender (issue 8: which score catches JBDA's synthetic queries).
    trained defender's (the undefended baseline of ``benchmarks.run``).
 2. Jobs (saved atomically under ``--run-dir``; a re-run resumes; ``--shard K/N`` splits them between processes):
    undefended JBDA for each step lambda (soft labels, against the normally trained defender), whose queries are kept;
-   then, for each score, benign-accuracy budget and step, JBDA against the live defended classifier, and KnockoffNets
-   on answers precomputed with the same formula.
+   a clone of the seeds alone (what truthful answers to them give away); then, for each score, benign-accuracy budget
+   and step, JBDA against the live defended classifier, and KnockoffNets on answers precomputed with the same
+   formula. ``--jbda-seeds N`` repeats the soft-label JBDA jobs with clone seeds 1..N-1; ``--argmax-scores`` adds
+   argmax-label JBDA jobs for the scores named.
 3. The report (``--report``, after the jobs): AUROC of each score for benign evaluation images against each
    KnockoffNets query set and against JBDA's queries of every round and step; each score's operating points
-   (threshold, defended accuracy, misinformation rates); the clones; AM's inference overhead with each score.
+   (threshold, defended accuracy, misinformation rates); the clones (mean ± std over seeds); AM's inference overhead
+   with each score; a figure of clone accuracy per attack and score.
 """
 
 from __future__ import annotations
