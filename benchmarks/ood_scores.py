@@ -492,6 +492,51 @@ def figure(result: dict, path: str) -> None:
     plt.close(fig)
 
 
+def curve_figure(result: dict, path: str) -> bool:
+    """
+    AM's trade-off per score: clone accuracy against defender accuracy over the budgets, one panel per attack, for
+    scores measured at two or more budgets.
+
+    :return: Whether there was a curve to draw (else no file is written).
+    """
+    import matplotlib  # pylint: disable=import-outside-toplevel
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+
+    groups = _grouped(result["points"])
+    curves: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for (score, _, label), points in groups.items():
+        if score != "undefended" and label != "seeds only":
+            accuracy = (points[0]["defender_accuracy"], float(np.mean([p["clone_accuracy"] for p in points])))
+            curves.setdefault(label, {}).setdefault(score, []).append(accuracy)
+    panels = {label: c for label, c in curves.items() if any(len(v) > 1 for v in c.values())}
+    if not panels:
+        return False
+    benign = next(iter(result["operating_points"].values()))["undefended_accuracy"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 4.0), squeeze=False)
+    for axis, (label, by_score) in zip(axes[0], sorted(panels.items())):
+        for score, values in sorted(by_score.items()):
+            if len(values) > 1:
+                xs, ys = zip(*sorted(values))
+                axis.plot(xs, ys, marker="o", label=score)
+        undefended = [
+            np.mean([p["clone_accuracy"] for p in points])
+            for (score, _, attack), points in groups.items()
+            if score == "undefended" and attack == label
+        ]
+        if undefended:
+            axis.plot([benign], undefended, marker="*", markersize=12, color="black", linestyle="", label="undefended")
+        axis.set_xlabel("defender accuracy")
+        axis.set_ylabel("clone accuracy")
+        axis.set_title(f"{result['scenario']}: {label}")
+        axis.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def _grouped(points: list[dict]) -> dict[tuple[str, float, str], list[dict]]:
     """
     :return: The points by ``(score, budget, attack label)``, each list holding the seeds' repeats.
@@ -541,6 +586,7 @@ def main(argv: list[str] | None = None) -> None:
             with open(os.path.join(study.folder, "report.md"), "w", encoding="utf-8") as handle:
                 handle.write(markdown(result))
             figure(result, os.path.join(study.folder, f"ood-scores-{scenario.name}.png"))
+            curve_figure(result, os.path.join(study.folder, f"ood-scores-curves-{scenario.name}.png"))
         else:
             study.run((int(shard_index), int(shard_count)))
 
