@@ -201,7 +201,7 @@ def test_direct_call_without_x_outside_predict_is_an_error(models, x_random):
     "kwargs,match",
     [
         ({"threshold": 1.5}, "threshold"),
-        ({"threshold": -0.1}, "threshold"),
+        ({"threshold": float("nan")}, "threshold"),
         ({"threshold": 0.5, "nu": 0.0}, "nu"),
         ({"threshold": 0.5, "nu": float("inf")}, "nu"),
         ({"threshold": 0.5, "preds_type": "scores"}, "preds_type"),

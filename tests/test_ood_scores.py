@@ -303,10 +303,15 @@ def test_am_with_each_score_in_the_plain_art_call(lenet, fit_data, x_random):
 def test_am_default_score_is_msp_and_thresholds_are_checked(lenet):
     am = AdaptiveMisinformation(tiny_cnn(), 0.5)
     assert isinstance(am.score, MaxSoftmaxProbability)
-    with pytest.raises(ValueError, match=r"threshold must lie in \[0.0, 1.0\] for the msp score"):
+    with pytest.raises(ValueError, match="threshold must be at most 1.0 for the msp score"):
         AdaptiveMisinformation(tiny_cnn(), 1.5)
     with pytest.raises(ValueError, match="for the noise-level score"):
         AdaptiveMisinformation(tiny_cnn(), 0.5, score=NoiseLevel())
+    # Below the score's range: nothing is misinformed (a budget that no threshold fits).
+    victim = tiny_cnn(seed=4)
+    x = np.random.default_rng(0).random((20, 1, 28, 28), dtype=np.float32)
+    served = AdaptiveMisinformation(tiny_cnn(), -0.05, preds_type="logits")(batched_logits(victim, x).numpy(), x=x)
+    np.testing.assert_allclose(served, softmax(batched_logits(victim, x).numpy().astype(np.float64)), atol=1e-6)
     assert AdaptiveMisinformation(tiny_cnn(), -40.0, score=Energy()).threshold == -40.0
     with pytest.raises(ValueError, match="finite number"):
         AdaptiveMisinformation(tiny_cnn(), float("nan"), score=Energy())

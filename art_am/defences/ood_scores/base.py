@@ -99,15 +99,17 @@ class OODScore(abc.ABC):
 
     def check_threshold(self, threshold: Any) -> None:
         """
-        :param threshold: A candidate threshold of this score.
-        :raises ValueError: If it is not a finite number inside :attr:`bounds`.
+        :param threshold: A candidate threshold of this score. Below the score's range it misinforms nothing (what
+                          :func:`~art_am.defences.threshold_for_accuracy_budget` returns for a budget nothing fits);
+                          above it, everything, which is refused as a likely unit mistake.
+        :raises ValueError: If it is not a finite number or lies above :attr:`bounds`.
         """
         if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not np.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
-        if self.bounds is not None and not self.bounds[0] <= threshold <= self.bounds[1]:
+        if self.bounds is not None and threshold > self.bounds[1]:
             raise ValueError(
-                f"threshold must lie in [{self.bounds[0]}, {self.bounds[1]}] for the {self.name} score, "
-                f"got {threshold!r}."
+                f"threshold must be at most {self.bounds[1]} for the {self.name} score (its values lie in "
+                f"[{self.bounds[0]}, {self.bounds[1]}]; above, every query is misinformed), got {threshold!r}."
             )
 
     def __repr__(self) -> str:
