@@ -143,9 +143,8 @@ class ScoreStudy:
         calibration = ModelAnswers(self.models, self.x_eval[: self.half])
         # Budgets count from the normally trained defender, the undefended baseline of the main benchmark: outlier
         # exposure's own accuracy cost is part of what AM costs.
-        plain_accuracy = float(
-            (predict_proba(self.models["plain"], calibration.x).argmax(1) == self.y_eval[: self.half]).mean()
-        )
+        self.plain_correct = predict_proba(self.models["plain"], self.x_eval).argmax(1) == self.y_eval
+        plain_accuracy = float(self.plain_correct[: self.half].mean())
         # The detector depends only on the training images (and the detector's defaults): cached per training set.
         detector_key = f"{scenario.train_source}-{args.detector_images}-{SignStepDetector(x_train.shape[1])!r}"
         detector_digest = hashlib.sha256(detector_key.encode()).hexdigest()[:12]
@@ -307,7 +306,6 @@ class ScoreStudy:
         weight = misinformation_weight(self.benign_scores[name], tau, self.scenario.nu)
         correct = blend(self.benign.probabilities, self.benign.misinformation, weight).argmax(1) == self.y_eval
         oe_correct = self.benign.probabilities.argmax(1) == self.y_eval
-        plain_correct = predict_proba(self.models["plain"], self.x_eval).argmax(1) == self.y_eval
         held_out = slice(self.half, None)
         return {
             "threshold": tau,
@@ -315,7 +313,7 @@ class ScoreStudy:
             "defender_accuracy_held_out": float(correct[held_out].mean()),
             "undefended_oe_accuracy": float(oe_correct.mean()),
             "undefended_oe_accuracy_held_out": float(oe_correct[held_out].mean()),
-            "undefended_accuracy": float(plain_correct.mean()),
+            "undefended_accuracy": float(self.plain_correct.mean()),
             "benign_misinformation_rate": float((weight > 0.5).mean()),
         }
 
@@ -332,7 +330,9 @@ class ScoreStudy:
             sent = np.load(path)["queries"]
             sizes = self.scenario.attacks.jbda_seeds * np.array([1] + [2**r for r in range(len(sent).bit_length())])
             bounds = np.concatenate([[0], np.cumsum(sizes)])
-            rounds[step] = [sent[bounds[r] : bounds[r + 1]] for r in range(len(bounds) - 1) if bounds[r] < len(sent)]
+            rounds[f"jbda lambda={step} (all)"] = [
+                bounds[r : r + 2] for r in range(len(bounds) - 1) if bounds[r] < len(sent)
+            ]
             query_sets[f"jbda lambda={step} (all)"] = sent
         aurocs: dict[str, dict[str, float]] = {}
         rates: dict[str, dict[str, float]] = {}
@@ -341,16 +341,13 @@ class ScoreStudy:
             for name, score in self.scores.items():
                 values = answers.scores(score)
                 aurocs.setdefault(name, {})[label] = _auroc(self.benign_scores[name], values)
+                # JBDA's rounds are consecutive slices of its queries: their scores are slices of these.
+                for index, (begin, end) in enumerate(rounds.get(label, [])):
+                    round_label = label.replace("(all)", f"round {index + 1}")
+                    aurocs[name][round_label] = _auroc(self.benign_scores[name], values[begin:end])
                 for budget in self.args.budgets:
                     weight = misinformation_weight(values, self.thresholds[(name, budget)], self.scenario.nu)
                     rates.setdefault(f"{name} @ {budget:g}", {})[label] = float((weight > 0.5).mean())
-        for step, parts in rounds.items():
-            for index, part in enumerate(parts):
-                answers = ModelAnswers(self.models, part)
-                for name, score in self.scores.items():
-                    aurocs[name][f"jbda lambda={step} round {index + 1}"] = _auroc(
-                        self.benign_scores[name], answers.scores(score)
-                    )
         operating = {
             f"{name} @ {budget:g}": self._defended_accuracy(name, budget)
             for name in self.scores
