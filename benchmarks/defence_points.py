@@ -1,8 +1,9 @@
 """
 The defence settings a benchmark sweeps, the answers each serves, and the live defended estimator of each.
 
-Sweeps answer a query set once: the base models' probabilities (and PP's oracle targets) are computed in one pass, and
-every threshold / epsilon / beta is a cheap function of them, through the same library functions the postprocessors use.
+Sweeps answer a query set once: the base models' probabilities (and PP's oracle targets, and AM's combined score) are
+computed in one pass, and every threshold / epsilon / beta is a cheap function of them, through the same library
+functions the postprocessors use.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from art_am.defences import (
     blend,
     misinformation_weight,
 )
-from art_am.inference import predict_proba
+from art_am.defences.ood_scores import CombinedScore
+from art_am.inference import batched_logits, predict_proba
 from art_am.models import reinitialised_copy
 from benchmarks.attack_runs import defended_estimator
 from benchmarks.scenarios import Scenario
@@ -30,6 +32,7 @@ DEFENCE_LABELS = {
     "undefended": "undefended",
     "oe_only": "OE only",
     "am": "AM",
+    "am_detector": "AM (MSP + sign detector)",
     "pp_extreme": "PP (MAD)",
     "pp_argmax": "PP (MAD-argmax)",
     "dcp": "DCP",
@@ -57,7 +60,7 @@ class DefencePoint:
         """
         :return: Which trained model answers truthfully behind this defence: ``oe`` for AM and OE only, else ``plain``.
         """
-        return "oe" if self.defence in ("am", "oe_only") else "plain"
+        return "oe" if self.defence in ("am", "am_detector", "oe_only") else "plain"
 
 
 def defence_points(scenario: Scenario) -> list[DefencePoint]:
@@ -66,6 +69,7 @@ def defence_points(scenario: Scenario) -> list[DefencePoint]:
     """
     points = [DefencePoint("undefended"), DefencePoint("oe_only")]
     points += [DefencePoint("am", tau) for tau in scenario.am_thresholds]
+    points += [DefencePoint("am_detector", tau) for tau in scenario.am_detector_thresholds]
     points += [DefencePoint(f"pp_{oracle}", eps) for oracle in ("extreme", "argmax") for eps in scenario.pp_epsilons]
     points += [DefencePoint("dcp", beta) for beta in scenario.dcp_betas]
     return points
@@ -76,14 +80,19 @@ class DefenceFactory:
     Builds served answers and live defended estimators for a scenario's trained models.
     """
 
-    def __init__(self, scenario: Scenario, models: dict[str, nn.Module], seed: int) -> None:
+    def __init__(
+        self, scenario: Scenario, models: dict[str, nn.Module], seed: int, combined_score: CombinedScore | None = None
+    ) -> None:
         """
         :param scenario: The scenario.
         :param models: ``plain``, ``oe`` and ``misinformation`` models.
         :param seed: Seed of PP's random surrogate.
+        :param combined_score: The fitted score of the ``am_detector`` settings (MSP + sign-step detector); needed only
+                               for them.
         """
         self.scenario = scenario
         self.models = models
+        self.combined_score = combined_score
         # The authors' default: a randomly initialised copy of the victim's architecture.
         self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
 
@@ -97,14 +106,15 @@ class DefenceFactory:
         :return: For each setting, the probabilities it serves for ``x``.
         """
         probs = {name: predict_proba(model, x).astype(np.float64) for name, model in self.models.items()}
-        msp = probs["oe"].max(axis=1)
+        scores = self.switch_scores(x, probs["oe"], points)
         targets = {}
         answers = {}
         for point in points:
             if point.defence in ("undefended", "oe_only"):
                 answers[point] = probs[point.true_model]
-            elif point.defence == "am":
-                weight = misinformation_weight(msp, point.parameter, self.scenario.nu)
+            elif point.defence in scores:
+                nu = self.scenario.nu if point.defence == "am" else self.scenario.detector_nu
+                weight = misinformation_weight(scores[point.defence], point.parameter, nu)
                 answers[point] = blend(probs["oe"], probs["misinformation"], weight)
             elif point.defence.startswith("pp_"):
                 oracle = point.defence[3:]
@@ -116,6 +126,35 @@ class DefenceFactory:
                 dcp = DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="probabilities")
                 answers[point] = dcp(probs["plain"]).astype(np.float64)
         return answers
+
+    def _required_combined_score(self) -> CombinedScore:
+        if self.combined_score is None:
+            raise ValueError("The am_detector settings need the DefenceFactory's combined_score, which is None.")
+        return self.combined_score
+
+    def switch_scores(
+        self, x: np.ndarray, probabilities: np.ndarray | None, points: list[DefencePoint]
+    ) -> dict[str, np.ndarray]:
+        """
+        :param x: Queries.
+        :param probabilities: The OE defender's probabilities for ``x`` (computed here when None).
+        :param points: Defence settings.
+        :return: The in-distribution score each AM variant among ``points`` switches on (misinformation where it is
+                 below the threshold): ``am``: the OE defender's MSP; ``am_detector``: the combined score.
+        """
+        variants = {point.defence for point in points} & {"am", "am_detector"}
+        if not variants:
+            return {}
+        if probabilities is None:
+            probabilities = predict_proba(self.models["oe"], x).astype(np.float64)
+        scores = {}
+        if "am" in variants:
+            scores["am"] = probabilities.max(axis=1)
+        if "am_detector" in variants:
+            score = self._required_combined_score()
+            logits = batched_logits(self.models["oe"], x).numpy().astype(np.float64) if score.needs_logits else None
+            scores["am_detector"] = score(probabilities, logits, x)
+        return scores
 
     def live_victim(self, point: DefencePoint, input_shape: tuple[int, ...], device: str) -> PyTorchClassifier:
         """
@@ -129,6 +168,14 @@ class DefenceFactory:
         elif point.defence == "am":
             defence = AdaptiveMisinformation(
                 self.models["misinformation"], point.parameter, nu=self.scenario.nu, preds_type="logits"
+            )
+        elif point.defence == "am_detector":
+            defence = AdaptiveMisinformation(
+                self.models["misinformation"],
+                point.parameter,
+                nu=self.scenario.detector_nu,
+                preds_type="logits",
+                score=self._required_combined_score(),
             )
         elif point.defence.startswith("pp_"):
             defence = self._prediction_poisoning(point.defence[3:], point.parameter)

@@ -1,7 +1,8 @@
 """
 Training (or loading from the cache) the models a scenario needs: the normally trained defender (the undefended
-baseline), the outlier-exposure defender, and the misinformation model. Checkpoints carry their metadata and a hash of
-everything that determined them, so a changed recipe retrains instead of reusing a stale model.
+baseline), the outlier-exposure defender, and the misinformation model, and the sign-step detector of AM's combined
+score. Checkpoints carry their metadata and a hash of everything that determined them, so a changed recipe retrains
+instead of reusing a stale model.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import numpy as np
 import torch
 
+from art_am.defences.ood_scores import SignStepDetector
 from art_am.inference import accuracy
 from art_am.models import create_model
 from art_am.training import load_checkpoint, save_checkpoint, train_defender, train_misinformation_model
@@ -98,3 +100,27 @@ def get_models(
         logger.info("trained %s: test accuracy %.4f", path, metadata["test_accuracy"])
         models[kind] = (model.eval(), metadata)
     return models
+
+
+def get_sign_detector(scenario: Scenario, images: int, cache_dir: str, data_root: str) -> SignStepDetector:
+    """
+    :param scenario: The scenario (its training split is what the detector learns as clean).
+    :param images: The detector trains on at most this many of the training images.
+    :param cache_dir: Folder of cached checkpoints.
+    :param data_root: Folder of real data.
+    :return: The fitted detector, trained once per training split, image count and detector settings.
+    """
+    x_train, _ = load_source(scenario.train_source, data_root)
+    detector = SignStepDetector(in_channels=x_train.shape[1])
+    key = f"{scenario.train_source}-{images}-{detector!r}"
+    path = os.path.join(cache_dir, f"sign-detector-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt")
+    if os.path.isfile(path):
+        detector.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        logger.info("loaded %s", path)
+        return detector
+    detector.fit(x_train[:images])
+    os.makedirs(cache_dir, exist_ok=True)
+    torch.save(detector.state_dict(), path + ".tmp")
+    os.replace(path + ".tmp", path)
+    logger.info("trained %s", path)
+    return detector

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import hashlib
 import json
 import os
 import time
@@ -52,7 +51,7 @@ from benchmarks.attack_runs import defended_estimator, make_clone, run_jbda, run
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint
-from benchmarks.model_cache import get_models
+from benchmarks.model_cache import get_models, get_sign_detector
 from benchmarks.overhead import median_seconds
 from benchmarks.run import write_json_atomic
 from benchmarks.scenarios import Scenario
@@ -71,25 +70,16 @@ SCORE_NAMES = (
 
 
 def build_scores(
-    defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray, detector_path: str, detector_images: int
+    defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray, detector: SignStepDetector
 ) -> dict[str, OODScore]:
     """
     :param defender: The outlier-exposure defender (with a ``features`` method).
-    :param x_train: Its training images, for the feature scores and the sign-step detector.
+    :param x_train: Its training images, for the feature scores.
     :param y_train: Their labels.
-    :param detector_path: Where the trained sign-step detector is cached (it takes minutes on a CPU).
-    :param detector_images: The detector trains on at most this many of the training images.
+    :param detector: The fitted sign-step detector.
     :return: Every score, fitted except for the combinations (which need held-out reference queries).
     """
     noise_level = NoiseLevel()
-    detector = SignStepDetector(in_channels=x_train.shape[1])
-    if os.path.isfile(detector_path):
-        detector.load_state_dict(torch.load(detector_path, map_location="cpu", weights_only=True))
-    else:
-        detector.fit(x_train[:detector_images])
-        os.makedirs(os.path.dirname(detector_path) or ".", exist_ok=True)
-        torch.save(detector.state_dict(), detector_path + ".tmp")
-        os.replace(detector_path + ".tmp", detector_path)
     return {
         "msp": MaxSoftmaxProbability(),
         "energy": Energy(),
@@ -145,11 +135,9 @@ class ScoreStudy:
         # exposure's own accuracy cost is part of what AM costs.
         self.plain_correct = predict_proba(self.models["plain"], self.x_eval).argmax(1) == self.y_eval
         plain_accuracy = float(self.plain_correct[: self.half].mean())
-        # The detector depends only on the training images (and the detector's defaults): cached per training set.
-        detector_key = f"{scenario.train_source}-{args.detector_images}-{SignStepDetector(x_train.shape[1])!r}"
-        detector_digest = hashlib.sha256(detector_key.encode()).hexdigest()[:12]
-        detector_path = os.path.join(args.cache_dir, f"sign-detector-{detector_digest}.pt")
-        self.scores = build_scores(self.models["oe"], x_train, y_train, detector_path, args.detector_images)
+        images = args.detector_images or scenario.detector_images
+        detector = get_sign_detector(scenario, images, args.cache_dir, args.data_root)
+        self.scores = build_scores(self.models["oe"], x_train, y_train, detector)
         for score in self.scores.values():
             if isinstance(score, CombinedScore):
                 score.fit(calibration.probabilities, calibration.logits, calibration.x)
@@ -559,7 +547,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budgets", default="0.005", help="benign-accuracy budgets (fractions), comma-separated")
     parser.add_argument("--steps", default="0.1,0.03,0.01", help="JBDA steps lambda, comma-separated")
     parser.add_argument("--sources", default=None, help="KnockoffNets query sources (default all; 'none' for none)")
-    parser.add_argument("--detector-images", type=int, default=60000, help="training images of the sign detector")
+    parser.add_argument(
+        "--detector-images", type=int, default=None, help="training images of the sign detector (default: scenario's)"
+    )
     parser.add_argument("--jbda-seeds", type=int, default=1, help="repeat soft-label JBDA with clone seeds 0..N-1")
     parser.add_argument("--argmax-scores", default="", help="scores to run JBDA with argmax labels against too")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th")

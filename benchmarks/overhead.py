@@ -20,6 +20,7 @@ from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
+from art_am.defences.ood_scores import CombinedScore
 from art_am.models import reinitialised_copy
 from benchmarks.attack_runs import defended_estimator
 from benchmarks.scenarios import Scenario
@@ -50,12 +51,19 @@ def median_seconds(
     return {name: statistics.median(values) for name, values in timings.items()}
 
 
-def measure_overhead(scenario: Scenario, models: dict[str, nn.Module], x: np.ndarray, device: str) -> dict:
+def measure_overhead(
+    scenario: Scenario,
+    models: dict[str, nn.Module],
+    x: np.ndarray,
+    device: str,
+    combined_score: CombinedScore | None = None,
+) -> dict:
     """
     :param scenario: The scenario (for shapes and class count).
     :param models: ``plain``, ``oe`` and ``misinformation`` models.
     :param x: Benign queries (e.g. the test set).
     :param device: Torch device.
+    :param combined_score: A fitted MSP + sign-step detector score, to time AM with it too.
     :return: ``{"rows": [{defence, images, seconds, ratio}], ...}``.
     """
     surrogate = reinitialised_copy(models["plain"], seed=1)
@@ -91,6 +99,14 @@ def measure_overhead(scenario: Scenario, models: dict[str, nn.Module], x: np.nda
             small,
         ),
     }
+    if combined_score is not None:
+        cases["AM, MSP + sign detector, tau=0.01"] = (
+            AdaptiveMisinformation(
+                models["misinformation"], 0.01, nu=scenario.detector_nu, preds_type="logits", score=combined_score
+            ),
+            models["oe"],
+            x,
+        )
     estimators = {
         name: (defended_estimator(scenario, model, defence, device), rows)
         for name, (defence, model, rows) in cases.items()

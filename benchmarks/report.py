@@ -17,6 +17,8 @@ import numpy as np
 from benchmarks.defence_points import DEFENCE_LABELS
 
 BUDGET = 0.005  # the paper's "< 0.5 %" benign-accuracy cost
+AM_VARIANTS = ("am", "am_detector")
+BASELINES = ("pp_extreme", "pp_argmax", "dcp")
 FIELDS = [
     "scenario", "seed", "attack", "labels", "defence", "parameter", "defender_accuracy", "clone_accuracy",
     "clone_fidelity", "queries", "seconds", "misinformation_rate",
@@ -81,8 +83,8 @@ def _pct(row: dict, metric: str) -> str:
 
 def am_budget_check(rows: list[dict]) -> list[dict]:
     """
-    For each scenario, attack and labels: the lowest clone accuracy AM reaches while losing at most 0.5 pp of the
-    undefended defender accuracy, against the undefended clone.
+    For each scenario, attack, labels and AM variant measured: the lowest clone accuracy AM reaches while losing at most
+    0.5 pp of the undefended defender accuracy, against the undefended clone.
     """
     checks = []
     groups: dict[tuple, list[dict]] = defaultdict(list)
@@ -92,24 +94,28 @@ def am_budget_check(rows: list[dict]) -> list[dict]:
         undefended = next((r for r in members if r["defence"] == "undefended"), None)
         if undefended is None:
             continue
-        allowed = [
-            r
-            for r in members
-            if r["defence"] == "am" and r["defender_accuracy"] >= undefended["defender_accuracy"] - BUDGET
-        ]
-        best = min(allowed, key=lambda r: r["clone_accuracy"], default=None)
-        checks.append(
-            {
-                "scenario": scenario,
-                "attack": attack,
-                "labels": labels,
-                "undefended_defender": undefended["defender_accuracy"],
-                "undefended_clone": undefended["clone_accuracy"],
-                "am_tau": None if best is None else best["parameter"],
-                "am_defender": None if best is None else best["defender_accuracy"],
-                "am_clone": None if best is None else best["clone_accuracy"],
-            }
-        )
+        for variant in AM_VARIANTS:
+            if not any(r["defence"] == variant for r in members):
+                continue
+            allowed = [
+                r
+                for r in members
+                if r["defence"] == variant and r["defender_accuracy"] >= undefended["defender_accuracy"] - BUDGET
+            ]
+            best = min(allowed, key=lambda r: r["clone_accuracy"], default=None)
+            checks.append(
+                {
+                    "scenario": scenario,
+                    "attack": attack,
+                    "labels": labels,
+                    "defence": variant,
+                    "undefended_defender": undefended["defender_accuracy"],
+                    "undefended_clone": undefended["clone_accuracy"],
+                    "am_tau": None if best is None else best["parameter"],
+                    "am_defender": None if best is None else best["defender_accuracy"],
+                    "am_clone": None if best is None else best["clone_accuracy"],
+                }
+            )
     return checks
 
 
@@ -117,7 +123,7 @@ def curve_comparison(rows: list[dict], levels_pp: tuple[float, ...] = (0, 1, 2, 
     """
     AM against the baselines along the trade-off: at each defender-accuracy level ``undefended - d`` (d in pp), the
     lowest clone accuracy each defence reaches among its settings whose defender accuracy is at least that level
-    (None where no setting qualifies).
+    (None where no setting qualifies). ``am_lowest``: whether the better AM variant is below every baseline.
     """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
@@ -130,13 +136,14 @@ def curve_comparison(rows: list[dict], levels_pp: tuple[float, ...] = (0, 1, 2, 
         for drop in levels_pp:
             level = undefended["defender_accuracy"] - drop / 100.0
             entry = {"scenario": scenario, "attack": attack, "labels": labels, "drop_pp": drop}
-            for defence in ("am", "pp_extreme", "pp_argmax", "dcp"):
+            for defence in AM_VARIANTS + BASELINES:
                 eligible = [
                     r["clone_accuracy"] for r in members if r["defence"] == defence and r["defender_accuracy"] >= level
                 ]
                 entry[defence] = min(eligible) if eligible else None
-            baselines = [entry[d] for d in ("pp_extreme", "pp_argmax", "dcp") if entry[d] is not None]
-            entry["am_lowest"] = None if entry["am"] is None or not baselines else entry["am"] < min(baselines)
+            baselines = [entry[d] for d in BASELINES if entry[d] is not None]
+            am = [entry[d] for d in AM_VARIANTS if entry[d] is not None]
+            entry["am_lowest"] = None if not am or not baselines else min(am) < min(baselines)
             comparisons.append(entry)
     return comparisons
 
@@ -149,34 +156,36 @@ def _markdown(rows: list[dict], checks: list[dict], overheads: list[dict]) -> st
         "",
         "## AM inside a 0.5 pp benign-accuracy budget",
         "",
-        "| scenario | attack | labels | undefended defender | undefended clone | AM tau | AM defender | AM clone "
-        "| cut (pp) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | attack | labels | undefended defender | undefended clone | AM variant | tau | AM defender "
+        "| AM clone | cut (pp) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in checks:
+        head = (
+            f"| {c['scenario']} | {c['attack']} | {c['labels']} | {100 * c['undefended_defender']:.2f} | "
+            f"{100 * c['undefended_clone']:.1f} | {DEFENCE_LABELS[c['defence']]} |"
+        )
         if c["am_tau"] is None:
-            lines.append(
-                f"| {c['scenario']} | {c['attack']} | {c['labels']} | {100 * c['undefended_defender']:.2f} | "
-                f"{100 * c['undefended_clone']:.1f} | none within budget | | | |"
-            )
+            lines.append(f"{head} none within budget | | | |")
         else:
             lines.append(
-                f"| {c['scenario']} | {c['attack']} | {c['labels']} | {100 * c['undefended_defender']:.2f} | "
-                f"{100 * c['undefended_clone']:.1f} | {c['am_tau']:g} | {100 * c['am_defender']:.2f} | "
-                f"{100 * c['am_clone']:.1f} | {100 * (c['undefended_clone'] - c['am_clone']):.1f} |"
+                f"{head} {c['am_tau']:g} | {100 * c['am_defender']:.2f} | {100 * c['am_clone']:.1f} | "
+                f"{100 * (c['undefended_clone'] - c['am_clone']):.1f} |"
             )
     lines += [
         "",
         "## AM vs the baselines along the trade-off",
         "",
         "Lowest clone accuracy each defence reaches while keeping the defender within d pp of the undefended accuracy "
-        "(– : no setting that accurate). 'AM lowest' is yes where AM's is below every baseline's.",
+        "(– : no setting that accurate). 'AM lowest' is yes where the better AM variant's is below every baseline's.",
         "",
-        "| scenario | attack | labels | d (pp) | AM | PP (MAD) | PP (MAD-argmax) | DCP | AM lowest |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | attack | labels | d (pp) | "
+        + " | ".join(DEFENCE_LABELS[d] for d in AM_VARIANTS + BASELINES)
+        + " | AM lowest |",
+        "|---|---|---|---|" + "---|" * len(AM_VARIANTS + BASELINES) + "---|",
     ]
     for c in curve_comparison(rows):
-        cells = ["–" if c[d] is None else f"{100 * c[d]:.1f}" for d in ("am", "pp_extreme", "pp_argmax", "dcp")]
+        cells = ["–" if c[d] is None else f"{100 * c[d]:.1f}" for d in AM_VARIANTS + BASELINES]
         verdict = "–" if c["am_lowest"] is None else ("yes" if c["am_lowest"] else "**no**")
         lines.append(
             f"| {c['scenario']} | {c['attack']} | {c['labels']} | {c['drop_pp']:g} | {' | '.join(cells)} | {verdict} |"
@@ -239,7 +248,7 @@ def _figures(run_dir: str, rows: list[dict]) -> None:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
         groups[(row["scenario"], row["attack"], row["labels"])].append(row)
-    styles = {"am": "o-", "pp_extreme": "s--", "pp_argmax": "^--", "dcp": "D:"}
+    styles = {"am": "o-", "am_detector": "v-", "pp_extreme": "s--", "pp_argmax": "^--", "dcp": "D:"}
     for (scenario, attack, labels), members in groups.items():
         figure, axis = plt.subplots(figsize=(5, 4))
         for defence, style in styles.items():

@@ -21,12 +21,13 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape
 from benchmarks.data import load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint, defence_points
-from benchmarks.model_cache import get_models
+from benchmarks.model_cache import get_models, get_sign_detector
 from benchmarks.overhead import measure_overhead
 from benchmarks.report import write_report
 from benchmarks.scenarios import PRESETS, Scenario
@@ -63,8 +64,8 @@ class ScenarioRun:
         x_test, y_test = load_source(scenario.test_source, args.data_root)
         seeds = scenario.attacks.jbda_seeds
         self.x_seeds, self.x_eval, self.y_eval = x_test[:seeds], x_test[seeds:], y_test[seeds:]
-        self.factory = DefenceFactory(scenario, self.models, seed)
         self.points = defence_points(scenario)
+        self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score(args))
         served = self.factory.served_answers(self.x_eval, self.points)
         self.defender_accuracy = {p: float((served[p].argmax(1) == self.y_eval).mean()) for p in self.points}
         self.msp_benign = served[DefencePoint("oe_only")].max(axis=1)
@@ -72,6 +73,19 @@ class ScenarioRun:
             name: served[DefencePoint("undefended" if name == "plain" else "oe_only")].argmax(1)
             for name in ("plain", "oe")
         }
+
+    def _combined_score(self, args: argparse.Namespace) -> CombinedScore | None:
+        """
+        :return: MSP + sign-step detector, its reference ranks fitted on the first half of the evaluation images (as in
+                 ``benchmarks.ood_scores``), or None when the scenario sweeps no ``am_detector`` setting.
+        """
+        if not self.scenario.am_detector_thresholds:
+            return None
+        images = self.scenario.detector_images
+        detector = get_sign_detector(self.scenario, images, args.cache_dir, args.data_root)
+        reference = self.x_eval[: len(self.x_eval) // 2]
+        score = CombinedScore([MaxSoftmaxProbability(), detector])
+        return score.fit(predict_proba(self.models["oe"], reference).astype(np.float64), None, reference)
 
     def _record(
         self, point: DefencePoint, attack: str, labels: str, clone, queries: int, seconds: float, **extra
@@ -121,7 +135,7 @@ class ScenarioRun:
         :param shard: ``(index, count)``: run every ``count``-th job starting at ``index``.
         """
         jobs = self.jobs(attacks)[shard[0] :: shard[1]]
-        answers: dict[str, tuple[np.ndarray, dict]] = {}
+        answers: dict[str, tuple[np.ndarray, dict, dict]] = {}
         for attack, mode, point in tqdm(jobs, desc=self.scenario.name, disable=not self.args.progress):
             start = time.perf_counter()
             extra: dict = {}
@@ -130,7 +144,7 @@ class ScenarioRun:
                 clone, queries, sent = run_jbda(
                     self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
                 )
-                if point.defence == "am":
+                if point.defence in ("am", "am_detector"):
                     extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
                 if point.defence == "undefended" and mode == "soft":
                     np.savez_compressed(os.path.join(self.folder, "queries-jbda.npz"), msp_queries=self._msp(sent))
@@ -139,15 +153,16 @@ class ScenarioRun:
                 if source not in answers:
                     x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.args.data_root)
                     x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
-                    answers[source] = (x_queries, self.factory.served_answers(x_queries, self.points))
-                    self._save_query_statistics(source, answers[source][1])
-                x_queries, served = answers[source]
+                    served = self.factory.served_answers(x_queries, self.points)
+                    switch_scores = self.factory.switch_scores(x_queries, served[DefencePoint("oe_only")], self.points)
+                    answers[source] = (x_queries, served, switch_scores)
+                    self._save_query_statistics(source, served)
+                x_queries, served, switch_scores = answers[source]
                 clone, queries = run_knockoff(
                     self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False
                 )
-                if point.defence == "am":  # the OE defender's MSP is the max of what "OE only" serves
-                    msp = served[DefencePoint("oe_only")].max(axis=1)
-                    extra["misinformation_rate"] = float((msp < point.parameter).mean())
+                if point.defence in switch_scores:
+                    extra["misinformation_rate"] = float((switch_scores[point.defence] < point.parameter).mean())
             record = self._record(point, attack, mode, clone, queries, time.perf_counter() - start, **extra)
             write_json_atomic(self._path(attack, mode, point), record)
 
@@ -208,7 +223,8 @@ def main(argv: list[str] | None = None) -> None:
             run.run(args.attacks.split(","), shard)
             overhead_path = os.path.join(args.run_dir, "overhead", f"{scenario.name}.json")
             if seed == 0 and shard[0] == 0 and not args.skip_overhead and not os.path.isfile(overhead_path):
-                write_json_atomic(overhead_path, measure_overhead(scenario, run.models, run.x_eval, args.device))
+                overhead = measure_overhead(scenario, run.models, run.x_eval, args.device, run.factory.combined_score)
+                write_json_atomic(overhead_path, overhead)
     summary = write_report(args.run_dir)
     print(summary)
     print(f"\nfinished in {time.perf_counter() - start:.0f} s; report in {args.run_dir}/summary.md")

@@ -62,6 +62,12 @@ class Scenario:
     dcp_betas: tuple[float, ...] = (0.3, 0.6, 1.0)
     dcp_gamma: float = 0.2
     nu: float = 1000.0
+    # AM with the combined score (MSP + sign-step detector): thresholds on its rank scale, i.e. the share of benign
+    # reference queries that either part flags. A steeper switch than MSP's: on that scale nu = 1000 would blend answers
+    # for queries 0.1 % of ranks above tau (docs/design.md).
+    am_detector_thresholds: tuple[float, ...] = (0.002, 0.005, 0.01, 0.02, 0.05)
+    detector_nu: float = 1e5
+    detector_images: int = 60000
     ood_sources: dict[str, str] = field(default_factory=dict)
     overhead_repeats: int = 5
     overhead_all_parameter_rows: int = 1000
@@ -107,6 +113,7 @@ PRESETS: dict[str, list[Scenario]] = {
             defender_recipe=TrainingConfig(epochs=20, lr=0.05, lr_step=10, oe_weight=0.5),
             misinformation_recipe=TrainingConfig(epochs=10, lr=0.05, lr_step=5),
             am_thresholds=(0.5, 0.8, 0.95),
+            am_detector_thresholds=(0.005, 0.02),
             pp_epsilons=(0.5, 2.0),
             dcp_betas=(1.0,),
             overhead_repeats=3,

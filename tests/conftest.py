@@ -68,6 +68,8 @@ def micro_preset(monkeypatch):
         defender_recipe=fast,
         misinformation_recipe=dataclasses.replace(fast),
         am_thresholds=(0.9,),
+        am_detector_thresholds=(0.05,),
+        detector_images=256,
         pp_epsilons=(0.5,),
         dcp_betas=(1.0,),
         overhead_repeats=1,
