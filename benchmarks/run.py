@@ -123,7 +123,7 @@ class ScenarioRun:
             if mode in self.args.labels.split(",")
             for attack in names
             for point in self.points
-            if self.args.defences is None or point.defence in self.args.defences.split(",")
+            if self.args.defences is None or {point.defence, point.key} & set(self.args.defences.split(","))
             if not os.path.isfile(self._path(attack, mode, point))
         ]
 
@@ -199,7 +199,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--attacks", default="knockoff,jbda", help="comma-separated subset of knockoff,jbda")
     parser.add_argument("--sources", default=None, help="only this KnockoffNets query source")
     parser.add_argument("--labels", default="soft,argmax", help="comma-separated subset of soft,argmax")
-    parser.add_argument("--defences", default=None, help="comma-separated subset of the defence names (default all)")
+    parser.add_argument(
+        "--defences",
+        default=None,
+        help="comma-separated subset of the defence names or single settings, e.g. am,dcp-1 (default all)",
+    )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th (parallel processes)")

@@ -22,11 +22,25 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
         assert os.path.isfile(tmp_path / "run" / name)
     assert glob.glob(str(tmp_path / "run" / "figures" / "tradeoff-*.png"))
     assert os.path.isfile(tmp_path / "run" / "figures" / "msp-cdf-micro.png")
+    results = json.load(open(tmp_path / "run" / "results.json"))
+    # both AM variants are checked against the 0.5 pp budget for every attack and label mode (soft, argmax, best)
+    assert sorted(c["defence"] for c in results["am_budget_check"]).count("am_detector") == 6
+    overhead = json.load(open(tmp_path / "run" / "overhead" / "micro.json"))
+    assert any("sign detector" in row["defence"] for row in overhead["rows"])
     modified = {path: os.path.getmtime(path) for path in points}
     os.remove(points[0])
     run_module.main(arguments + ["--no-progress", "--attacks", "knockoff,jbda"])
     assert os.path.isfile(points[0])  # the missing point was redone ...
     assert all(os.path.getmtime(p) == t for p, t in modified.items() if p != points[0])  # ... and only it
+    # --defences takes families and single settings
+    subset = ["--run-dir", str(tmp_path / "subset"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
+    subset += ["--no-progress", "--attacks", "knockoff", "--labels", "soft", "--defences", "am-0.9,dcp"]
+    run_module.main(["--preset", "micro"] + subset)
+    written = glob.glob(str(tmp_path / "subset" / "points" / "micro" / "seed0" / "*.json"))
+    assert sorted(os.path.basename(p) for p in written) == [
+        "knockoff_fashion_mnist-soft-am-0.9.json",
+        "knockoff_fashion_mnist-soft-dcp-1.json",
+    ]
 
 
 def test_unknown_scenario_is_an_error(micro_preset, tmp_path):
