@@ -23,6 +23,7 @@ trained defender (issue 8: which score catches JBDA's synthetic queries).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import json
 import os
@@ -552,6 +553,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--jbda-seeds", type=int, default=1, help="repeat soft-label JBDA with clone seeds 0..N-1")
     parser.add_argument("--argmax-scores", default="", help="scores to run JBDA with argmax labels against too")
+    parser.add_argument("--nu", type=float, default=None, help="AM's switch steepness (default: the scenario's)")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th")
     parser.add_argument("--report", action="store_true", help="write the report from the finished jobs instead")
     args = parser.parse_args(argv)
@@ -566,6 +568,8 @@ def main(argv: list[str] | None = None) -> None:
     shard_index, _, shard_count = args.shard.partition("/")
     for scenario in selected_scenarios(args):
         scenario = scenario.with_device("cpu", False)
+        if args.nu is not None:
+            scenario = dataclasses.replace(scenario, nu=args.nu)
         study = ScoreStudy(scenario, args)
         if args.report:
             result = study.report()
