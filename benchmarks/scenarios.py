@@ -113,7 +113,7 @@ PRESETS: dict[str, list[Scenario]] = {
             defender_recipe=TrainingConfig(epochs=20, lr=0.05, lr_step=10, oe_weight=0.5),
             misinformation_recipe=TrainingConfig(epochs=10, lr=0.05, lr_step=5),
             am_thresholds=(0.5, 0.8, 0.95),
-            am_detector_thresholds=(0.005, 0.02),
+            am_detector_thresholds=(0.002, 0.01),
             pp_epsilons=(0.5, 2.0),
             dcp_betas=(1.0,),
             overhead_repeats=3,
