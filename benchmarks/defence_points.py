@@ -99,14 +99,18 @@ class DefenceFactory:
     def _prediction_poisoning(self, oracle: str, epsilon: float) -> PredictionPoisoning:
         return PredictionPoisoning(self.surrogate, epsilon=epsilon, oracle=oracle, preds_type="logits")
 
-    def served_answers(self, x: np.ndarray, points: list[DefencePoint]) -> dict[DefencePoint, np.ndarray]:
+    def served_answers(
+        self, x: np.ndarray, points: list[DefencePoint], scores: dict[str, np.ndarray] | None = None
+    ) -> dict[DefencePoint, np.ndarray]:
         """
         :param x: Queries.
         :param points: Defence settings.
+        :param scores: ``switch_scores(x, ...)`` where the caller has them already (the detector is the costly part).
         :return: For each setting, the probabilities it serves for ``x``.
         """
         probs = {name: predict_proba(model, x).astype(np.float64) for name, model in self.models.items()}
-        scores = self.switch_scores(x, probs["oe"], points)
+        if scores is None:
+            scores = self.switch_scores(x, probs["oe"], points)
         targets = {}
         answers = {}
         for point in points:

@@ -153,8 +153,8 @@ class ScenarioRun:
                 if source not in answers:
                     x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.args.data_root)
                     x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
-                    served = self.factory.served_answers(x_queries, self.points)
-                    switch_scores = self.factory.switch_scores(x_queries, served[DefencePoint("oe_only")], self.points)
+                    switch_scores = self.factory.switch_scores(x_queries, None, self.points)
+                    served = self.factory.served_answers(x_queries, self.points, switch_scores)
                     answers[source] = (x_queries, served, switch_scores)
                     self._save_query_statistics(source, served)
                 x_queries, served, switch_scores = answers[source]

@@ -49,6 +49,9 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
     }
     served = factory.served_answers(x_random, points)
     switch_scores = factory.switch_scores(x_random, None, points)
+    reused = factory.served_answers(x_random, points, switch_scores)  # the scores a caller already has
+    for point in points:
+        np.testing.assert_array_equal(reused[point], served[point])
     for variant, parameter in (("am", scenario.am_thresholds[0]), ("am_detector", 0.3)):
         flagged = switch_scores[variant] < parameter
         assert 0 < flagged.sum() < len(x_random), variant
