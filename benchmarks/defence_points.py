@@ -37,6 +37,7 @@ DEFENCE_LABELS = {
     "pp_argmax": "PP (MAD-argmax)",
     "dcp": "DCP",
 }
+AM_VARIANTS = ("am", "am_detector")  # AM on the OE defender's MSP; AM on MSP + sign-step detector
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class DefencePoint:
         """
         :return: Which trained model answers truthfully behind this defence: ``oe`` for AM and OE only, else ``plain``.
         """
-        return "oe" if self.defence in ("am", "am_detector", "oe_only") else "plain"
+        return "oe" if self.defence in AM_VARIANTS + ("oe_only",) else "plain"
 
 
 def defence_points(scenario: Scenario) -> list[DefencePoint]:
@@ -117,8 +118,7 @@ class DefenceFactory:
             if point.defence in ("undefended", "oe_only"):
                 answers[point] = probs[point.true_model]
             elif point.defence in scores:
-                nu = self.scenario.nu if point.defence == "am" else self.scenario.detector_nu
-                weight = misinformation_weight(scores[point.defence], point.parameter, nu)
+                weight = misinformation_weight(scores[point.defence], point.parameter, self._switch_nu(point.defence))
                 answers[point] = blend(probs["oe"], probs["misinformation"], weight)
             elif point.defence.startswith("pp_"):
                 oracle = point.defence[3:]
@@ -130,6 +130,9 @@ class DefenceFactory:
                 dcp = DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="probabilities")
                 answers[point] = dcp(probs["plain"]).astype(np.float64)
         return answers
+
+    def _switch_nu(self, variant: str) -> float:
+        return self.scenario.nu if variant == "am" else self.scenario.detector_nu
 
     def _required_combined_score(self) -> CombinedScore:
         if self.combined_score is None:
@@ -146,7 +149,7 @@ class DefenceFactory:
         :return: The in-distribution score each AM variant among ``points`` switches on (misinformation where it is
                  below the threshold): ``am``: the OE defender's MSP; ``am_detector``: the combined score.
         """
-        variants = {point.defence for point in points} & {"am", "am_detector"}
+        variants = {point.defence for point in points} & set(AM_VARIANTS)
         if not variants:
             return {}
         if probabilities is None:
@@ -169,17 +172,13 @@ class DefenceFactory:
         defence: Postprocessor | None = None
         if point.defence in ("undefended", "oe_only"):
             model = nn.Sequential(model, nn.Softmax(dim=1))
-        elif point.defence == "am":
-            defence = AdaptiveMisinformation(
-                self.models["misinformation"], point.parameter, nu=self.scenario.nu, preds_type="logits"
-            )
-        elif point.defence == "am_detector":
+        elif point.defence in AM_VARIANTS:
             defence = AdaptiveMisinformation(
                 self.models["misinformation"],
                 point.parameter,
-                nu=self.scenario.detector_nu,
+                nu=self._switch_nu(point.defence),
                 preds_type="logits",
-                score=self._required_combined_score(),
+                score=self._required_combined_score() if point.defence == "am_detector" else None,
             )
         elif point.defence.startswith("pp_"):
             defence = self._prediction_poisoning(point.defence[3:], point.parameter)

@@ -14,10 +14,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from benchmarks.defence_points import DEFENCE_LABELS
+from benchmarks.defence_points import AM_VARIANTS, DEFENCE_LABELS
 
 BUDGET = 0.005  # the paper's "< 0.5 %" benign-accuracy cost
-AM_VARIANTS = ("am", "am_detector")
 BASELINES = ("pp_extreme", "pp_argmax", "dcp")
 FIELDS = [
     "scenario", "seed", "attack", "labels", "defence", "parameter", "defender_accuracy", "clone_accuracy",

@@ -26,7 +26,7 @@ from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape
 from benchmarks.data import load_source
-from benchmarks.defence_points import DefenceFactory, DefencePoint, defence_points
+from benchmarks.defence_points import AM_VARIANTS, DefenceFactory, DefencePoint, defence_points
 from benchmarks.model_cache import get_models, get_sign_detector
 from benchmarks.overhead import measure_overhead
 from benchmarks.report import write_report
@@ -144,7 +144,7 @@ class ScenarioRun:
                 clone, queries, sent = run_jbda(
                     self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
                 )
-                if point.defence in ("am", "am_detector"):
+                if point.defence in AM_VARIANTS:
                     extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
                 if point.defence == "undefended" and mode == "soft":
                     np.savez_compressed(os.path.join(self.folder, "queries-jbda.npz"), msp_queries=self._msp(sent))
