@@ -116,9 +116,12 @@ def test_plain_call_and_default_surrogate(x_random):
     pp = PredictionPoisoning(epsilon=0.5, oracle="argmax")
     estimator = classifier(victim, [pp])
     served = estimator.predict(x_random, batch_size=7)
-    assert isinstance(pp.surrogate_model, nn.Module) and pp.surrogate_model is not victim
+    surrogate = pp.surrogate(estimator)
+    assert isinstance(surrogate, nn.Module) and surrogate is not victim
+    assert pp.surrogate_model is None  # the constructor argument stays as given
+    assert pp.surrogate(estimator) is surrogate  # built once
     logits = classifier(victim).predict(x_random, batch_size=7)  # the same float32 logits as the plain call
-    direct = PredictionPoisoning(pp.surrogate_model, epsilon=0.5, oracle="argmax")(logits, x=x_random)
+    direct = PredictionPoisoning(surrogate, epsilon=0.5, oracle="argmax")(logits, x=x_random)
     np.testing.assert_allclose(served, direct, atol=1e-6)
     with torch.no_grad():
         truth = torch.softmax(victim(torch.as_tensor(x_random)), 1).numpy()

@@ -31,7 +31,6 @@ The score ``max_i f(x)_i`` is the default of a pluggable in-distribution-ness sc
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ from scipy.special import expit
 
 from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_probabilities, check_auxiliary_model
 from art_am.defences.ood_scores import MaxSoftmaxProbability, OODScore
+from art_am.validation import check_real
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,6 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         self.misinformation_temperature = misinformation_temperature
         self.negligible_weight = negligible_weight
         self.score = MaxSoftmaxProbability() if score is None else score
-        self._lock = threading.Lock()
         self._nb_queries = 0
         self._nb_misinformed = 0
         self._sum_weight = 0.0
@@ -190,15 +189,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
             probabilities, misinformation_probs, weight, self.victim_temperature, self.misinformation_temperature
         )
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Locks cannot be copied or pickled; copies (e.g. deepcopy of the estimator) get their own.
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+    def _auxiliary_models(self, estimator: Any) -> list[tuple[str, Any]]:
+        return [("misinformation_model", self.misinformation_model)]
 
     @property
     def statistics(self) -> dict[str, float]:
@@ -228,11 +220,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         if not isinstance(self.score, OODScore):
             raise ValueError(f"score must be an art_am.defences.ood_scores.OODScore or None, got {self.score!r}.")
         self.score.check_threshold(self.threshold)
-        if not isinstance(self.nu, (int, float)) or not np.isfinite(self.nu) or self.nu <= 0:
-            raise ValueError(f"nu must be a finite number > 0, got {self.nu!r}.")
-        if not isinstance(self.negligible_weight, (int, float)) or not 0.0 <= self.negligible_weight < 0.5:
-            raise ValueError(f"negligible_weight must be a number in [0, 0.5), got {self.negligible_weight!r}.")
-        for name in ("victim_temperature", "misinformation_temperature"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
+        check_real(self.nu, "nu", low=0.0, low_open=True)
+        check_real(self.negligible_weight, "negligible_weight", low=0.0, high=0.5, high_open=True)
+        check_real(self.victim_temperature, "victim_temperature", low=0.0, low_open=True)
+        check_real(self.misinformation_temperature, "misinformation_temperature", low=0.0, low_open=True)

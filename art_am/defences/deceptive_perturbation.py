@@ -37,6 +37,7 @@ from art.defences.postprocessor.postprocessor import Postprocessor
 
 from art_am.defences.probabilities import PREDS_TYPES, to_probabilities
 from art_am.defences.top1 import keep_top1
+from art_am.validation import check_choice, check_real
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class DeceptivePerturbation(Postprocessor):
         :return: ``(N, K)`` float32 perturbed probabilities with the original top-1 classes.
         :raises ValueError: On bad outputs.
         """
+        self._check_params()  # parameters may have been reassigned since construction
         probabilities = to_probabilities(preds, self.preds_type, "preds")
         perturbed = ReverseSigmoid(beta=self.beta, gamma=self.gamma)(probabilities)
         corrected, retreat = keep_top1(probabilities, perturbed)
@@ -85,9 +87,6 @@ class DeceptivePerturbation(Postprocessor):
         return corrected.astype(np.float32)
 
     def _check_params(self) -> None:
-        for name in ("beta", "gamma"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-        if self.preds_type not in PREDS_TYPES:
-            raise ValueError(f"preds_type must be one of {PREDS_TYPES}, got {self.preds_type!r}.")
+        check_real(self.beta, "beta", low=0.0, low_open=True)
+        check_real(self.gamma, "gamma", low=0.0, low_open=True)
+        check_choice(self.preds_type, "preds_type", PREDS_TYPES)

@@ -18,27 +18,38 @@
 """
 Base class of postprocessors that need the query ``x`` as well as the model outputs, and the evaluation of the
 auxiliary model such a defence runs on ``x`` (a misinformation model, a surrogate).
+
+An auxiliary model is checked when the defence is built (its type, that its weights are materialised) and on the
+defence's first call (that it runs on the query and returns the protected model's class count), so that a mismatch is
+a ``ValueError`` naming the argument on the first query, not a raw torch error on the first out-of-distribution one.
 """
 
 from __future__ import annotations
 
 import abc
+import threading
+import warnings
 from typing import Any
 
 import numpy as np
 from art.defences.postprocessor.postprocessor import Postprocessor
 from torch import nn
 
-from art_am.defences.probabilities import PREDS_TYPES, as_logits, to_probabilities
+from art_am.defences.probabilities import PREDS_TYPES, as_logits, on_simplex, to_probabilities
 from art_am.defences.query_input import find_query_input
 from art_am.inference import batched_logits
+from art_am.validation import check_choice, check_integer
+
+# Rows of an auxiliary ``nn.Module``'s outputs that all lie this close to the simplex are taken for probabilities (a
+# model ending in a softmax) instead of being softmaxed a second time.
+AUXILIARY_SIMPLEX_TOLERANCE = 1e-4
 
 
 def check_auxiliary_model(model: Any, name: str) -> None:
     """
     :param model: A ``torch.nn.Module`` returning logits or an ART ``PyTorchClassifier``.
     :param name: Argument name for error messages.
-    :raises ValueError: For anything else.
+    :raises ValueError: For anything else, or a module whose weights are on the meta device (not materialised).
     """
     from art.estimators.classification import PyTorchClassifier  # pylint: disable=import-outside-toplevel
 
@@ -46,26 +57,48 @@ def check_auxiliary_model(model: Any, name: str) -> None:
         raise ValueError(
             f"{name} must be a torch.nn.Module returning logits or an ART PyTorchClassifier, got {type(model)}."
         )
+    module = model if isinstance(model, nn.Module) else model.model
+    if any(tensor.is_meta for tensor in list(module.parameters()) + list(module.buffers())):
+        raise ValueError(f"{name} has weights on the meta device (not materialised): load real weights into it first.")
 
 
 def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: str, nb_classes: int) -> np.ndarray:
     """
     Probabilities of an auxiliary model on the raw query.
 
-    :param model: A ``torch.nn.Module`` returning logits (run in eval mode, without gradients, on its own device) or an
-                  ART ``PyTorchClassifier`` (its own preprocessing applies; its outputs are auto-detected as logits or
-                  probabilities).
+    :param model: A ``torch.nn.Module`` returning logits (evaluated as in eval mode, without changing the module,
+                  without gradients, on its own device and dtype; a module whose outputs all lie on the simplex is
+                  taken to end in a softmax, with a warning) or an ART ``PyTorchClassifier`` (its own preprocessing
+                  applies; its outputs are auto-detected as logits or probabilities).
     :param x: Raw query.
     :param batch_size: Rows per forward pass.
     :param name: Argument name for error messages.
     :param nb_classes: Number of classes of the protected model, which the auxiliary model must match.
     :return: ``(N, K)`` float64 probabilities.
-    :raises ValueError: If the class counts differ or the outputs are not finite.
+    :raises ValueError: If the model cannot run on the query, the class counts differ or the outputs are not finite.
     """
-    if isinstance(model, nn.Module):
-        return to_probabilities(batched_logits(model, x, batch_size).numpy(), "logits", f"{name} output", nb_classes)
-    outputs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size)
-    return to_probabilities(outputs, "auto", f"{name} output", nb_classes)
+    try:
+        if isinstance(model, nn.Module):
+            outputs = batched_logits(model, x, batch_size).numpy()
+        else:
+            outputs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size)
+    except (RuntimeError, TypeError, ValueError, IndexError) as error:
+        raise ValueError(
+            f"{name} could not be evaluated on the query (shape {np.shape(x)}, dtype {np.asarray(x).dtype}); it must "
+            f"take the same raw input as the protected estimator: {error}"
+        ) from error
+    if not isinstance(model, nn.Module):
+        return to_probabilities(outputs, "auto", f"{name} output", nb_classes)
+    preds_type = "logits"
+    if np.ndim(outputs) == 2 and len(outputs) and on_simplex(outputs, AUXILIARY_SIMPLEX_TOLERANCE).all():
+        warnings.warn(
+            f"{name} returns probabilities (every output row lies on the simplex): it seems to end in a softmax; they "
+            "are used as they are, not softmaxed again. Pass a model returning logits to silence this.",
+            UserWarning,
+            stacklevel=3,
+        )
+        preds_type = "probabilities"
+    return to_probabilities(outputs, preds_type, f"{name} output", nb_classes)
 
 
 class InputAwarePostprocessor(Postprocessor, abc.ABC):
@@ -73,7 +106,9 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
     A postprocessor computed from the model outputs and the query that produced them. In the plain ART call
     (``PyTorchClassifier(..., postprocessing_defences=[defence])``) the query is found as described in
     :mod:`art_am.defences.query_input`; a direct call passes it: ``defence(preds, x=x)``. Subclasses implement
-    :meth:`_postprocess` on validated probabilities.
+    :meth:`_postprocess` on validated probabilities and list their auxiliary models in :meth:`_auxiliary_models`.
+    Parameters are checked again at every call, so that one reassigned after construction (``am.threshold = nan``)
+    is an error, not a defence silently switched off.
     """
 
     def __init__(
@@ -89,6 +124,18 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         super().__init__(is_fitted=True, apply_fit=apply_fit, apply_predict=apply_predict)
         self.preds_type = preds_type
         self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._checked_models: set[int] = set()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Locks cannot be copied or pickled; copies (e.g. deepcopy of the estimator) get their own.
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def __call__(self, preds: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:  # type: ignore[override]
         """
@@ -97,14 +144,38 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         :param preds: ``(N, K)`` outputs of the protected model (logits or probabilities, see ``preds_type``).
         :param x: The query; found in the calling ART ``predict`` when omitted.
         :return: ``(N, K)`` float32 probabilities.
-        :raises ValueError: On bad outputs, or when ``x`` is omitted outside an ART ``predict``.
+        :raises ValueError: On bad parameters or outputs, an auxiliary model that does not fit the query, or when
+                            ``x`` is omitted outside an ART ``predict``.
         """
+        self._check_params()
         query, estimator = find_query_input(self, preds, x)
         probabilities = to_probabilities(preds, self.preds_type, "preds")
         if len(probabilities) == 0:
             return probabilities.astype(np.float32)
+        self._check_auxiliary_models_on(query[:1], probabilities.shape[1], estimator)
         logits = as_logits(preds, self.preds_type)
         return self._postprocess(probabilities, query, estimator, logits).astype(np.float32)
+
+    def _check_auxiliary_models_on(self, query: np.ndarray, nb_classes: int, estimator: Any) -> None:
+        """
+        Run each auxiliary model once on one query row, the first time it is seen, so that a model that does not fit
+        the protected one fails on the first query rather than on the first row that needs it.
+        """
+        for name, model in self._auxiliary_models(estimator):
+            if id(model) in self._checked_models:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the real call warns
+                auxiliary_probabilities(model, query, 1, name, nb_classes)
+            with self._lock:
+                self._checked_models.add(id(model))
+
+    def _auxiliary_models(self, estimator: Any) -> list[tuple[str, Any]]:
+        """
+        :param estimator: The calling ART estimator, or None for a direct call.
+        :return: ``(argument name, model)`` of every auxiliary model the defence runs on the query.
+        """
+        return []
 
     @abc.abstractmethod
     def _postprocess(
@@ -120,7 +191,5 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         raise NotImplementedError
 
     def _check_params(self) -> None:
-        if self.preds_type not in PREDS_TYPES:
-            raise ValueError(f"preds_type must be one of {PREDS_TYPES}, got {self.preds_type!r}.")
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}.")
+        check_choice(self.preds_type, "preds_type", PREDS_TYPES)
+        check_integer(self.batch_size, "batch_size", low=1)

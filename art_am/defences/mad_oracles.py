@@ -29,6 +29,12 @@ Everything is expressed through the Gram matrix ``A = G^T G`` (``K x K`` per que
   needed, no backward pass (:class:`LastLayerGram`);
 - all parameters: ``A = J J^T`` from per-sample Jacobians (:class:`DenseGram`, built with ``torch.func``).
 
+A degenerate row: when the surrogate's posterior equals the victim's (the victim itself given as surrogate, or two
+untrained copies), ``G y = 0`` and every cosine is 0/0, so the choice would be decided by rounding noise and would
+depend on the rest of the batch. Such rows (``y^T A y`` below ``DEGENERATE_RATIO`` times the largest diagonal entry
+of ``A``) take, deterministically, the candidate with the largest surrogate gradient ``|G y*|^2 / |y*|_1^2`` instead:
+with no gradient to deviate from, the target that pushes the surrogate hardest.
+
 | Paper link: https://arxiv.org/abs/1906.10908
 """
 
@@ -39,6 +45,8 @@ import itertools
 import numpy as np
 
 _EPS = 1e-12
+# Rows whose y^T A y is below this fraction of max_k A_kk have (to rounding noise, about 1e-17) no gradient at y.
+DEGENERATE_RATIO = 1e-14
 
 
 class LastLayerGram:
@@ -136,6 +144,23 @@ def _cosine(dot: np.ndarray, quad: np.ndarray, y_quad: np.ndarray) -> np.ndarray
     return dot / np.sqrt(np.maximum(quad, _EPS) * np.maximum(y_quad, _EPS))
 
 
+def degenerate_rows(gram: LastLayerGram | DenseGram, y_quad: np.ndarray) -> np.ndarray:
+    """
+    :param gram: The batch's Gram operator.
+    :param y_quad: ``(B,)`` values ``y^T A y``.
+    :return: ``(B,)`` booleans: the surrogate has no gradient at ``y`` (its posterior equals the victim's).
+    """
+    return y_quad <= DEGENERATE_RATIO * gram.diagonal().max(axis=1)
+
+
+def _objective(dot: np.ndarray, quad: np.ndarray, sizes: np.ndarray, y_quad: np.ndarray, degenerate: np.ndarray):
+    """
+    What the oracles minimise: the cosine, or on degenerate rows minus the squared gradient norm of the normalised
+    candidate (``quad / sizes^2``).
+    """
+    return np.where(degenerate[:, None], -quad / sizes**2, _cosine(dot, quad, y_quad[:, None]))
+
+
 def extreme_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray) -> np.ndarray:
     """
     MAD: the one-hot vertex ``e_k`` minimising ``cos(G e_k, G y)``.
@@ -146,7 +171,8 @@ def extreme_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray) -> np.ndarray
     """
     a_y = gram.matvec(y[:, :, None])[:, :, 0]
     y_quad = np.sum(y * a_y, axis=1)
-    best = np.argmin(_cosine(a_y, gram.diagonal(), y_quad[:, None]), axis=1)
+    degenerate = degenerate_rows(gram, y_quad)
+    best = np.argmin(_objective(a_y, gram.diagonal(), np.ones(1), y_quad, degenerate), axis=1)
     return np.eye(y.shape[1])[best]
 
 
@@ -161,13 +187,16 @@ def _subsets_containing(top: int, classes: int) -> np.ndarray:
 def _enumerated_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: np.ndarray) -> np.ndarray:
     top = y.argmax(axis=1)
     y_quad = np.sum(y * a_y, axis=1)
+    degenerate = degenerate_rows(gram, y_quad)
     targets = np.empty_like(y)
     for cls in np.unique(top):  # rows sharing a top-1 class share their candidate sets
         rows = np.flatnonzero(top == cls)
         sets = _subsets_containing(int(cls), y.shape[1])
         # The cosine is scale-invariant, so the unnormalised indicators are scored directly.
-        cosine = _cosine(a_y[rows] @ sets.T, gram.subset_quadratic(rows, sets), y_quad[rows, None])
-        chosen = sets[np.argmin(cosine, axis=1)]
+        objective = _objective(
+            a_y[rows] @ sets.T, gram.subset_quadratic(rows, sets), sets.sum(axis=1), y_quad[rows], degenerate[rows]
+        )
+        chosen = sets[np.argmin(objective, axis=1)]
         targets[rows] = chosen / chosen.sum(axis=1, keepdims=True)
     return targets
 
@@ -180,14 +209,17 @@ def _greedy_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: n
     members[rows, top] = True
     a_s = gram.column(rows, top)
     diagonal = gram.diagonal()
-    y_quad = np.sum(y * a_y, axis=1)[:, None]
+    y_quad = np.sum(y * a_y, axis=1)
+    degenerate = degenerate_rows(gram, y_quad)
     quad = diagonal[rows, top].copy()
     dot = a_y[rows, top].copy()
-    current = _cosine(dot, quad, y_quad[:, 0])
+    current = _objective(dot[:, None], quad[:, None], np.ones(1), y_quad, degenerate)[:, 0]
     active = np.ones(batch, dtype=bool)
-    for _ in range(classes - 1):
+    for size in range(2, classes + 1):
         # The cosine is scale-invariant, so the unnormalised indicator of S + {j} is scored directly.
-        candidate = _cosine(dot[:, None] + a_y, quad[:, None] + 2.0 * a_s + diagonal, y_quad)
+        candidate = _objective(
+            dot[:, None] + a_y, quad[:, None] + 2.0 * a_s + diagonal, np.full(1, float(size)), y_quad, degenerate
+        )
         candidate[members] = np.inf
         best = np.argmin(candidate, axis=1)
         active &= candidate[rows, best] < current - 1e-12

@@ -30,7 +30,6 @@ top-1 class). The oracles live in :mod:`art_am.defences.mad_oracles`.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import numpy as np
@@ -40,8 +39,9 @@ from torch import nn
 from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_probabilities, check_auxiliary_model
 from art_am.defences.mad_oracles import DenseGram, LastLayerGram, argmax_oracle, extreme_oracle
 from art_am.defences.top1 import keep_top1
-from art_am.inference import model_device
+from art_am.inference import eval_view, model_device, model_dtype
 from art_am.models import reinitialised_copy
+from art_am.validation import check_choice, check_integer, check_real
 
 logger = logging.getLogger(__name__)
 
@@ -72,17 +72,15 @@ def all_parameter_gram(model: nn.Module, x: np.ndarray, chunk_size: int = 32) ->
     class w.r.t. all parameters, computed with ``torch.func`` (vmap over jacrev) in chunks of ``chunk_size`` samples,
     so memory stays at ``chunk_size * K * P`` floats.
 
-    :param model: Module returning logits; evaluated in eval mode.
+    :param model: Module returning logits; evaluated as in eval mode, without changing it.
     :param x: Inputs.
     :param chunk_size: Samples per vectorised Jacobian.
     :return: ``(N, K, K)`` float64 Gram matrices.
     """
     from torch.func import functional_call, jacrev, vmap  # pylint: disable=import-outside-toplevel
 
-    device = model_device(model)
-    dtype = next(model.parameters()).dtype
-    was_training = model.training
-    model.eval()
+    device, dtype = model_device(model), model_dtype(model)
+    model = eval_view(model)  # never flip the caller's module to eval mode and back: other threads may be using it
     parameters = {name: value.detach() for name, value in model.named_parameters()}
     buffers = {name: value.detach() for name, value in model.named_buffers()}
 
@@ -92,14 +90,11 @@ def all_parameter_gram(model: nn.Module, x: np.ndarray, chunk_size: int = 32) ->
 
     per_sample_jacobian = vmap(jacrev(class_nll), in_dims=(None, 0))
     grams = []
-    try:
-        for begin in range(0, len(x), chunk_size):
-            chunk = torch.as_tensor(x[begin : begin + chunk_size], dtype=dtype, device=device)
-            jacobians = per_sample_jacobian(parameters, chunk)
-            flat = torch.cat([value.flatten(start_dim=2) for value in jacobians.values()], dim=2).double()
-            grams.append((flat @ flat.transpose(1, 2)).cpu().numpy())
-    finally:
-        model.train(was_training)
+    for begin in range(0, len(x), chunk_size):
+        chunk = torch.as_tensor(x[begin : begin + chunk_size], dtype=dtype, device=device)
+        jacobians = per_sample_jacobian(parameters, chunk)
+        flat = torch.cat([value.flatten(start_dim=2) for value in jacobians.values()], dim=2).double()
+        grams.append((flat @ flat.transpose(1, 2)).cpu().numpy())
     return np.concatenate(grams)
 
 
@@ -165,29 +160,30 @@ class PredictionPoisoning(InputAwarePostprocessor):
         self.jacobian = jacobian
         self.jacobian_chunk_size = jacobian_chunk_size
         self.surrogate_seed = surrogate_seed
-        self._surrogate_lock = threading.Lock()
+        self._default_surrogates: dict[tuple[int, Any], nn.Module] = {}
         self._check_params()
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_surrogate_lock"]
-        return state
+    def surrogate(self, estimator: Any = None) -> Any:
+        """
+        The surrogate the defence runs for queries of ``estimator``.
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._surrogate_lock = threading.Lock()
-
-    def _surrogate(self, estimator: Any) -> Any:
-        with self._surrogate_lock:
-            if self.surrogate_model is None:
-                model = getattr(estimator, "model", None)
-                if not isinstance(model, nn.Module):
-                    raise ValueError(
-                        "PredictionPoisoning has no surrogate_model and the caller is not an ART PyTorch estimator "
-                        "whose model could be copied; pass surrogate_model=<torch.nn.Module>."
-                    )
-                self.surrogate_model = reinitialised_copy(model, self.surrogate_seed)
+        :param estimator: The protected ART estimator; needed only for the default surrogate.
+        :return: ``surrogate_model``, or the default surrogate of the calling estimator's model (built once per
+                 model and kept apart from the constructor argument, which stays as given).
+        """
+        if self.surrogate_model is not None:
             return self.surrogate_model
+        model = getattr(estimator, "model", None)
+        if not isinstance(model, nn.Module):
+            raise ValueError(
+                "PredictionPoisoning has no surrogate_model and the caller is not an ART PyTorch estimator "
+                "whose model could be copied; pass surrogate_model=<torch.nn.Module>."
+            )
+        with self._lock:
+            key = (id(model), self.surrogate_seed)
+            if key not in self._default_surrogates:
+                self._default_surrogates[key] = reinitialised_copy(model, self.surrogate_seed)
+            return self._default_surrogates[key]
 
     def target_posteriors(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any = None) -> np.ndarray:
         """
@@ -198,7 +194,7 @@ class PredictionPoisoning(InputAwarePostprocessor):
         :param estimator: The protected estimator, needed only for the default surrogate.
         :return: ``(N, K)`` targets.
         """
-        surrogate = self._surrogate(estimator)
+        surrogate = self.surrogate(estimator)
         if self.jacobian == "last_layer":
             surrogate_probs = auxiliary_probabilities(
                 surrogate, x, self.batch_size, "surrogate_model", probabilities.shape[1]
@@ -242,13 +238,9 @@ class PredictionPoisoning(InputAwarePostprocessor):
         super()._check_params()
         if self.surrogate_model is not None:
             check_auxiliary_model(self.surrogate_model, "surrogate_model")
-        if not isinstance(self.epsilon, (int, float)) or not np.isfinite(self.epsilon) or self.epsilon < 0:
-            raise ValueError(f"epsilon must be a finite number >= 0, got {self.epsilon!r}.")
-        if self.norm not in NORMS:
-            raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}.")
-        if self.oracle not in ORACLES:
-            raise ValueError(f"oracle must be one of {ORACLES}, got {self.oracle!r}.")
-        if self.jacobian not in JACOBIANS:
-            raise ValueError(f"jacobian must be one of {JACOBIANS}, got {self.jacobian!r}.")
-        if not isinstance(self.jacobian_chunk_size, int) or self.jacobian_chunk_size < 1:
-            raise ValueError(f"jacobian_chunk_size must be a positive integer, got {self.jacobian_chunk_size!r}.")
+        check_real(self.epsilon, "epsilon", low=0.0)
+        check_choice(self.norm, "norm", NORMS)
+        check_choice(self.oracle, "oracle", ORACLES)
+        check_choice(self.jacobian, "jacobian", JACOBIANS)
+        check_integer(self.jacobian_chunk_size, "jacobian_chunk_size", low=1)
+        check_integer(self.surrogate_seed, "surrogate_seed", low=0, high=2**63 - 1)

@@ -23,14 +23,22 @@ blends or perturbs probabilities must know which it got. ``preds_type`` says it:
 ``"probabilities"`` (checked to lie on the simplex, else an error) or ``"auto"``: probabilities when every row is
 non-negative and sums to 1 (within ``SIMPLEX_TOLERANCE``), logits otherwise. Logits whose every row happens to lie on
 the simplex would be taken for probabilities by ``"auto"``; pass the type explicitly where that matters.
+
+The opposite mistake is refused: outputs declared ``"logits"`` whose every row lies on the simplex (within
+``SOFTMAX_OUTPUT_TOLERANCE``) come from a model ending in a softmax; softmaxing them again would flatten every answer
+(Adaptive Misinformation would then misinform all benign traffic).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from art_am.validation import check_choice
+
 PREDS_TYPES = ("auto", "logits", "probabilities")
 SIMPLEX_TOLERANCE = 1e-3
+# How close to the simplex every row of a batch must lie to be taken for the output of a softmax layer.
+SOFTMAX_OUTPUT_TOLERANCE = 1e-4
 
 
 def check_predictions(preds: np.ndarray, name: str = "preds", nb_classes: int | None = None) -> np.ndarray:
@@ -44,8 +52,8 @@ def check_predictions(preds: np.ndarray, name: str = "preds", nb_classes: int | 
     array = np.asarray(preds)
     if array.ndim != 2 or array.shape[1] < 2:
         raise ValueError(f"{name} must be shaped (nb_samples, nb_classes) with nb_classes >= 2, got {array.shape}.")
-    if not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"{name} must be numeric, got dtype {array.dtype}.")
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise ValueError(f"{name} must be real numbers (float or integer), got dtype {array.dtype}.")
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or inf in {int((~np.isfinite(array)).any(axis=1).sum())} row(s).")
     if nb_classes is not None and array.shape[1] != nb_classes:
@@ -101,10 +109,15 @@ def to_probabilities(
     :raises ValueError: On bad shapes or values, an unknown ``preds_type``, or non-probabilities declared
                         ``"probabilities"``.
     """
-    if preds_type not in PREDS_TYPES:
-        raise ValueError(f"preds_type must be one of {PREDS_TYPES}, got {preds_type!r}.")
+    check_choice(preds_type, "preds_type", PREDS_TYPES)
     array = check_predictions(preds, name, nb_classes)
     if preds_type == "logits":
+        if len(array) and on_simplex(array, SOFTMAX_OUTPUT_TOLERANCE).all():
+            raise ValueError(
+                f"{name} was declared logits (preds_type='logits') but every row is a probability vector: the model "
+                "ends in a softmax, and a second softmax would flatten its answers. Use preds_type='probabilities' "
+                "(or 'auto'), or protect the model without its final softmax."
+            )
         return softmax(array)
     simplex_rows = on_simplex(array)
     if simplex_rows.all():

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from art_am.validation import check_real
+
 
 class OODScore(abc.ABC):
     """
@@ -104,8 +106,7 @@ class OODScore(abc.ABC):
                           above it, everything, which is refused as a likely unit mistake.
         :raises ValueError: If it is not a finite number or lies above :attr:`bounds`.
         """
-        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not np.isfinite(threshold):
-            raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
+        check_real(threshold, "threshold")
         if self.bounds is not None and threshold > self.bounds[1]:
             raise ValueError(
                 f"threshold must be at most {self.bounds[1]} for the {self.name} score (its values lie in "
