@@ -96,7 +96,8 @@ def check_integer(
     wanted = "an integer" + (f" {bounds}" if bounds else "") + (" or None" if allow_none else "")
     if _is_bool(value) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
-    if (low is not None and value < low) or (high is not None and value > high):
+    number = int(value)
+    if (low is not None and number < low) or (high is not None and number > high):
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
 
 

@@ -35,6 +35,7 @@ from art.estimators.estimator import BaseEstimator
 from tqdm.auto import tqdm
 
 from art_am.defences.probabilities import on_simplex
+from art_am.validation import check_bool, check_integer, check_real
 
 if TYPE_CHECKING:
     from art.utils import CLASSIFIER_TYPE
@@ -143,15 +144,17 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         :raises ValueError: Without a suitable thief, with seeds over the query budget, or if the victim returns
                             non-probabilities while ``use_probability=True``.
         """
+        self._check_params()  # parameters may have been reassigned since construction
         thief = kwargs.get("thieved_classifier")
         self._check_thief(thief)
         assert thief is not None  # for type checkers: _check_thief raised otherwise
-        if self.query_budget is not None and len(x) > self.query_budget:
-            raise ValueError(f"The {len(x)} seeds exceed query_budget={self.query_budget}.")
+        points = self._check_seeds(x)
+        if self.query_budget is not None and len(points) > self.query_budget:
+            raise ValueError(f"The {len(points)} seeds exceed query_budget={self.query_budget}.")
         rng = np.random.default_rng(self.seed)
         self.queries_used, self.history = 0, []
-        points = np.asarray(x, dtype=np.float32)
         labels = self._query(points)
+        self._check_classes(thief, labels.shape[1])
         for round_index in tqdm(range(self.nb_rounds), desc="JBDA", disable=not self.verbose):
             thief.fit(points, labels, nb_epochs=self.nb_epochs, batch_size=self.batch_size_fit)
             self.history.append({"round": round_index + 1, "points": len(points), "queries": self.queries_used})
@@ -223,6 +226,39 @@ class JacobianDatasetAugmentation(ExtractionAttack):
             synthetic = np.clip(synthetic, clip_values[0], clip_values[1])
         return synthetic.astype(np.float32)
 
+    def _check_seeds(self, x: np.ndarray) -> np.ndarray:
+        """
+        :return: The seeds as float32, checked to be non-empty, finite and inside the victim's ``clip_values``.
+        """
+        array = np.asarray(x)
+        if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)) or not len(array):
+            raise ValueError(f"x (the seed images) must be a non-empty numeric array, got shape {array.shape}.")
+        points = array.astype(np.float32)
+        if not np.isfinite(points).all():
+            raise ValueError("x (the seed images) contains NaN or inf.")
+        clip_values = self.estimator.clip_values
+        if clip_values is not None and (points.min() < clip_values[0] or points.max() > clip_values[1]):
+            raise ValueError(
+                f"x (the seed images) lies in [{points.min():g}, {points.max():g}] but the victim's clip_values are "
+                f"({clip_values[0]:g}, {clip_values[1]:g}); scale the seeds as the victim expects (e.g. uint8 / 255)."
+            )
+        return points
+
+    def _check_classes(self, thief: CLASSIFIER_TYPE, nb_classes: int) -> None:
+        """
+        :raises ValueError: If the thief's class count differs from the victim's, or ``jbtop{k}`` asks for more
+                            classes than there are besides the victim's label.
+        """
+        if thief.nb_classes != nb_classes:
+            raise ValueError(
+                f"thieved_classifier has {thief.nb_classes} classes but the victim answers with {nb_classes}."
+            )
+        if self.variant.startswith("jbtop") and int(self.variant[len("jbtop") :]) > nb_classes - 1:
+            raise ValueError(
+                f"variant={self.variant!r} asks for more target classes than the {nb_classes - 1} other than the "
+                f"victim's label; use k <= {nb_classes - 1}."
+            )
+
     def _check_thief(self, thief: object) -> None:
         if not isinstance(thief, ClassifierMixin) or not isinstance(thief, ClassGradientsMixin):
             raise ValueError(
@@ -244,21 +280,13 @@ class JacobianDatasetAugmentation(ExtractionAttack):
 
     def _check_params(self) -> None:
         for name in ("nb_rounds", "nb_epochs", "batch_size_fit", "batch_size_query"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not isinstance(self.step_size, (int, float)) or not np.isfinite(self.step_size) or self.step_size <= 0:
-            raise ValueError(f"step_size must be a finite number > 0, got {self.step_size!r}.")
-        if not isinstance(self.use_probability, bool):
-            raise ValueError(f"use_probability must be a bool, got {self.use_probability!r}.")
+            check_integer(getattr(self, name), name, low=1)
+        check_real(self.step_size, "step_size", low=0.0, low_open=True)
+        check_bool(self.use_probability, "use_probability")
         match = _VARIANT_PATTERN.match(self.variant) if isinstance(self.variant, str) else None
         if match is None or (match.group(2) is not None and int(match.group(2)) < 1):
             raise ValueError(f"variant must be 'jbda', 'jbself', 'jbtop<k>' (k >= 1) or 't-rnd', got {self.variant!r}.")
         for name in ("sign_flip_period", "max_new_per_round", "query_budget"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{name} must be None or a positive integer, got {value!r}.")
-        if self.seed is not None and not isinstance(self.seed, int):
-            raise ValueError(f"seed must be None or an integer, got {self.seed!r}.")
-        if not isinstance(self.verbose, bool):
-            raise ValueError(f"verbose must be a bool, got {self.verbose!r}.")
+            check_integer(getattr(self, name), name, low=1, allow_none=True)
+        check_integer(self.seed, "seed", low=0, allow_none=True)
+        check_bool(self.verbose, "verbose")

@@ -52,4 +52,22 @@ def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         x, y = archive["x"], archive["y"]
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(f"'{path}': 'y' must be 1-D with one label per image, got shapes x {x.shape}, y {y.shape}.")
-    return to_float_images(x, source=str(path)), y.astype(np.int64)
+    return to_float_images(x, source=str(path)), class_labels(y, f"'{path}': 'y'")
+
+
+def class_labels(y: np.ndarray, name: str) -> np.ndarray:
+    """
+    :param y: Labels: integers >= 0 (or floats holding such integers exactly).
+    :param name: Name used in error messages.
+    :return: ``y`` as int64.
+    :raises ValueError: For non-numeric, fractional, non-finite or negative labels.
+    """
+    array = np.asarray(y)
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all() or (array != np.round(array)).any():
+            raise ValueError(f"{name} must hold integer class labels, got fractional or non-finite values.")
+    elif array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name} must hold integer class labels, got dtype {array.dtype}.")
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name} must hold class labels >= 0, got {array.min()}.")
+    return array.astype(np.int64)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from art_am.defences.adaptive_misinformation import blend, misinformation_weight
+from art_am.validation import check_real
 
 
 def threshold_for_false_positive_rate(scores: np.ndarray, max_false_positive_rate: float) -> float:
@@ -40,8 +41,7 @@ def threshold_for_false_positive_rate(scores: np.ndarray, max_false_positive_rat
     values = np.sort(np.asarray(scores, dtype=np.float64).ravel())
     if values.size == 0 or not np.isfinite(values).all():
         raise ValueError("scores must be a non-empty array of finite numbers.")
-    if not 0.0 <= max_false_positive_rate < 1.0:
-        raise ValueError(f"max_false_positive_rate must be in [0, 1), got {max_false_positive_rate!r}.")
+    check_real(max_false_positive_rate, "max_false_positive_rate", low=0.0, high=1.0, high_open=True)
     # Exactly floor(rate * n) scores lie strictly below values[k] when values are distinct.
     return float(values[int(np.floor(max_false_positive_rate * values.size))])
 
@@ -73,8 +73,7 @@ def threshold_for_accuracy_budget(
     """
     if victim_probs.shape != misinformation_probs.shape or len(labels) != len(victim_probs):
         raise ValueError("victim_probs, misinformation_probs and labels must describe the same rows and classes.")
-    if not 0.0 <= max_accuracy_drop <= 1.0:
-        raise ValueError(f"max_accuracy_drop must be in [0, 1], got {max_accuracy_drop!r}.")
+    check_real(max_accuracy_drop, "max_accuracy_drop", low=0.0, high=1.0)
     score = victim_probs.max(axis=1) if scores is None else np.asarray(scores, dtype=np.float64)
     if score.shape != labels.shape or not np.isfinite(score).all():
         raise ValueError(f"scores must be {len(labels)} finite numbers, one per row, got shape {score.shape}.")

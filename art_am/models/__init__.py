@@ -28,6 +28,7 @@ from torch import nn
 
 from art_am.models.lenet import LeNet5
 from art_am.models.resnet import ResNet18
+from art_am.validation import check_integer
 
 _FACTORIES: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "resnet18": ResNet18}
 
@@ -46,8 +47,7 @@ def create_model(name: str, num_classes: int = 10, **kwargs: Any) -> nn.Module:
     """
     if name not in _FACTORIES:
         raise ValueError(f"Unknown model '{name}'. Valid names: {', '.join(MODEL_NAMES)}.")
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}.")
+    check_integer(num_classes, "num_classes", low=2)
     return _FACTORIES[name](num_classes=num_classes, **kwargs)
 
 

@@ -32,6 +32,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from art_am.validation import check_bool, check_integer, check_real
+
 logger = logging.getLogger(__name__)
 
 
@@ -73,15 +75,13 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "lr_step", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"TrainingConfig.{name} must be a positive integer, got {value!r}.")
+            check_integer(getattr(self, name), f"TrainingConfig.{name}", low=1)
         for name in ("lr", "lr_gamma"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"TrainingConfig.{name} must be > 0, got {getattr(self, name)!r}.")
+            check_real(getattr(self, name), f"TrainingConfig.{name}", low=0.0, low_open=True)
         for name in ("momentum", "weight_decay", "oe_weight", "warmup_epochs"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"TrainingConfig.{name} must be >= 0, got {getattr(self, name)!r}.")
+            check_real(getattr(self, name), f"TrainingConfig.{name}", low=0.0)
+        check_integer(self.seed, "TrainingConfig.seed", low=0)
+        check_bool(self.progress, "TrainingConfig.progress")
 
     def as_dict(self) -> dict:
         """

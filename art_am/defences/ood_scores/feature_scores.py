@@ -38,6 +38,7 @@ from torch import nn
 
 from art_am.defences.ood_scores.base import OODScore
 from art_am.inference import batched_outputs
+from art_am.validation import check_integer, check_real
 
 
 def _owner(feature_extractor: Any) -> nn.Module:
@@ -67,8 +68,7 @@ class FeatureScore(OODScore):
         """
         self.owner = _owner(feature_extractor)
         self.feature_extractor = feature_extractor
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        check_integer(batch_size, "batch_size", low=1)
         self.batch_size = batch_size
 
     def features(self, x: np.ndarray) -> np.ndarray:
@@ -103,8 +103,7 @@ class Mahalanobis(FeatureScore):
                dead units still give an invertible covariance.
         """
         super().__init__(feature_extractor, batch_size)
-        if not isinstance(shrinkage, (int, float)) or not np.isfinite(shrinkage) or shrinkage < 0:
-            raise ValueError(f"shrinkage must be a finite number >= 0, got {shrinkage!r}.")
+        check_real(shrinkage, "shrinkage", low=0.0)
         self.shrinkage = float(shrinkage)
         self.means: np.ndarray | None = None
         self.precision: np.ndarray | None = None
@@ -192,9 +191,9 @@ class KNearestNeighbours(FeatureScore):
         :param seed: Seed of the sample.
         """
         super().__init__(feature_extractor, batch_size)
-        for name, value in (("k", k), ("max_bank", max_bank)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        check_integer(k, "k", low=1)
+        check_integer(max_bank, "max_bank", low=1)
+        check_integer(seed, "seed", low=0)
         self.k, self.max_bank, self.seed = k, max_bank, seed
         self.bank: torch.Tensor | None = None
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from art_am.defences.ood_scores.base import OODScore
+from art_am.validation import check_bool, check_real
 
 # median(|N(0, 1)|): makes the estimate the standard deviation of Gaussian noise
 _GAUSSIAN_MAD = 0.6745
@@ -58,10 +59,8 @@ class NoiseLevel(OODScore):
         :param input_range: Width of the input's value range (1 for [0, 1] images, 255 for [0, 255]); the score is in
                1/255 of it.
         """
-        if not isinstance(channels_first, bool):
-            raise ValueError(f"channels_first must be a bool, got {channels_first!r}.")
-        if not isinstance(input_range, (int, float)) or not np.isfinite(input_range) or input_range <= 0:
-            raise ValueError(f"input_range must be a finite number > 0, got {input_range!r}.")
+        check_bool(channels_first, "channels_first")
+        check_real(input_range, "input_range", low=0.0, low_open=True)
         self.channels_first = channels_first
         self.input_range = float(input_range)
 

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from art_am.defences.ood_scores.base import OODScore
+from art_am.validation import check_real
 
 
 class MaxSoftmaxProbability(OODScore):
@@ -60,8 +61,7 @@ class Energy(OODScore):
         """
         :param temperature: T (> 0).
         """
-        if not isinstance(temperature, (int, float)) or not np.isfinite(temperature) or temperature <= 0:
-            raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}.")
+        check_real(temperature, "temperature", low=0.0, low_open=True)
         self.temperature = float(temperature)
 
     def _score(self, probabilities: np.ndarray, logits: np.ndarray | None, x: np.ndarray | None) -> np.ndarray:

@@ -40,6 +40,7 @@ from torch import nn
 
 from art_am.defences.ood_scores.base import OODScore
 from art_am.inference import batched_outputs
+from art_am.validation import check_integer, check_real
 
 
 def sign_step_perturbation(
@@ -147,10 +148,10 @@ class SignStepDetector(OODScore):
         if not clip_values[0] < clip_values[1]:
             raise ValueError(f"clip_values must be (low, high) with low < high, got {clip_values!r}.")
         for name, value in (("in_channels", in_channels), ("max_steps", max_steps), ("epochs", epochs)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+            check_integer(value, name, low=1)
+        check_integer(batch_size, "batch_size", low=1)
+        check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+        check_integer(seed, "seed", low=0)
         self.step_range, self.max_steps, self.clip_values = step_range, max_steps, clip_values
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
         with torch.random.fork_rng(devices=[]):  # seeded initialisation without touching the global generator
