@@ -84,8 +84,8 @@ def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: st
             outputs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size)
     except (RuntimeError, TypeError, ValueError, IndexError) as error:
         raise ValueError(
-            f"{name} could not be evaluated on the query (shape {np.shape(x)}, dtype {np.asarray(x).dtype}); it must "
-            f"take the same raw input as the protected estimator: {error}"
+            f"{name} could not be evaluated on the query (rows of shape {np.shape(x)[1:]}, dtype "
+            f"{np.asarray(x).dtype}); it must take the same raw input as the protected estimator: {error}"
         ) from error
     if not isinstance(model, nn.Module):
         return to_probabilities(outputs, "auto", f"{name} output", nb_classes)

@@ -45,6 +45,10 @@ import itertools
 import numpy as np
 
 _EPS = 1e-12
+# Candidates whose objectives differ by less than this are tied; the first is taken. Exact ties are common (with two
+# classes every candidate's gradient is parallel to y's) and rounding noise (about 1e-16) must not break them, or a
+# row's answer would depend on the rest of its batch.
+TIE_TOLERANCE = 1e-9
 # Rows whose y^T A y is below this fraction of max_k A_kk have (to rounding noise, about 1e-17) no gradient at y.
 DEGENERATE_RATIO = 1e-14
 
@@ -144,6 +148,15 @@ def _cosine(dot: np.ndarray, quad: np.ndarray, y_quad: np.ndarray) -> np.ndarray
     return dot / np.sqrt(np.maximum(quad, _EPS) * np.maximum(y_quad, _EPS))
 
 
+def first_minimum(values: np.ndarray) -> np.ndarray:
+    """
+    :param values: ``(B, m)`` objectives.
+    :return: ``(B,)`` index of the first candidate within ``TIE_TOLERANCE`` of each row's minimum.
+    """
+    near_best = values <= values.min(axis=1, keepdims=True) + TIE_TOLERANCE
+    return np.argmax(near_best, axis=1)
+
+
 def degenerate_rows(gram: LastLayerGram | DenseGram, y_quad: np.ndarray) -> np.ndarray:
     """
     :param gram: The batch's Gram operator.
@@ -172,7 +185,7 @@ def extreme_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray) -> np.ndarray
     a_y = gram.matvec(y[:, :, None])[:, :, 0]
     y_quad = np.sum(y * a_y, axis=1)
     degenerate = degenerate_rows(gram, y_quad)
-    best = np.argmin(_objective(a_y, gram.diagonal(), np.ones(1), y_quad, degenerate), axis=1)
+    best = first_minimum(_objective(a_y, gram.diagonal(), np.ones(1), y_quad, degenerate))
     return np.eye(y.shape[1])[best]
 
 
@@ -196,7 +209,7 @@ def _enumerated_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_
         objective = _objective(
             a_y[rows] @ sets.T, gram.subset_quadratic(rows, sets), sets.sum(axis=1), y_quad[rows], degenerate[rows]
         )
-        chosen = sets[np.argmin(objective, axis=1)]
+        chosen = sets[first_minimum(objective)]
         targets[rows] = chosen / chosen.sum(axis=1, keepdims=True)
     return targets
 
@@ -221,8 +234,8 @@ def _greedy_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: n
             dot[:, None] + a_y, quad[:, None] + 2.0 * a_s + diagonal, np.full(1, float(size)), y_quad, degenerate
         )
         candidate[members] = np.inf
-        best = np.argmin(candidate, axis=1)
-        active &= candidate[rows, best] < current - 1e-12
+        best = first_minimum(candidate)
+        active &= candidate[rows, best] < current - TIE_TOLERANCE
         if not active.any():
             break
         grow, added = rows[active], best[active]
