@@ -8,6 +8,7 @@ INSTALL_REQUIRES = [
     "packaging",
     "numpy>=1.24",
     "scikit-learn>=1.2",
+    "scipy>=1.10",
     "torch>=2.1",
     "torchvision>=0.16",
     "tqdm>=4.60",
@@ -18,6 +19,7 @@ EXTRAS_REQUIRE = {
     "dev": [
         "pytest>=7.4",
         "pytest-cov>=4.1",
+        "hypothesis>=6.100",
         "coverage>=7.3",
         "black>=24.1",
         "ruff>=0.4",
