@@ -15,7 +15,8 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS_REQUIRE = {
-    "benchmarks": ["matplotlib>=3.7"],
+    # Ray runs the benchmark's jobs on many cores, machines or a Slurm allocation (--executor ray).
+    "benchmarks": ["matplotlib>=3.7", "ray>=2.9"],
     "dev": [
         "pytest>=7.4",
         "pytest-cov>=4.1",

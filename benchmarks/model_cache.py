@@ -7,15 +7,19 @@ instead of reusing a stale model.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import torch
 
+from art_am.atomic import write_atomic
 from art_am.defences.ood_scores import SignStepDetector
 from art_am.inference import accuracy
 from art_am.models import create_model
@@ -70,35 +74,36 @@ def get_models(
         key = _key(scenario, kind, seed)
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
         path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
-        if os.path.isfile(path):
-            models[kind] = load_checkpoint(path, device=device)
-            logger.info("loaded %s", path)
-            continue
-        torch.manual_seed(seed)
-        model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
-        start = time.perf_counter()
-        if kind == "misinformation":
-            recipe = scenario.misinformation_recipe
-            history = train_misinformation_model(
-                model, x_train, y_train, x_outliers, defender=models["oe"][0], config=recipe
+        with exclusive(path):  # one process trains it; the others wait, then load it
+            if os.path.isfile(path):
+                models[kind] = load_checkpoint(path, device=device)
+                logger.info("loaded %s", path)
+                continue
+            torch.manual_seed(seed)
+            model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+            start = time.perf_counter()
+            if kind == "misinformation":
+                recipe = scenario.misinformation_recipe
+                history = train_misinformation_model(
+                    model, x_train, y_train, x_outliers, defender=models["oe"][0], config=recipe
+                )
+            else:
+                recipe = scenario.defender_recipe
+                outliers = x_outliers if kind == "oe" else None
+                history = train_defender(model, x_train, y_train, outliers, config=recipe)
+            metadata = dict(
+                key,
+                scenario=scenario.name,
+                dataset=scenario.train_source,
+                test_accuracy=accuracy(model, x_test, y_test),
+                train_seconds=time.perf_counter() - start,
+                seconds_per_epoch=float(np.mean([h["seconds"] for h in history])),
+                device=device,
+                history=history,
             )
-        else:
-            recipe = scenario.defender_recipe
-            outliers = x_outliers if kind == "oe" else None
-            history = train_defender(model, x_train, y_train, outliers, config=recipe)
-        metadata = dict(
-            key,
-            scenario=scenario.name,
-            dataset=scenario.train_source,
-            test_accuracy=accuracy(model, x_test, y_test),
-            train_seconds=time.perf_counter() - start,
-            seconds_per_epoch=float(np.mean([h["seconds"] for h in history])),
-            device=device,
-            history=history,
-        )
-        save_checkpoint(path, model, metadata)
-        logger.info("trained %s: test accuracy %.4f", path, metadata["test_accuracy"])
-        models[kind] = (model.eval(), metadata)
+            save_checkpoint(path, model, metadata)
+            logger.info("trained %s: test accuracy %.4f", path, metadata["test_accuracy"])
+            models[kind] = (model.eval(), metadata)
     return models
 
 
@@ -114,13 +119,30 @@ def get_sign_detector(scenario: Scenario, images: int, cache_dir: str, data_root
     detector = SignStepDetector(in_channels=x_train.shape[1])
     key = f"{scenario.train_source}-{images}-{detector!r}"
     path = os.path.join(cache_dir, f"sign-detector-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt")
-    if os.path.isfile(path):
-        detector.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        logger.info("loaded %s", path)
-        return detector
-    detector.fit(x_train[:images])
-    os.makedirs(cache_dir, exist_ok=True)
-    torch.save(detector.state_dict(), path + ".tmp")
-    os.replace(path + ".tmp", path)
-    logger.info("trained %s", path)
+    with exclusive(path):
+        if os.path.isfile(path):
+            detector.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            logger.info("loaded %s", path)
+            return detector
+        detector.fit(x_train[:images])
+        state = detector.state_dict()
+        write_atomic(path, lambda temporary: torch.save(state, temporary))
+        logger.info("trained %s", path)
     return detector
+
+
+@contextlib.contextmanager
+def exclusive(path: str) -> Iterator[None]:
+    """
+    Hold an exclusive lock on ``path + ".lock"`` (``fcntl.flock``: released by the kernel when the holder dies), so
+    that concurrent processes sharing a cache (shards, Ray workers, two runs) train each model once.
+
+    :param path: The cached file the lock guards.
+    """
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

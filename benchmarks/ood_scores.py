@@ -34,6 +34,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
+from art_am.atomic import write_json_atomic
 from art_am.defences import AdaptiveMisinformation, blend, misinformation_weight, threshold_for_accuracy_budget
 from art_am.defences.ood_scores import (
     CombinedScore,
@@ -54,7 +55,6 @@ from benchmarks.data import load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint
 from benchmarks.model_cache import get_models, get_sign_detector
 from benchmarks.overhead import median_seconds
-from benchmarks.run import write_json_atomic
 from benchmarks.scenarios import Scenario
 
 SCORE_NAMES = (

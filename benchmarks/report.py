@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
 import os
 from collections import defaultdict
 
 import numpy as np
 
+from art_am.atomic import write_atomic, write_json_atomic, write_text_atomic
 from benchmarks.defence_points import AM_VARIANTS, DEFENCE_LABELS
 
 BUDGET = 0.005  # the paper's "< 0.5 %" benign-accuracy cost
@@ -232,7 +234,7 @@ def _finish(plt, figure, axis, labels: tuple[str, str, str], path: str) -> None:
     axis.legend(fontsize=7)
     axis.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    write_atomic(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
     plt.close(figure)
 
 
@@ -354,25 +356,24 @@ def write_report(run_dir: str) -> str:
     for path in sorted(glob.glob(os.path.join(run_dir, "overhead", "*.json"))):
         with open(path, encoding="utf-8") as handle:
             overheads.append(json.load(handle))
-    with open(os.path.join(run_dir, "results.json"), "w", encoding="utf-8") as handle:
-        json.dump(
-            {
-                "points": points,
-                "aggregate": rows,
-                "am_budget_check": checks,
-                "curve_comparison": curve_comparison(rows),
-                "overhead": overheads,
-            },
-            handle,
-            indent=1,
-        )
-    with open(os.path.join(run_dir, "results.csv"), "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(points)
+    # Every file is replaced atomically: a reader (or a concurrent report) never sees half of one.
+    write_json_atomic(
+        os.path.join(run_dir, "results.json"),
+        {
+            "points": points,
+            "aggregate": rows,
+            "am_budget_check": checks,
+            "curve_comparison": curve_comparison(rows),
+            "overhead": overheads,
+        },
+    )
+    table = io.StringIO(newline="")
+    writer = csv.DictWriter(table, fieldnames=FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(points)
+    write_text_atomic(os.path.join(run_dir, "results.csv"), table.getvalue())
     summary = _markdown(rows, checks, overheads)
-    with open(os.path.join(run_dir, "summary.md"), "w", encoding="utf-8") as handle:
-        handle.write(summary)
+    write_text_atomic(os.path.join(run_dir, "summary.md"), summary)
     if points:
         _figures(run_dir, rows)
     return summary

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
@@ -11,8 +9,7 @@ from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
 from art_am.datasets import load_embedded_default
-from art_am.training import TrainingConfig
-from benchmarks.scenarios import PRESETS, AttackSettings, Scenario
+from benchmarks.scenarios import MICRO
 
 
 def tiny_cnn(num_classes: int = 10, seed: int = 0) -> nn.Module:
@@ -49,31 +46,5 @@ def x_random(rng):
 
 
 @pytest.fixture
-def micro_preset(monkeypatch):
-    fast = TrainingConfig(epochs=1, lr=0.05, progress=False)
-    scenario = Scenario(
-        name="micro",
-        train_source="embedded:train",
-        test_source="embedded:test",
-        outlier_source="embedded:outliers",
-        attacks=AttackSettings(
-            knockoff_sources={"fashion_mnist": "embedded:queries"},
-            knockoff_queries=300,
-            clone_epochs=1,
-            clone_lr=0.05,
-            jbda_seeds=20,
-            jbda_rounds=2,
-            jbda_epochs=1,
-        ),
-        defender_recipe=fast,
-        misinformation_recipe=dataclasses.replace(fast),
-        am_thresholds=(0.9,),
-        am_detector_thresholds=(0.05,),
-        detector_images=256,
-        pp_epsilons=(0.5,),
-        dcp_betas=(1.0,),
-        overhead_repeats=1,
-        overhead_all_parameter_rows=20,
-    )
-    monkeypatch.setitem(PRESETS, "micro", [scenario])
-    return scenario
+def micro_preset():
+    return MICRO

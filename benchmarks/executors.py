@@ -1,0 +1,119 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+Executors of benchmark jobs: ``local`` runs them one after the other in this process (no dependencies beyond the
+library); ``ray`` runs them as Ray tasks on a laptop, a cluster or a Slurm allocation, each declaring its CPUs and a GPU
+fraction (so that many small clones share one GPU), with the models of each (scenario, seed) trained first, once, by a
+prerequisite task. Either way a job writes its own point atomically, so killing a worker or the driver loses no
+finished point, and a restart (which skips finished jobs) recomputes none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Callable
+
+from tqdm.auto import tqdm
+
+from benchmarks.jobs import Job
+from benchmarks.scenario_run import execute, prepare_models
+
+logger = logging.getLogger(__name__)
+
+EXECUTORS = ("local", "ray")
+# Task retries after a worker dies (pre-emption, out-of-memory kill, node loss).
+RAY_MAX_RETRIES = 3
+
+
+def run_jobs(jobs: list[Job], options: argparse.Namespace) -> int:
+    """
+    :param jobs: Unfinished jobs.
+    :param options: The run's options (``executor``, ``ray_address``, ``ray_num_cpus``, ``cpus_per_job``,
+                    ``gpus_per_job``, ``progress`` and what the jobs need).
+    :return: The number of jobs run.
+    """
+    if not jobs:
+        return 0
+    if options.executor == "local":
+        return _run_local(jobs, options)
+    if options.executor == "ray":
+        return _run_ray(jobs, options)
+    raise ValueError(f"executor must be one of {EXECUTORS}, got {options.executor!r}.")
+
+
+def _progress(total: int, options: argparse.Namespace) -> tqdm:
+    # tqdm's rate and remaining-time estimate are the ETA; mininterval keeps logs of long runs short.
+    return tqdm(total=total, desc="jobs", unit="job", disable=not options.progress, mininterval=5.0)
+
+
+def _prerequisites(jobs: list[Job]) -> list[tuple[str, int]]:
+    return list(dict.fromkeys((job.scenario, job.seed) for job in jobs))
+
+
+def _run_local(jobs: list[Job], options: argparse.Namespace) -> int:
+    with _progress(len(jobs), options) as bar:
+        for scenario, seed in _prerequisites(jobs):
+            prepare_models(options, scenario, seed)
+        for job in jobs:
+            execute(job, options)
+            bar.update(1)
+    return len(jobs)
+
+
+def _repository_root() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run_ray(jobs: list[Job], options: argparse.Namespace) -> int:
+    try:
+        import ray  # pylint: disable=import-outside-toplevel
+    except ImportError as error:
+        raise SystemExit("--executor ray needs Ray: pip install -e '.[benchmarks]' (or pip install ray)") from error
+    # Workers import the benchmarks package from this checkout (a shared file system on a multi-node cluster).
+    runtime_env = {
+        "env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [_repository_root(), os.environ.get("PYTHONPATH")]))}
+    }
+    if options.ray_address:
+        ray.init(address=options.ray_address, runtime_env=runtime_env, log_to_driver=False)
+    else:
+        ray.init(num_cpus=options.ray_num_cpus, include_dashboard=False, runtime_env=runtime_env, log_to_driver=False)
+    try:
+        resources = {"num_cpus": options.cpus_per_job or 1, "num_gpus": options.gpus_per_job}
+        prepare = ray.remote(prepare_models).options(max_retries=RAY_MAX_RETRIES, **resources)
+        task: Callable = ray.remote(_execute_after).options(max_retries=RAY_MAX_RETRIES, **resources)
+        ready = {key: prepare.remote(options, *key) for key in _prerequisites(jobs)}
+        remaining = [task.remote(job, options, ready[(job.scenario, job.seed)]) for job in jobs]
+        with _progress(len(jobs), options) as bar:
+            while remaining:
+                done, remaining = ray.wait(remaining, num_returns=1)
+                for job_id in ray.get(done):
+                    logger.info("finished %s", job_id)
+                bar.update(len(done))
+    finally:
+        ray.shutdown()
+    return len(jobs)
+
+
+def _execute_after(job: Job, options: argparse.Namespace, prerequisite: str) -> str:
+    """
+    A Ray task: ``prerequisite`` (the models' task result) is resolved by Ray before this runs.
+    """
+    del prerequisite
+    return execute(job, options)

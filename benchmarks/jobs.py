@@ -1,0 +1,120 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+The benchmark's unit of work. A job is one (scenario, seed, attack, label mode, defence setting); its stable id names
+the file its point is written to, so that any executor, shard or restart agrees on what is done: a job is finished
+exactly when its point file exists (written atomically, so a killed worker leaves none).
+
+Shards stripe the *whole* job list and only then drop finished jobs, so a restarted shard runs its own unfinished jobs
+and never another shard's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from benchmarks.defence_points import DefencePoint, defence_points
+from benchmarks.scenarios import Scenario
+
+LABEL_MODES = {"soft": True, "argmax": False}
+
+
+@dataclass(frozen=True)
+class Job:
+    """
+    One clone to train and score.
+    """
+
+    scenario: str
+    seed: int
+    attack: str  # "jbda" or "knockoff:<query source label>"
+    labels: str  # a key of LABEL_MODES
+    point: DefencePoint
+
+    @property
+    def job_id(self) -> str:
+        """
+        :return: Stable identifier, also the point's path below the run folder's ``points/``.
+        """
+        return f"{self.scenario}/seed{self.seed}/{self.attack.replace(':', '_')}-{self.labels}-{self.point.key}"
+
+    def path(self, run_dir: str) -> str:
+        """
+        :param run_dir: The run folder.
+        :return: Where the job's point is saved.
+        """
+        return os.path.join(run_dir, "points", f"{self.job_id}.json")
+
+    def is_finished(self, run_dir: str) -> bool:
+        """
+        :param run_dir: The run folder.
+        :return: Whether the point exists.
+        """
+        return os.path.isfile(self.path(run_dir))
+
+
+def plan(
+    scenario: Scenario,
+    seeds: list[int],
+    attacks: list[str],
+    labels: list[str],
+    sources: str | None = None,
+    defences: str | None = None,
+) -> list[Job]:
+    """
+    Every job of a scenario, finished or not, in a fixed order: soft labels first (an interrupted run then has the
+    main comparison), then by seed, attack and defence setting.
+
+    :param scenario: The scenario.
+    :param seeds: Seeds (models, clones and PP's surrogate are seeded by it).
+    :param attacks: Subset of ``knockoff``, ``jbda``.
+    :param labels: Subset of the label modes.
+    :param sources: Only this KnockoffNets query source (None: all).
+    :param defences: Comma-separated defence names or single settings such as ``am-0.6`` (None: all).
+    :return: The jobs.
+    """
+    unknown = set(labels) - set(LABEL_MODES)
+    if unknown:
+        raise ValueError(f"labels must be a subset of {sorted(LABEL_MODES)}, got {sorted(unknown)}.")
+    names = [f"knockoff:{label}" for label in scenario.attacks.knockoff_sources if sources in (None, label)]
+    attack_names = (names if "knockoff" in attacks else []) + (["jbda"] if "jbda" in attacks else [])
+    wanted = None if defences is None else set(defences.split(","))
+    points = [p for p in defence_points(scenario) if wanted is None or {p.defence, p.key} & wanted]
+    return [
+        Job(scenario.name, seed, attack, mode, point)
+        for mode in LABEL_MODES
+        if mode in labels
+        for seed in seeds
+        for attack in attack_names
+        for point in points
+    ]
+
+
+def pending(jobs: list[Job], run_dir: str, shard: tuple[int, int] = (0, 1)) -> list[Job]:
+    """
+    :param jobs: The full, ordered job list (the same in every shard).
+    :param run_dir: The run folder.
+    :param shard: ``(index, count)``: this shard's share is every ``count``-th job from ``index``, striped over the
+                  full list before finished jobs are dropped.
+    :return: This shard's unfinished jobs.
+    """
+    index, count = shard
+    if not 0 <= index < count:
+        raise ValueError(f"shard must be (K, N) with 0 <= K < N, got {shard}.")
+    return [job for job in jobs[index::count] if not job.is_finished(run_dir)]

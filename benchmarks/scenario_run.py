@@ -1,0 +1,240 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+What a job needs from its (scenario, seed): the trained models (from the cache), the defence factory, the evaluation
+split and the served answers of each query set, built once per process and reused by every job of that
+(scenario, seed) the process runs; and the running of one job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+
+from art_am.atomic import write_atomic, write_json_atomic
+from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
+from art_am.inference import predict_proba
+from art_am.metrics import agreement, hellinger_distance
+from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape
+from benchmarks.data import load_source
+from benchmarks.defence_points import AM_VARIANTS, DefenceFactory, DefencePoint, defence_points
+from benchmarks.jobs import LABEL_MODES, Job
+from benchmarks.model_cache import get_models, get_sign_detector
+from benchmarks.scenarios import PRESETS, Scenario
+
+# Fault injection for the engine's tests: a job whose id contains this variable's value kills its worker process
+# (os._exit) the first time it runs, as a crashed or pre-empted worker would; a marker file beside the point records
+# that it happened. Never set in normal use.
+FAULT_INJECTION_VARIABLE = "ART_AM_BENCHMARK_KILL_JOB_ONCE"
+
+
+def scenario_of(options: argparse.Namespace, name: str) -> Scenario:
+    """
+    :param options: The run's options (``preset``, ``device``, ``progress``).
+    :param name: Scenario name.
+    :return: The preset's scenario, set up for the run's device.
+    """
+    for scenario in PRESETS[options.preset]:
+        if scenario.name == name:
+            return scenario.with_device(options.device, False)
+    raise ValueError(f"no scenario named {name!r} in preset {options.preset!r}")
+
+
+def prepare_models(options: argparse.Namespace, scenario_name: str, seed: int) -> str:
+    """
+    Train (or find in the cache) every model of a (scenario, seed): the prerequisite of its jobs. Concurrent callers
+    are safe: the cache trains each model once under a file lock.
+
+    :return: ``"<scenario>/seed<k>"``.
+    """
+    scenario = scenario_of(options, scenario_name)
+    get_models(scenario, seed, options.cache_dir, options.data_root)
+    if scenario.am_detector_thresholds:
+        get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root)
+    return f"{scenario_name}/seed{seed}"
+
+
+class ScenarioRun:
+    """
+    The shared state of all jobs of one scenario and seed.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, options: argparse.Namespace) -> None:
+        self.scenario, self.seed, self.options = scenario, seed, options
+        self.device = options.device
+        self.folder = os.path.join(options.run_dir, "points", scenario.name, f"seed{seed}")
+        loaded = get_models(scenario, seed, options.cache_dir, options.data_root)
+        self.models = {kind: model for kind, (model, _) in loaded.items()}
+        self.model_metadata = {kind: metadata for kind, (_, metadata) in loaded.items()}
+        x_test, y_test = load_source(scenario.test_source, options.data_root)
+        seeds = scenario.attacks.jbda_seeds
+        self.x_seeds, self.x_eval, self.y_eval = x_test[:seeds], x_test[seeds:], y_test[seeds:]
+        self.points = defence_points(scenario)
+        self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score())
+        served = self.factory.served_answers(self.x_eval, self.points)
+        self.defender_accuracy = {p: float((served[p].argmax(1) == self.y_eval).mean()) for p in self.points}
+        self.msp_benign = served[DefencePoint("oe_only")].max(axis=1)
+        self.true_labels = {
+            name: served[DefencePoint("undefended" if name == "plain" else "oe_only")].argmax(1)
+            for name in ("plain", "oe")
+        }
+        self._query_answers: dict[str, tuple[np.ndarray, dict, dict]] = {}
+
+    def _combined_score(self) -> CombinedScore | None:
+        """
+        :return: MSP + sign-step detector, its reference ranks fitted on the first half of the evaluation images (as in
+                 ``benchmarks.ood_scores``), or None when the scenario sweeps no ``am_detector`` setting.
+        """
+        if not self.scenario.am_detector_thresholds:
+            return None
+        images = self.scenario.detector_images
+        detector = get_sign_detector(self.scenario, images, self.options.cache_dir, self.options.data_root)
+        reference = self.x_eval[: len(self.x_eval) // 2]
+        score = CombinedScore([MaxSoftmaxProbability(), detector])
+        return score.fit(predict_proba(self.models["oe"], reference).astype(np.float64), None, reference)
+
+    def run_job(self, job: Job) -> dict:
+        """
+        Train and score the job's clone, and save its point atomically.
+
+        :param job: A job of this scenario and seed.
+        :return: The point.
+        """
+        point, mode = job.point, job.labels
+        start = time.perf_counter()
+        extra: dict = {}
+        if job.attack == "jbda":
+            victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
+            clone, queries, sent = run_jbda(
+                self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
+            )
+            if point.defence in AM_VARIANTS:
+                extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
+            if point.defence == "undefended" and mode == "soft":
+                self._save_arrays("queries-jbda.npz", {"msp_queries": self._msp(sent)})
+        else:
+            x_queries, served, switch_scores = self._answers(job.attack.split(":", 1)[1])
+            clone, queries = run_knockoff(
+                self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False
+            )
+            if point.defence in switch_scores:
+                extra["misinformation_rate"] = float((switch_scores[point.defence] < point.parameter).mean())
+        clone_labels = clone.predict(self.x_eval, batch_size=1024).argmax(1)
+        record = {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "attack": job.attack,
+            "labels": mode,
+            "defence": point.defence,
+            "parameter": point.parameter,
+            "defender_accuracy": self.defender_accuracy[point],
+            "clone_accuracy": float((clone_labels == self.y_eval).mean()),
+            "clone_fidelity": agreement(clone_labels, self.true_labels[point.true_model]),
+            "queries": int(queries),
+            "seconds": time.perf_counter() - start,
+            **extra,
+        }
+        write_json_atomic(job.path(self.options.run_dir), record)
+        return record
+
+    def _answers(self, source: str) -> tuple[np.ndarray, dict, dict]:
+        """
+        :return: ``(queries, served answers per setting, switch scores)`` of a KnockoffNets query set, computed once.
+        """
+        if source not in self._query_answers:
+            x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
+            x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
+            switch_scores = self.factory.switch_scores(x_queries, None, self.points)
+            served = self.factory.served_answers(x_queries, self.points, switch_scores)
+            self._query_answers[source] = (x_queries, served, switch_scores)
+            self._save_query_statistics(source, served)
+        return self._query_answers[source]
+
+    def _msp(self, x: np.ndarray) -> np.ndarray:
+        return predict_proba(self.models["oe"], x).max(axis=1)
+
+    def _save_arrays(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+        path = os.path.join(self.folder, name)
+        if os.path.isfile(path):
+            return
+
+        def write(temporary: str) -> None:
+            with open(temporary, "wb") as stream:  # a file object: savez would append ".npz" to a name
+                np.savez_compressed(stream, **arrays)
+
+        write_atomic(path, write)
+
+    def _save_query_statistics(self, source_label: str, answers: dict) -> None:
+        """
+        Hellinger distances between true and served answers per defence setting, and MSPs, for the figures.
+        """
+        arrays = {"msp_queries": answers[DefencePoint("oe_only")].max(axis=1), "msp_benign": self.msp_benign}
+        for point in self.points:
+            truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
+            arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
+        self._save_arrays(f"queries-{source_label}.npz", arrays)
+
+
+# One ScenarioRun per (scenario, seed) per process: a worker that runs many jobs of the same seed builds it once.
+_RUNS: dict[tuple, ScenarioRun] = {}
+
+
+def execute(job: Job, options: argparse.Namespace) -> str:
+    """
+    Run one job in this process (the body of every executor's task). Skips a job whose point already exists, so a
+    retried or duplicated task never computes a point twice.
+
+    :param job: The job.
+    :param options: The run's options.
+    :return: The job's id.
+    """
+    if job.is_finished(options.run_dir):
+        return job.job_id
+    if options.cpus_per_job:
+        torch.set_num_threads(options.cpus_per_job)
+    _inject_fault(job, options)
+    key = (
+        options.preset,
+        options.run_dir,
+        options.cache_dir,
+        options.data_root,
+        options.device,
+        job.scenario,
+        job.seed,
+    )
+    if key not in _RUNS:
+        _RUNS.clear()  # keep one (scenario, seed) in memory at a time
+        _RUNS[key] = ScenarioRun(scenario_of(options, job.scenario), job.seed, options)
+    _RUNS[key].run_job(job)
+    return job.job_id
+
+
+def _inject_fault(job: Job, options: argparse.Namespace) -> None:
+    pattern = os.environ.get(FAULT_INJECTION_VARIABLE)
+    if not pattern or pattern not in job.job_id:
+        return
+    marker = job.path(options.run_dir) + ".killed"
+    if not os.path.exists(marker):
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "w", encoding="utf-8") as stream:
+            stream.write(f"worker {os.getpid()} killed\n")
+        os._exit(17)  # pylint: disable=protected-access

@@ -1,0 +1,121 @@
+"""
+The benchmark's execution engine: shards, the shared model cache, and Ray. The Ray tests start a real local Ray
+cluster (2 CPUs) inside a network namespace that holds only the loopback interface, so that every byte of test traffic
+stays on 127.0.0.1 (Ray binds the machine's own address while another interface exists); they are skipped, with the
+reason, where Ray is not installed or such a namespace cannot be made.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.jobs import pending, plan
+from benchmarks.scenario_run import FAULT_INJECTION_VARIABLE
+from benchmarks.scenarios import MICRO
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A fixed subset of the micro preset: 7 defence settings x 2 attacks, soft labels.
+JOB_ARGUMENTS = ["--preset", "micro", "--attacks", "knockoff,jbda", "--labels", "soft", "--skip-overhead"]
+JOB_ARGUMENTS += ["--no-progress", "--cpus-per-job", "1"]
+
+
+def _benchmark(run_dir, cache_dir, *extra: str, namespace: bool = False, env: dict | None = None):
+    command = [sys.executable, "-m", "benchmarks.run", *JOB_ARGUMENTS, "--run-dir", str(run_dir)]
+    command += ["--cache-dir", str(cache_dir), *extra]
+    if namespace:
+        command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command]
+    environment = {**os.environ, "PYTHONPATH": ROOT, **(env or {})}
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _finish(process) -> str:
+    output = process.communicate(timeout=600)[0].decode()
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def _points(run_dir) -> dict[str, dict]:
+    paths = glob.glob(os.path.join(run_dir, "points", "micro", "seed0", "*.json"))
+    points = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as stream:
+            point = json.load(stream)
+        point.pop("seconds")
+        points[os.path.basename(path)] = point
+    return points
+
+
+def test_shards_stripe_the_whole_list_before_dropping_finished_jobs(tmp_path):
+    jobs = plan(MICRO, [0], ["knockoff", "jbda"], ["soft", "argmax"])
+    assert len(jobs) == len({job.job_id for job in jobs}) == 28
+    shards = [pending(jobs, str(tmp_path), (index, 3)) for index in range(3)]
+    assert sorted(job.job_id for shard in shards for job in shard) == sorted(job.job_id for job in jobs)
+    # Shard 1 finishes two of its jobs and shard 0 one of its own; a restarted shard 1 runs only the rest of its own.
+    for job in shards[1][:2] + shards[0][:1]:
+        os.makedirs(os.path.dirname(job.path(str(tmp_path))), exist_ok=True)
+        open(job.path(str(tmp_path)), "w").close()
+    assert pending(jobs, str(tmp_path), (1, 3)) == shards[1][2:]
+    assert pending(jobs, str(tmp_path), (0, 3)) == shards[0][1:]
+    with pytest.raises(ValueError, match="shard"):
+        pending(jobs, str(tmp_path), (3, 3))
+
+
+def test_two_runs_sharing_an_empty_cache_train_each_model_once(tmp_path):
+    cache = tmp_path / "cache"
+    runs = [
+        _benchmark(tmp_path / f"run{i}", cache, "--defences", "undefended,am", "--attacks", "knockoff") for i in (0, 1)
+    ]
+    outputs = [_finish(process) for process in runs]
+    trained = sum(output.count("benchmarks.model_cache: trained") for output in outputs)
+    assert trained == 4  # plain, oe, misinformation, sign detector: each once across both runs
+    assert _points(tmp_path / "run0") == _points(tmp_path / "run1")
+    from art_am.training import load_checkpoint  # pylint: disable=import-outside-toplevel
+
+    for path in glob.glob(str(cache / "micro-*.pt")):
+        load_checkpoint(path)  # digests verified: nothing half-written or interleaved
+    assert not glob.glob(str(cache / "*.tmp"))
+
+
+def _namespace_available() -> str | None:
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        return "unshare or ip (util-linux, iproute2) is not installed"
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        return f"cannot make a loopback-only network namespace: {probe.stderr.decode().strip()}"
+    return None
+
+
+def _ray_skip_reason() -> str | None:
+    try:
+        import ray  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        return "Ray is not installed (pip install -e '.[benchmarks]')"
+    return _namespace_available()
+
+
+@pytest.mark.skipif(_ray_skip_reason() is not None, reason=str(_ray_skip_reason()))
+def test_ray_executor_survives_a_killed_worker_equals_local_and_resumes(tmp_path):
+    cache = tmp_path / "cache"
+    ray_run, local_run = tmp_path / "ray", tmp_path / "local"
+    killed = "knockoff_fashion_mnist-soft-am-0.9"
+    ray_arguments = ["--executor", "ray", "--ray-num-cpus", "2"]
+    output = _finish(_benchmark(ray_run, cache, *ray_arguments, namespace=True, env={FAULT_INJECTION_VARIABLE: killed}))
+    marker = ray_run / "points" / "micro" / "seed0" / f"{killed}.json.killed"
+    assert marker.exists()  # the worker running that job died ...
+    ray_points = _points(ray_run)
+    assert len(ray_points) == 14 and f"{killed}.json" in ray_points  # ... and the retried task finished it
+    # The same jobs in this process, one torch thread each as under Ray, give the same points.
+    _finish(_benchmark(local_run, cache))
+    assert _points(local_run) == ray_points
+    # A second run recomputes nothing.
+    modified = {path: os.path.getmtime(path) for path in glob.glob(str(ray_run / "points" / "micro" / "seed0" / "*"))}
+    output = _finish(_benchmark(ray_run, cache, *ray_arguments, namespace=True))
+    assert "14 jobs, 0 of them this shard's and unfinished" in output
+    assert all(os.path.getmtime(path) == time for path, time in modified.items())
