@@ -1,0 +1,25 @@
+"""
+The benchmark tables in ``docs/`` are the report's output on the raw points committed under ``results/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from benchmarks.publish import DOCS, published_summary
+
+ROOT = os.path.dirname(DOCS)
+
+
+@pytest.mark.parametrize("name", ["quick"])
+def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, name):
+    run_dir = tmp_path / name
+    for folder in ("points", "overhead"):
+        source = os.path.join(ROOT, "results", name, folder)
+        if os.path.isdir(source):
+            shutil.copytree(source, run_dir / folder)
+    with open(os.path.join(DOCS, f"benchmark_{name}.md"), encoding="utf-8") as stream:
+        assert published_summary(str(run_dir)) == stream.read()
