@@ -48,3 +48,19 @@ def write_output(path: str | None, result: object) -> None:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """
+    :param text: ``K/N``.
+    :return: ``(K, N)``.
+    :raises ValueError: Unless ``0 <= K < N``.
+    """
+    index, _, count = text.partition("/")
+    try:
+        shard = (int(index), int(count))
+    except ValueError as error:
+        raise ValueError(f"--shard must be K/N with 0 <= K < N, got {text!r}") from error
+    if not 0 <= shard[0] < shard[1]:
+        raise ValueError(f"--shard must be K/N with 0 <= K < N, got {text!r}")
+    return shard

@@ -81,39 +81,80 @@ def _repository_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _run_ray(jobs: list[Job], options: argparse.Namespace) -> int:
+def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    The executor flags, the same in every entry point that trains clones.
+    """
+    parser.add_argument("--executor", choices=EXECUTORS, default="local", help="where jobs run (default: %(default)s)")
+    parser.add_argument("--ray-address", default=None, help="an existing Ray cluster (default: start a local one)")
+    parser.add_argument("--ray-num-cpus", type=int, default=None, help="CPUs of a locally started Ray cluster")
+    parser.add_argument(
+        "--cpus-per-job", type=int, default=None, help="torch threads (and Ray CPUs) per job; 1 under Ray by default"
+    )
+    parser.add_argument("--gpus-per-job", type=float, default=0.0, help="GPU fraction per Ray job, e.g. 0.1")
+
+
+def map_on_ray(
+    function: Callable,
+    calls: list[tuple],
+    options: argparse.Namespace,
+    prerequisite: Callable | None = None,
+    prerequisite_calls: dict | None = None,
+) -> list:
+    """
+    Run ``function(*call)`` for every call as Ray tasks with the run's resources and retries, showing progress.
+
+    :param function: A module-level function (Ray pickles it by reference).
+    :param calls: Argument tuples.
+    :param options: The run's options (``ray_address``, ``ray_num_cpus``, ``cpus_per_job``, ``gpus_per_job``,
+                    ``progress``).
+    :param prerequisite: A function run first, once per key of ``prerequisite_calls``; a call whose first argument
+                         has such a key waits for it (``function`` then receives it as an extra last argument).
+    :param prerequisite_calls: ``{key: argument tuple}`` of the prerequisite.
+    :return: The results, in the order of ``calls``.
+    """
     try:
         import ray  # pylint: disable=import-outside-toplevel
     except ImportError as error:
         raise SystemExit("--executor ray needs Ray: pip install -e '.[benchmarks]' (or pip install ray)") from error
     # Workers import the benchmarks package from this checkout (a shared file system on a multi-node cluster).
-    runtime_env = {
-        "env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [_repository_root(), os.environ.get("PYTHONPATH")]))}
-    }
+    path = os.pathsep.join(filter(None, [_repository_root(), os.environ.get("PYTHONPATH")]))
+    runtime_env = {"env_vars": {"PYTHONPATH": path}}
     if options.ray_address:
         ray.init(address=options.ray_address, runtime_env=runtime_env, log_to_driver=False)
     else:
         ray.init(num_cpus=options.ray_num_cpus, include_dashboard=False, runtime_env=runtime_env, log_to_driver=False)
     try:
         resources = {"num_cpus": options.cpus_per_job or 1, "num_gpus": options.gpus_per_job}
-        prepare = ray.remote(prepare_models).options(max_retries=RAY_MAX_RETRIES, **resources)
-        task: Callable = ray.remote(_execute_after).options(max_retries=RAY_MAX_RETRIES, **resources)
-        ready = {key: prepare.remote(options, *key) for key in _prerequisites(jobs)}
-        remaining = [task.remote(job, options, ready[(job.scenario, job.seed)]) for job in jobs]
-        with _progress(len(jobs), options) as bar:
+        task = ray.remote(function).options(max_retries=RAY_MAX_RETRIES, **resources)
+        ready = {}
+        if prerequisite is not None:
+            first = ray.remote(prerequisite).options(max_retries=RAY_MAX_RETRIES, **resources)
+            ready = {key: first.remote(*arguments) for key, arguments in (prerequisite_calls or {}).items()}
+        pending_results = [
+            task.remote(*call, ready[call[0]]) if prerequisite is not None else task.remote(*call) for call in calls
+        ]
+        with _progress(len(calls), options) as bar:
+            remaining = list(pending_results)
             while remaining:
                 done, remaining = ray.wait(remaining, num_returns=1)
-                for job_id in ray.get(done):
-                    logger.info("finished %s", job_id)
                 bar.update(len(done))
+        return ray.get(pending_results)
     finally:
         ray.shutdown()
+
+
+def _run_ray(jobs: list[Job], options: argparse.Namespace) -> int:
+    prerequisites = {key: (options, *key) for key in _prerequisites(jobs)}
+    calls = [((job.scenario, job.seed), job, options) for job in jobs]
+    for job_id in map_on_ray(_execute_after, calls, options, prepare_models, prerequisites):
+        logger.info("finished %s", job_id)
     return len(jobs)
 
 
-def _execute_after(job: Job, options: argparse.Namespace, prerequisite: str) -> str:
+def _execute_after(key: tuple[str, int], job: Job, options: argparse.Namespace, prerequisite: str) -> str:
     """
-    A Ray task: ``prerequisite`` (the models' task result) is resolved by Ray before this runs.
+    A Ray task: ``prerequisite`` (the result of the models' task for ``key``) is resolved by Ray before this runs.
     """
-    del prerequisite
+    del key, prerequisite
     return execute(job, options)

@@ -50,12 +50,13 @@ from art_am.defences.ood_scores import (
 from art_am.defences.probabilities import softmax
 from art_am.inference import batched_logits, predict_proba
 from benchmarks.attack_runs import defended_estimator, make_clone, run_jbda, run_knockoff, scenario_input_shape
-from benchmarks.cli import scenario_parser, selected_scenarios, write_output
+from benchmarks.cli import parse_shard, scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint
+from benchmarks.executors import add_executor_arguments, map_on_ray
 from benchmarks.model_cache import get_models, get_sign_detector
 from benchmarks.overhead import median_seconds
-from benchmarks.scenarios import Scenario
+from benchmarks.scenarios import PRESETS, Scenario
 
 SCORE_NAMES = (
     "msp",
@@ -162,9 +163,10 @@ class ScoreStudy:
 
     def jobs(self) -> list[tuple]:
         """
-        :return: The unfinished jobs: ``("seeds-only", 0, "undefended", 0)``, ``("jbda", lambda, "undefended", 0)``,
-                 ``("jbda", lambda, score, budget)``, ``("knockoff", source, score, budget)``, and with
-                 ``--argmax-scores`` the same JBDA jobs with argmax labels (``"jbda-argmax"``).
+        :return: Every job, finished or not, in a fixed order: ``("seeds-only", 0, "undefended", 0)``,
+                 ``("jbda", lambda, "undefended", 0)``, ``("jbda", lambda, score, budget)``,
+                 ``("knockoff", source, score, budget)``, and with ``--argmax-scores`` the same JBDA jobs with
+                 argmax labels (``"jbda-argmax"``).
         """
         jobs: list[tuple] = [("seeds-only", 0, "undefended", 0)]
         jobs += [("jbda", step, "undefended", 0) for step in self.args.steps]
@@ -190,32 +192,47 @@ class ScoreStudy:
                 for budget in self.args.budgets
                 for step in self.args.steps
             ]
-        return [job for job in jobs if not os.path.isfile(self._path(job))]
+        return jobs
 
     def run(self, shard: tuple[int, int]) -> None:
         """
-        Run this shard's share of the unfinished jobs.
+        Run this shard's share of the unfinished jobs: the whole job list is striped first and finished jobs dropped
+        after, so that a restarted shard runs only its own; with ``--executor ray`` as Ray tasks (the models, trained
+        by this constructor, are in the cache before any task starts).
         """
-        for job in self.jobs()[shard[0] :: shard[1]]:
-            start = time.perf_counter()
-            attack, setting, name, budget, *repeat = job
-            seed = repeat[0] if repeat else 0
-            record: dict = {
-                "scenario": self.scenario.name,
-                "attack": attack,
-                "score": name,
-                "budget": budget,
-                "seed": seed,
-            }
-            if attack == "seeds-only":
-                record.update(self._seeds_only())
-            elif attack.startswith("jbda"):
-                record.update(self._jbda(setting, name, budget, soft=attack == "jbda", seed=seed))
-            else:
-                record.update(self._knockoff(setting, name, budget))
-            record["seconds"] = time.perf_counter() - start
-            write_json_atomic(self._path(job), record)
-            print(json.dumps(record), flush=True)
+        todo = [job for job in self.jobs()[shard[0] :: shard[1]] if not os.path.isfile(self._path(job))]
+        if self.args.executor == "ray":
+            map_on_ray(_run_study_job, [(self.scenario.name, job, self.args) for job in todo], self.args)
+            return
+        for job in todo:
+            self.run_job(job)
+
+    def run_job(self, job: tuple) -> dict:
+        """
+        Run one job and save its point atomically.
+        """
+        if self.args.cpus_per_job:
+            torch.set_num_threads(self.args.cpus_per_job)
+        start = time.perf_counter()
+        attack, setting, name, budget, *repeat = job
+        seed = repeat[0] if repeat else 0
+        record: dict = {
+            "scenario": self.scenario.name,
+            "attack": attack,
+            "score": name,
+            "budget": budget,
+            "seed": seed,
+        }
+        if attack == "seeds-only":
+            record.update(self._seeds_only())
+        elif attack.startswith("jbda"):
+            record.update(self._jbda(setting, name, budget, soft=attack == "jbda", seed=seed))
+        else:
+            record.update(self._knockoff(setting, name, budget))
+        record["seconds"] = time.perf_counter() - start
+        write_json_atomic(self._path(job), record)
+        print(json.dumps(record), flush=True)
+        return record
 
     def _clone_accuracy(self, clone) -> float:
         return float((clone.predict(self.x_eval, batch_size=1024).argmax(1) == self.y_eval).mean())
@@ -541,8 +558,37 @@ def _attack_label(point: dict) -> str:
     return f"Knockoff {point['source']}"
 
 
+def study_scenario(args: argparse.Namespace, scenario: Scenario) -> Scenario:
+    """
+    :return: ``scenario`` as the study runs it: on ``--device``, with ``--nu`` if given.
+    """
+    scenario = scenario.with_device(args.device, False)
+    return scenario if args.nu is None else dataclasses.replace(scenario, nu=args.nu)
+
+
+# One ScoreStudy per scenario per worker process (building one fits every score).
+_STUDIES: dict[tuple, ScoreStudy] = {}
+
+
+def _run_study_job(scenario_name: str, job: tuple, args: argparse.Namespace) -> dict:
+    """
+    A Ray task: one job of the study, in a worker that builds the scenario's study once.
+    """
+    key = (scenario_name, args.run_dir, args.cache_dir, args.data_root)
+    if key not in _STUDIES:
+        scenario = next(s for s in PRESETS[args.preset] if s.name == scenario_name)
+        _STUDIES.clear()
+        _STUDIES[key] = ScoreStudy(study_scenario(args, scenario), args)
+    study = _STUDIES[key]
+    if os.path.isfile(study._path(job)):  # pylint: disable=protected-access
+        return {}
+    return study.run_job(job)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = scenario_parser(__doc__, scenario="mnist")
+    parser.add_argument("--device", default="cpu", help="torch device of training and clones")
+    add_executor_arguments(parser)
     parser.add_argument("--run-dir", default="runs/ood_scores")
     parser.add_argument("--scores", default=",".join(SCORE_NAMES), help="comma-separated subset of %(default)s")
     parser.add_argument("--budgets", default="0.005", help="benign-accuracy budgets (fractions), comma-separated")
@@ -565,12 +611,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown scores {sorted(unknown)}; choose from {SCORE_NAMES}")
     args.budgets = [float(b) for b in args.budgets.split(",")]
     args.steps = [float(s) for s in args.steps.split(",")]
-    shard_index, _, shard_count = args.shard.partition("/")
+    if args.executor == "ray" and args.cpus_per_job is None:
+        args.cpus_per_job = 1
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as error:
+        parser.error(str(error))
     for scenario in selected_scenarios(args):
-        scenario = scenario.with_device("cpu", False)
-        if args.nu is not None:
-            scenario = dataclasses.replace(scenario, nu=args.nu)
-        study = ScoreStudy(scenario, args)
+        study = ScoreStudy(study_scenario(args, scenario), args)
         if args.report:
             result = study.report()
             write_output(args.output or os.path.join(study.folder, "report.json"), result)
@@ -579,7 +627,7 @@ def main(argv: list[str] | None = None) -> None:
             figure(result, os.path.join(study.folder, f"ood-scores-{scenario.name}.png"))
             curve_figure(result, os.path.join(study.folder, f"ood-scores-curves-{scenario.name}.png"))
         else:
-            study.run((int(shard_index), int(shard_count)))
+            study.run(shard)
 
 
 if __name__ == "__main__":

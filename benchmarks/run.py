@@ -21,7 +21,8 @@ import os
 import time
 
 from art_am.atomic import write_json_atomic
-from benchmarks.executors import EXECUTORS, run_jobs
+from benchmarks.cli import parse_shard
+from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
 from benchmarks.report import write_report
@@ -29,22 +30,6 @@ from benchmarks.scenario_run import ScenarioRun
 from benchmarks.scenarios import PRESETS
 
 logger = logging.getLogger(__name__)
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """
-    :param text: ``K/N``.
-    :return: ``(K, N)``.
-    :raises ValueError: Unless ``0 <= K < N``.
-    """
-    index, _, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError as error:
-        raise ValueError(f"--shard must be K/N with 0 <= K < N, got {text!r}") from error
-    if not 0 <= shard[0] < shard[1]:
-        raise ValueError(f"--shard must be K/N with 0 <= K < N, got {text!r}")
-    return shard
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,13 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th (parallel processes)")
     parser.add_argument("--report-only", action="store_true", help="only rebuild the report from saved points")
-    parser.add_argument("--executor", choices=EXECUTORS, default="local", help="where jobs run (default: %(default)s)")
-    parser.add_argument("--ray-address", default=None, help="an existing Ray cluster (default: start a local one)")
-    parser.add_argument("--ray-num-cpus", type=int, default=None, help="CPUs of a locally started Ray cluster")
-    parser.add_argument(
-        "--cpus-per-job", type=int, default=None, help="torch threads (and Ray CPUs) per job; 1 under Ray by default"
-    )
-    parser.add_argument("--gpus-per-job", type=float, default=0.0, help="GPU fraction per Ray job, e.g. 0.1")
+    add_executor_arguments(parser)
     return parser
 
 
