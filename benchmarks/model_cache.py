@@ -76,9 +76,12 @@ def get_models(
         path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
         with exclusive(path):  # one process trains it; the others wait, then load it
             if os.path.isfile(path):
-                models[kind] = load_checkpoint(path, device=device)
-                logger.info("loaded %s", path)
-                continue
+                try:
+                    models[kind] = load_checkpoint(path, device=device)
+                    logger.info("loaded %s", path)
+                    continue
+                except ValueError as error:  # damaged, or written before checkpoints carried a digest
+                    logger.warning("cached %s cannot be used (%s); training it again", path, error)
             torch.manual_seed(seed)
             model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
             start = time.perf_counter()

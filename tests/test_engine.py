@@ -119,3 +119,25 @@ def test_ray_executor_survives_a_killed_worker_equals_local_and_resumes(tmp_path
     output = _finish(_benchmark(ray_run, cache, *ray_arguments, namespace=True))
     assert "14 jobs, 0 of them this shard's and unfinished" in output
     assert all(os.path.getmtime(path) == time for path, time in modified.items())
+
+
+def test_a_damaged_cached_model_is_trained_again(tmp_path, caplog):
+    from art_am.training import load_checkpoint  # pylint: disable=import-outside-toplevel
+    from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
+
+    first = get_models(MICRO, 0, str(tmp_path), "data")
+    path = sorted(glob.glob(str(tmp_path / "micro-plain-*.pt")))[0]
+    with open(path, "r+b") as stream:
+        stream.seek(os.path.getsize(path) // 2)
+        byte = stream.read(1)
+        stream.seek(-1, os.SEEK_CUR)
+        stream.write(bytes([byte[0] ^ 0xFF]))
+    with caplog.at_level("WARNING"):
+        second = get_models(MICRO, 0, str(tmp_path), "data")
+    assert "cannot be used" in caplog.text
+    load_checkpoint(path)  # rewritten intact
+    for kind in ("plain", "oe", "misinformation"):
+        first_state, second_state = first[kind][0].state_dict(), second[kind][0].state_dict()
+        assert all(
+            (first_state[key] == second_state[key]).all() for key in first_state
+        )  # retrained to the same weights
