@@ -95,6 +95,15 @@ def _float64_f_hat() -> str:
     return "f_hat evaluated in float64"
 
 
+def _float16_f_hat() -> str:
+    am = AdaptiveMisinformation(_tiny(seed=1).half(), threshold=1.0)  # every row misinformed
+    served = am(_logits(), x=_x())
+    with torch.no_grad():
+        expected = torch.softmax(_tiny(seed=1).half()(torch.as_tensor(_x()).half()).float(), 1).numpy()
+    np.testing.assert_allclose(served, expected, atol=1e-4)
+    return "f_hat evaluated in float16"
+
+
 def _jbda(victim_classes: int = 10, **kwargs) -> JacobianDatasetAugmentation:
     victim = PyTorchClassifier(
         _tiny(victim_classes), nn.CrossEntropyLoss(), (1, 28, 28), victim_classes, clip_values=(0.0, 1.0)
@@ -228,6 +237,7 @@ CASES: list[BadInput] = [
         "auxiliary models", "`misinformation_model` on the meta device", _meta_f_hat, r"^misinformation_model.*meta"
     ),
     BadInput("auxiliary models", "`misinformation_model` in float64", _float64_f_hat, None),
+    BadInput("auxiliary models", "`misinformation_model` in float16", _float16_f_hat, None),
     BadInput(
         "auxiliary models",
         "wrong-shape `x` in a direct call",
