@@ -10,9 +10,8 @@ confidence-threshold distinguisher before and after.
 from __future__ import annotations
 
 from art_am.defences import (
-    blend,
+    adaptive_misinformation_answer,
     fit_confidence_matching,
-    misinformation_weight,
     threshold_for_accuracy_budget,
     threshold_for_false_positive_rate,
 )
@@ -42,22 +41,22 @@ def operating_points(preset: str, scenario_name: str, data_root: str, cache_dir:
     for tau in THRESHOLDS:
         row: dict = {"tau": tau}
         for name, (f, f_hat) in probs.items():
-            weight = misinformation_weight(f.max(axis=1), tau, nu)
+            served, weight = adaptive_misinformation_answer(f, f_hat, f.max(axis=1), tau, nu)
             row[f"{name}: misinformation rate"] = float((weight > 0.5).mean())
             if name == "benign test":
-                row["benign accuracy"] = float((blend(f, f_hat, weight).argmax(1) == y_test).mean())
+                row["benign accuracy"] = float((served.argmax(1) == y_test).mean())
         rows.append(row)
     tau_fpr = threshold_for_false_positive_rate(f_test[:half].max(axis=1), 0.01)
     tau_budget, _ = threshold_for_accuracy_budget(f_test[:half], f_hat_test[:half], y_test[:half], 0.005, nu)
     held_out = {}
     for label, tau in (("1% FPR", tau_fpr), ("0.5 pp budget", tau_budget)):
-        weight = misinformation_weight(f_test[half:].max(axis=1), tau, nu)
+        served, weight = adaptive_misinformation_answer(
+            f_test[half:], f_hat_test[half:], f_test[half:].max(axis=1), tau, nu
+        )
         held_out[label] = {
             "tau": tau,
             "held-out misinformation rate": float((weight > 0.5).mean()),
-            "held-out accuracy": float(
-                (blend(f_test[half:], f_hat_test[half:], weight).argmax(1) == y_test[half:]).mean()
-            ),
+            "held-out accuracy": float((served.argmax(1) == y_test[half:]).mean()),
             "held-out undefended accuracy": float((f_test[half:].argmax(1) == y_test[half:]).mean()),
         }
     ood_name = next(iter(scenario.ood_sources))

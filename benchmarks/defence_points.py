@@ -19,8 +19,7 @@ from art_am.defences import (
     AdaptiveMisinformation,
     DeceptivePerturbation,
     PredictionPoisoning,
-    blend,
-    misinformation_weight,
+    adaptive_misinformation_answer,
 )
 from art_am.defences.ood_scores import CombinedScore
 from art_am.inference import batched_logits, predict_proba
@@ -118,8 +117,13 @@ class DefenceFactory:
             if point.defence in ("undefended", "oe_only"):
                 answers[point] = probs[point.true_model]
             elif point.defence in scores:
-                weight = misinformation_weight(scores[point.defence], point.parameter, self._switch_nu(point.defence))
-                answers[point] = blend(probs["oe"], probs["misinformation"], weight)
+                answers[point], _ = adaptive_misinformation_answer(
+                    probs["oe"],
+                    probs["misinformation"],
+                    scores[point.defence],
+                    point.parameter,
+                    self._switch_nu(point.defence),
+                )
             elif point.defence.startswith("pp_"):
                 oracle = point.defence[3:]
                 defence = self._prediction_poisoning(oracle, point.parameter)

@@ -35,7 +35,12 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from art_am.atomic import write_json_atomic
-from art_am.defences import AdaptiveMisinformation, blend, misinformation_weight, threshold_for_accuracy_budget
+from art_am.defences import (
+    AdaptiveMisinformation,
+    adaptive_misinformation_answer,
+    misinformation_weight,
+    threshold_for_accuracy_budget,
+)
 from art_am.defences.ood_scores import (
     CombinedScore,
     Energy,
@@ -294,10 +299,13 @@ class ScoreStudy:
     def _knockoff(self, source: str, name: str, budget: float) -> dict:
         x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.args.data_root)
         answers = ModelAnswers(self.models, x_queries[: self.scenario.attacks.knockoff_queries])
-        weight = misinformation_weight(
-            answers.scores(self.scores[name]), self.thresholds[(name, budget)], self.scenario.nu
+        served, weight = adaptive_misinformation_answer(
+            answers.probabilities,
+            answers.misinformation,
+            answers.scores(self.scores[name]),
+            self.thresholds[(name, budget)],
+            self.scenario.nu,
         )
-        served = blend(answers.probabilities, answers.misinformation, weight)
         clone, queries = run_knockoff(self.scenario, answers.x, served, True, 0, "cpu", False)
         return {
             "source": source,
@@ -309,8 +317,10 @@ class ScoreStudy:
 
     def _defended_accuracy(self, name: str, budget: float) -> dict:
         tau = self.thresholds[(name, budget)]
-        weight = misinformation_weight(self.benign_scores[name], tau, self.scenario.nu)
-        correct = blend(self.benign.probabilities, self.benign.misinformation, weight).argmax(1) == self.y_eval
+        served, weight = adaptive_misinformation_answer(
+            self.benign.probabilities, self.benign.misinformation, self.benign_scores[name], tau, self.scenario.nu
+        )
+        correct = served.argmax(1) == self.y_eval
         oe_correct = self.benign.probabilities.argmax(1) == self.y_eval
         held_out = slice(self.half, None)
         return {

@@ -19,7 +19,12 @@
 Defences against model stealing as ART postprocessors.
 """
 
-from art_am.defences.adaptive_misinformation import AdaptiveMisinformation, blend, misinformation_weight
+from art_am.defences.adaptive_misinformation import (
+    AdaptiveMisinformation,
+    adaptive_misinformation_answer,
+    blend,
+    misinformation_weight,
+)
 from art_am.defences.calibration import threshold_for_accuracy_budget, threshold_for_false_positive_rate
 from art_am.defences.confidence_matching import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.deceptive_perturbation import DeceptivePerturbation
@@ -33,6 +38,7 @@ __all__ = [
     "DeceptivePerturbation",
     "PredictionPoisoning",
     "SUPPORTED_ART_VERSIONS",
+    "adaptive_misinformation_answer",
     "blend",
     "budget_step",
     "find_query_input",

@@ -92,6 +92,35 @@ def blend(
     )
 
 
+def adaptive_misinformation_answer(
+    victim_probs: np.ndarray,
+    misinformation_probs: np.ndarray,
+    score: np.ndarray,
+    threshold: float,
+    nu: float,
+    victim_temperature: float = 1.0,
+    misinformation_temperature: float = 1.0,
+    negligible_weight: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """
+    AM's answer, paper Eqs. 8-11: ``y' = (1 - a) f + a f_hat`` with ``a = S(score - tau)``. The one place the formula
+    lives: :class:`AdaptiveMisinformation` and every benchmark sweep call it.
+
+    :param victim_probs: ``(N, K)`` probabilities of the true model ``f``.
+    :param misinformation_probs: ``(N, K)`` probabilities of ``f_hat`` (rows whose weight is negligible are not read).
+    :param score: ``(N,)`` in-distribution-ness of each query (the maximum softmax probability of ``f`` in the paper).
+    :param threshold: tau.
+    :param nu: Steepness of the switch.
+    :param victim_temperature: Temperature of ``f``'s answer (1: the paper's defence).
+    :param misinformation_temperature: Temperature of ``f_hat``'s answer.
+    :param negligible_weight: Rows whose weight is at most this are answered by ``f`` alone.
+    :return: ``(served (N, K) probabilities, weights a (N,))``.
+    """
+    weight = misinformation_weight(score, threshold, nu)
+    weight = np.where(weight > negligible_weight, weight, 0.0)
+    return blend(victim_probs, misinformation_probs, weight, victim_temperature, misinformation_temperature), weight
+
+
 class AdaptiveMisinformation(InputAwarePostprocessor):
     """
     Adaptive Misinformation as an ART postprocessor. Use it in the plain call::
@@ -173,21 +202,29 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
     def _postprocess(
         self, probabilities: np.ndarray, x: np.ndarray, estimator: Any, logits: np.ndarray | None
     ) -> np.ndarray:
-        weight = misinformation_weight(self.score(probabilities, logits, x), self.threshold, self.nu)
+        score = self.score(probabilities, logits, x)
+        # f_hat runs only on the rows whose answer it can change by more than negligible_weight.
+        needed = misinformation_weight(score, self.threshold, self.nu) > self.negligible_weight
         misinformation_probs = np.zeros_like(probabilities)
-        needed = weight > self.negligible_weight
         if needed.any():
             misinformation_probs[needed] = auxiliary_probabilities(
                 self.misinformation_model, x[needed], self.batch_size, "misinformation_model", probabilities.shape[1]
             )
-        weight[~needed] = 0.0
+        served, weight = adaptive_misinformation_answer(
+            probabilities,
+            misinformation_probs,
+            score,
+            self.threshold,
+            self.nu,
+            self.victim_temperature,
+            self.misinformation_temperature,
+            self.negligible_weight,
+        )
         with self._lock:
             self._nb_queries += len(weight)
             self._nb_misinformed += int((weight > 0.5).sum())
             self._sum_weight += float(weight.sum())
-        return blend(
-            probabilities, misinformation_probs, weight, self.victim_temperature, self.misinformation_temperature
-        )
+        return served
 
     def _auxiliary_models(self, estimator: Any) -> list[tuple[str, Any]]:
         return [("misinformation_model", self.misinformation_model)]

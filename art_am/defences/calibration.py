@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from art_am.defences.adaptive_misinformation import blend, misinformation_weight
+from art_am.defences.adaptive_misinformation import adaptive_misinformation_answer
 from art_am.validation import check_real
 
 
@@ -85,7 +85,7 @@ def threshold_for_accuracy_budget(
     candidates = np.unique(np.concatenate([[min(0.0, float(score.min()) - 50.0 / nu)], score]))
 
     def defended_accuracy(tau: float) -> float:
-        served = blend(victim_probs, misinformation_probs, misinformation_weight(score, tau, nu))
+        served, _ = adaptive_misinformation_answer(victim_probs, misinformation_probs, score, tau, nu)
         return float((served.argmax(1) == labels).mean())
 
     best = (float(candidates[0]), defended_accuracy(float(candidates[0])))
