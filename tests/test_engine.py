@@ -141,3 +141,26 @@ def test_a_damaged_cached_model_is_trained_again(tmp_path, caplog):
         assert all(
             (first_state[key] == second_state[key]).all() for key in first_state
         )  # retrained to the same weights
+
+
+def test_a_killed_driver_loses_no_point_and_a_restart_recomputes_none(tmp_path):
+    import signal  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+
+    run_dir, cache = tmp_path / "run", tmp_path / "cache"
+    folder = run_dir / "points" / "micro" / "seed0"
+    process = _benchmark(run_dir, cache, "--attacks", "knockoff")
+    deadline = time.time() + 300
+    while len(glob.glob(str(folder / "*.json"))) < 2 and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    finished = {path: os.path.getmtime(path) for path in glob.glob(str(folder / "*.json"))}
+    assert 2 <= len(finished) < 7
+    for path in finished:
+        with open(path, encoding="utf-8") as stream:
+            json.load(stream)  # whole files only
+    output = _finish(_benchmark(run_dir, cache, "--attacks", "knockoff"))
+    assert f"7 jobs, {7 - len(finished)} of them this shard's and unfinished" in output
+    assert len(glob.glob(str(folder / "*.json"))) == 7
+    assert all(os.path.getmtime(path) == time_ for path, time_ in finished.items())
