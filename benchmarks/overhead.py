@@ -1,7 +1,8 @@
 """
 Inference overhead of each defence against the undefended classifier, measured side by side in one run:
 ``PyTorchClassifier.predict(x, batch_size=128)`` with and without the postprocessor, interleaved over several repeats
-(the median is reported), on the scenario's trained models.
+(at least 7 by default), on the scenario's trained models. Each round's ratio is taken against the undefended call of
+the same round; the report gives the median ratio and its interquartile range, and a verdict should use the range.
 
     python -m benchmarks.overhead --preset paper --scenario fashion_mnist --data-root ../shared/data
 
@@ -30,11 +31,22 @@ def median_seconds(
     estimators: dict[str, tuple[PyTorchClassifier, np.ndarray]], repeats: int, device: str, batch_size: int = 128
 ) -> dict[str, float]:
     """
+    :param estimators: ``{name: (estimator, rows)}``.
+    :return: ``{name: median seconds}`` of :func:`interleaved_seconds`.
+    """
+    timings = interleaved_seconds(estimators, repeats, device, batch_size)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def interleaved_seconds(
+    estimators: dict[str, tuple[PyTorchClassifier, np.ndarray]], repeats: int, device: str, batch_size: int = 128
+) -> dict[str, list[float]]:
+    """
     Time ``estimator.predict(rows)`` for every case, interleaved over ``repeats`` rounds after one warm-up call each,
-    so that the machine's load affects all cases alike.
+    so that the machine's load affects all cases of a round alike.
 
     :param estimators: ``{name: (estimator, rows)}``.
-    :return: ``{name: median seconds}``.
+    :return: ``{name: seconds of each round}``.
     """
     timings: dict[str, list[float]] = {name: [] for name in estimators}
     for estimator, rows in estimators.values():
@@ -48,7 +60,7 @@ def median_seconds(
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
             timings[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in timings.items()}
+    return timings
 
 
 def measure_overhead(
@@ -111,16 +123,20 @@ def measure_overhead(
         name: (defended_estimator(scenario, model, defence, device), rows)
         for name, (defence, model, rows) in cases.items()
     }
-    medians = median_seconds(estimators, repeats, device)
+    timings = interleaved_seconds(estimators, repeats, device)
     rows = []
     for name, (_, rows_used) in estimators.items():
         baseline = f"undefended ({len(small)} rows)" if len(rows_used) < len(x) else "undefended"
+        # Each round's ratio against the undefended call of the same round: the load of the moment cancels out.
+        ratios = np.asarray(timings[name]) / np.asarray(timings[baseline])
         rows.append(
             {
                 "defence": name,
                 "images": len(rows_used),
-                "seconds": medians[name],
-                "ratio": medians[name] / medians[baseline],
+                "seconds": statistics.median(timings[name]),
+                "ratio": float(np.median(ratios)),
+                "ratio_q25": float(np.percentile(ratios, 25)),
+                "ratio_q75": float(np.percentile(ratios, 75)),
             }
         )
     return {

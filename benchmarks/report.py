@@ -215,11 +215,13 @@ def _markdown(rows: list[dict], checks: list[dict], overheads: list[dict]) -> st
             f"## Inference overhead — {overhead['scenario']} ({overhead['device']}, batch {overhead['batch_size']}, "
             f"{overhead['torch_threads']} threads, median of {overhead['repeats']})",
             "",
-            "| defence | images | seconds | × undefended |",
-            "|---|---|---|---|",
+            "| defence | images | seconds | × undefended | interquartile range |",
+            "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {r['defence']} | {r['images']} | {r['seconds']:.3f} | {r['ratio']:.2f} |" for r in overhead["rows"]
+            f"| {r['defence']} | {r['images']} | {r['seconds']:.3f} | {r['ratio']:.2f} | "
+            + (f"{r['ratio_q25']:.2f}–{r['ratio_q75']:.2f} |" if "ratio_q25" in r else "not measured |")
+            for r in overhead["rows"]
         ]
     return "\n".join(lines) + "\n"
 

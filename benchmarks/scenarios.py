@@ -69,7 +69,7 @@ class Scenario:
     detector_nu: float = 1e5
     detector_images: int = 60000
     ood_sources: dict[str, str] = field(default_factory=dict)
-    overhead_repeats: int = 5
+    overhead_repeats: int = 9
     overhead_all_parameter_rows: int = 1000
 
     def with_device(self, device: str, progress: bool) -> Scenario:
@@ -145,7 +145,7 @@ PRESETS: dict[str, list[Scenario]] = {
             am_detector_thresholds=(0.002, 0.01),
             pp_epsilons=(0.5, 2.0),
             dcp_betas=(1.0,),
-            overhead_repeats=3,
+            overhead_repeats=7,
             overhead_all_parameter_rows=200,
             ood_sources={"fashion_mnist": "embedded:queries", "kmnist (seen in OE)": "embedded:outliers"},
         )
