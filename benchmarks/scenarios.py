@@ -3,7 +3,8 @@ Benchmark presets: which data, models, recipes, attacks and defence sweeps a run
 
 - ``quick``: the embedded default (MNIST defender, KMNIST outliers, Fashion-MNIST queries), small scale, CPU;
 - ``paper``: the paper's settings on MNIST and Fashion-MNIST with LeNet, real data under ``--data-root``;
-- ``gpu``: CIFAR-10 with ResNet-18 (CIFAR-100 outliers and queries), for a CUDA machine.
+- ``gpu``: CIFAR-10 with ResNet-18 (SVHN outliers, CIFAR-100 queries), for a CUDA machine (never run yet);
+- ``micro``: the test suite's whole pipeline in seconds on the embedded data (numbers meaningless).
 """
 
 from __future__ import annotations
