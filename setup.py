@@ -1,6 +1,12 @@
 """Installation script of art_am, an Adversarial Robustness Toolbox plugin against model stealing."""
 
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+# One version source: art_am/__init__.py.
+VERSION = re.search(r'^__version__ = "([^"]+)"', Path("art_am/__init__.py").read_text(encoding="utf-8"), re.M).group(1)
 
 INSTALL_REQUIRES = [
     "adversarial-robustness-toolbox>=1.17,<1.21",
@@ -32,7 +38,7 @@ EXTRAS_REQUIRE = {
 
 setup(
     name="art_am",
-    version="0.1.0",
+    version=VERSION,
     description="Adaptive Misinformation, Prediction Poisoning and Deceptive Perturbation defences and the JBDA "
     "extraction attack for the Adversarial Robustness Toolbox",
     long_description=open("README.md", encoding="utf-8").read(),
