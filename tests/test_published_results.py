@@ -14,7 +14,7 @@ from benchmarks.publish import DOCS, published_summary
 ROOT = os.path.dirname(DOCS)
 
 
-@pytest.mark.parametrize("name", ["quick"])
+@pytest.mark.parametrize("name", ["quick", "paper_pp_argmax_rerun"])
 def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, name):
     run_dir = tmp_path / name
     for folder in ("points", "overhead"):
