@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -44,6 +45,17 @@ from art_am.models import create_model
 
 def _soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return -(targets * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+
+
+def _shuffled_batches(count: int, epochs: int, batch_size: int, seed: int, device: str) -> Iterator[torch.Tensor]:
+    """
+    :return: The row indices of every step: a fresh permutation per epoch from ``seed``, cut into batches.
+    """
+    generator = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = torch.as_tensor(generator.permutation(count), device=device)
+        for begin in range(0, count, batch_size):
+            yield order[begin : begin + batch_size]
 
 
 def train_packed(
@@ -81,14 +93,10 @@ def train_packed(
 
     # The loss of each clone is a function of its own parameters only, so the gradient of the sum is each clone's own.
     losses = vmap(loss_of_one, in_dims=(0, 0, None, 0))
-    generator = np.random.default_rng(seed)
-    for _ in range(epochs):
-        order = torch.as_tensor(generator.permutation(len(images)), device=device)
-        for begin in range(0, len(images), batch_size):
-            rows = order[begin : begin + batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            losses(parameters, buffers, images[rows], targets[:, rows]).sum().backward()
-            optimizer.step()
+    for rows in _shuffled_batches(len(images), epochs, batch_size, seed, device):
+        optimizer.zero_grad(set_to_none=True)
+        losses(parameters, buffers, images[rows], targets[:, rows]).sum().backward()
+        optimizer.step()
     for index, clone in enumerate(clones):
         clone.load_state_dict({name: value[index].detach() for name, value in parameters.items()}, strict=False)
     return clones
@@ -114,14 +122,10 @@ def train_one_by_one(
         clone = copy.deepcopy(template).to(device).train()
         optimizer = torch.optim.SGD(clone.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
         targets = torch.as_tensor(clone_labels, dtype=torch.float32, device=device)
-        generator = np.random.default_rng(seed)
-        for _ in range(epochs):
-            order = torch.as_tensor(generator.permutation(len(images)), device=device)
-            for begin in range(0, len(images), batch_size):
-                rows = order[begin : begin + batch_size]
-                optimizer.zero_grad(set_to_none=True)
-                _soft_cross_entropy(clone(images[rows]), targets[rows]).backward()
-                optimizer.step()
+        for rows in _shuffled_batches(len(images), epochs, batch_size, seed, device):
+            optimizer.zero_grad(set_to_none=True)
+            _soft_cross_entropy(clone(images[rows]), targets[rows]).backward()
+            optimizer.step()
         clones.append(clone.eval())
     return clones
 

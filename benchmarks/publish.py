@@ -37,20 +37,12 @@ from benchmarks.report import write_report
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
 
 
-def published_summary(run_dir: str) -> str:
-    """
-    :param run_dir: A run folder with ``points/`` (and ``overhead/``).
-    :return: The page ``docs/benchmark_<name>.md`` holds for it.
-    """
-    return write_report(run_dir)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-dir", required=True, help="the run folder, e.g. results/quick")
     parser.add_argument("--name", required=True, help="the page name: docs/benchmark_<name>.md")
     args = parser.parse_args(argv)
-    write_text_atomic(os.path.join(DOCS, f"benchmark_{args.name}.md"), published_summary(args.run_dir))
+    write_text_atomic(os.path.join(DOCS, f"benchmark_{args.name}.md"), write_report(args.run_dir))
     for figure in sorted(glob.glob(os.path.join(args.run_dir, "figures", "*.png"))):
         shutil.copyfile(figure, os.path.join(DOCS, "figures", f"{args.name}-{os.path.basename(figure)}"))
     print(f"published {args.run_dir} as docs/benchmark_{args.name}.md")

@@ -26,7 +26,7 @@ from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
 from benchmarks.report import write_report
-from benchmarks.scenario_run import ScenarioRun
+from benchmarks.scenario_run import scenario_run
 from benchmarks.scenarios import PRESETS
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             for scenario in scenarios:
                 overhead_path = os.path.join(args.run_dir, "overhead", f"{scenario.name}.json")
                 if not os.path.isfile(overhead_path):
-                    run = ScenarioRun(scenario.with_device(args.device, False), 0, args)
+                    run = scenario_run(args, scenario.name, 0)
                     overhead = measure_overhead(
                         run.scenario, run.models, run.x_eval, args.device, run.factory.combined_score
                     )

@@ -212,20 +212,19 @@ def execute(job: Job, options: argparse.Namespace) -> str:
     if options.cpus_per_job:
         torch.set_num_threads(options.cpus_per_job)
     _inject_fault(job, options)
-    key = (
-        options.preset,
-        options.run_dir,
-        options.cache_dir,
-        options.data_root,
-        options.device,
-        job.scenario,
-        job.seed,
-    )
-    if key not in _RUNS:
-        _RUNS.clear()  # keep one (scenario, seed) in memory at a time
-        _RUNS[key] = ScenarioRun(scenario_of(options, job.scenario), job.seed, options)
-    _RUNS[key].run_job(job)
+    scenario_run(options, job.scenario, job.seed).run_job(job)
     return job.job_id
+
+
+def scenario_run(options: argparse.Namespace, scenario_name: str, seed: int) -> ScenarioRun:
+    """
+    :return: This process's ScenarioRun of the (scenario, seed), built on first use (one kept in memory at a time).
+    """
+    key = (options.preset, options.run_dir, options.cache_dir, options.data_root, options.device, scenario_name, seed)
+    if key not in _RUNS:
+        _RUNS.clear()
+        _RUNS[key] = ScenarioRun(scenario_of(options, scenario_name), seed, options)
+    return _RUNS[key]
 
 
 def _inject_fault(job: Job, options: argparse.Namespace) -> None:

@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 
-from benchmarks.publish import DOCS, published_summary
+from benchmarks.publish import DOCS
+from benchmarks.report import write_report
 
 ROOT = os.path.dirname(DOCS)
 
@@ -22,4 +23,4 @@ def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, nam
         if os.path.isdir(source):
             shutil.copytree(source, run_dir / folder)
     with open(os.path.join(DOCS, f"benchmark_{name}.md"), encoding="utf-8") as stream:
-        assert published_summary(str(run_dir)) == stream.read()
+        assert write_report(str(run_dir)) == stream.read()

@@ -157,13 +157,13 @@ def first_minimum(values: np.ndarray) -> np.ndarray:
     return np.argmax(near_best, axis=1)
 
 
-def degenerate_rows(gram: LastLayerGram | DenseGram, y_quad: np.ndarray) -> np.ndarray:
+def degenerate_rows(diagonal: np.ndarray, y_quad: np.ndarray) -> np.ndarray:
     """
-    :param gram: The batch's Gram operator.
+    :param diagonal: ``(B, K)`` diagonal of the batch's Gram matrices.
     :param y_quad: ``(B,)`` values ``y^T A y``.
     :return: ``(B,)`` booleans: the surrogate has no gradient at ``y`` (its posterior equals the victim's).
     """
-    return y_quad <= DEGENERATE_RATIO * gram.diagonal().max(axis=1)
+    return y_quad <= DEGENERATE_RATIO * diagonal.max(axis=1)
 
 
 def _objective(dot: np.ndarray, quad: np.ndarray, sizes: np.ndarray, y_quad: np.ndarray, degenerate: np.ndarray):
@@ -184,8 +184,9 @@ def extreme_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray) -> np.ndarray
     """
     a_y = gram.matvec(y[:, :, None])[:, :, 0]
     y_quad = np.sum(y * a_y, axis=1)
-    degenerate = degenerate_rows(gram, y_quad)
-    best = first_minimum(_objective(a_y, gram.diagonal(), np.ones(1), y_quad, degenerate))
+    diagonal = gram.diagonal()
+    degenerate = degenerate_rows(diagonal, y_quad)
+    best = first_minimum(_objective(a_y, diagonal, np.ones(1), y_quad, degenerate))
     return np.eye(y.shape[1])[best]
 
 
@@ -200,7 +201,7 @@ def _subsets_containing(top: int, classes: int) -> np.ndarray:
 def _enumerated_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: np.ndarray) -> np.ndarray:
     top = y.argmax(axis=1)
     y_quad = np.sum(y * a_y, axis=1)
-    degenerate = degenerate_rows(gram, y_quad)
+    degenerate = degenerate_rows(gram.diagonal(), y_quad)
     targets = np.empty_like(y)
     for cls in np.unique(top):  # rows sharing a top-1 class share their candidate sets
         rows = np.flatnonzero(top == cls)
@@ -223,7 +224,7 @@ def _greedy_argmax_oracle(gram: LastLayerGram | DenseGram, y: np.ndarray, a_y: n
     a_s = gram.column(rows, top)
     diagonal = gram.diagonal()
     y_quad = np.sum(y * a_y, axis=1)
-    degenerate = degenerate_rows(gram, y_quad)
+    degenerate = degenerate_rows(diagonal, y_quad)
     quad = diagonal[rows, top].copy()
     dot = a_y[rows, top].copy()
     current = _objective(dot[:, None], quad[:, None], np.ones(1), y_quad, degenerate)[:, 0]
