@@ -147,3 +147,20 @@ def run_jbda(
     clone = make_clone(scenario, settings.jbda_lr, seed, device)
     attack.extract(x_seeds, thieved_classifier=clone)
     return clone, attack.queries_used, np.concatenate(recorder.queries)
+
+
+def seeds_only_clone(
+    scenario: Scenario, victim: PyTorchClassifier, x_seeds: np.ndarray, soft: bool, seed: int, device: str
+) -> PyTorchClassifier:
+    """
+    The floor of a JBDA result: a clone trained on the victim's answers to the seed images alone, for as many epochs
+    as JBDA trains in all its rounds. A defence cannot push a JBDA clone below it without misinforming benign images.
+
+    :return: The clone.
+    """
+    answers = victim.predict(x_seeds, batch_size=1024)
+    labels = answers if soft else np.eye(scenario.num_classes, dtype=np.float32)[answers.argmax(1)]
+    clone = make_clone(scenario, scenario.attacks.jbda_lr, seed, device)
+    settings = scenario.attacks
+    clone.fit(x_seeds, labels, batch_size=64, nb_epochs=settings.jbda_rounds * settings.jbda_epochs, verbose=False)
+    return clone

@@ -6,6 +6,7 @@ queries) or ``<dataset>:<train|test>`` (any name of :data:`art_am.datasets.DATAS
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,3 +45,38 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
             f'{error}\nTo fetch it on a machine with internet: python -c "from art_am.datasets import load_dataset; '
             f"load_dataset('{name}', '{data_root}', train={part == 'train'}, download=True)\""
         ) from error
+
+
+@dataclass(frozen=True)
+class EvaluationSplit:
+    """
+    A scenario's test split in three disjoint parts, so that nothing is chosen on the images that report it.
+
+    :param x_seeds: JBDA's seed images (the attacker's only data).
+    :param x_validation: Images that choose operating points and fit score reference ranks.
+    :param y_validation: Their labels.
+    :param x_test: Images that report every accuracy.
+    :param y_test: Their labels.
+    """
+
+    x_seeds: np.ndarray
+    x_validation: np.ndarray
+    y_validation: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def evaluation_split(test_source: str, jbda_seeds: int, data_root: str) -> EvaluationSplit:
+    """
+    :param test_source: The scenario's test source.
+    :param jbda_seeds: Number of JBDA seed images, taken from the start of the test split.
+    :param data_root: Folder of real data.
+    :return: The seeds, then the first half of the remaining images as validation and the second half as test.
+    """
+    x, y = load_source(test_source, data_root)
+    if y is None or not 0 <= jbda_seeds < len(x) - 1:
+        raise ValueError(
+            f"test source '{test_source}' needs labels and more than jbda_seeds + 1 = {jbda_seeds + 1} images."
+        )
+    half = jbda_seeds + (len(x) - jbda_seeds) // 2
+    return EvaluationSplit(x[:jbda_seeds], x[jbda_seeds:half], y[jbda_seeds:half], x[half:], y[half:])

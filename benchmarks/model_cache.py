@@ -110,17 +110,21 @@ def get_models(
     return models
 
 
-def get_sign_detector(scenario: Scenario, images: int, cache_dir: str, data_root: str) -> SignStepDetector:
+def get_sign_detector(
+    scenario: Scenario, images: int, cache_dir: str, data_root: str, seed: int = 0
+) -> SignStepDetector:
     """
     :param scenario: The scenario (its training split is what the detector learns as clean).
     :param images: The detector trains on at most this many of the training images.
     :param cache_dir: Folder of cached checkpoints.
     :param data_root: Folder of real data.
-    :return: The fitted detector, trained once per training split, image count and detector settings.
+    :param seed: Seed of the detector's initialisation, order and perturbations (a benchmark seed retrains it, as it
+                 retrains every other model).
+    :return: The fitted detector, trained once per training split, image count, seed and detector settings.
     """
     x_train, _ = load_source(scenario.train_source, data_root)
-    detector = SignStepDetector(in_channels=x_train.shape[1])
-    key = f"{scenario.train_source}-{images}-{detector!r}"
+    detector = SignStepDetector(in_channels=x_train.shape[1], seed=seed)
+    key = f"{scenario.train_source}-{images}-{detector!r}-seed{seed}"
     path = os.path.join(cache_dir, f"sign-detector-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt")
     with exclusive(path):
         if os.path.isfile(path):

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
                 if not os.path.isfile(overhead_path):
                     run = scenario_run(args, scenario.name, 0)
                     overhead = measure_overhead(
-                        run.scenario, run.models, run.x_eval, args.device, run.factory.combined_score
+                        run.scenario, run.models, run.split.x_test, args.device, run.factory.combined_score
                     )
                     write_json_atomic(overhead_path, overhead)
     if shard[1] > 1 and shard[0] != 0:

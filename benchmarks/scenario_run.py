@@ -17,7 +17,7 @@
 # SOFTWARE.
 """
 What a job needs from its (scenario, seed): the trained models (from the cache), the defence factory, the evaluation
-split and the served answers of each query set, built once per process and reused by every job of that
+split (JBDA seeds, validation images that choose operating points, test images that report) and the served answers of each query set, built once per process and reused by every job of that
 (scenario, seed) the process runs; and the running of one job.
 """
 
@@ -34,11 +34,12 @@ from art_am.atomic import write_atomic, write_json_atomic
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
-from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape
-from benchmarks.data import load_source
+from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape, seeds_only_clone
+from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DefenceFactory, DefencePoint, defence_points
 from benchmarks.jobs import LABEL_MODES, Job
 from benchmarks.model_cache import get_models, get_sign_detector
+from benchmarks.provenance import provenance
 from benchmarks.scenarios import PRESETS, Scenario
 
 # Fault injection for the engine's tests: a job whose id contains this variable's value kills its worker process
@@ -69,7 +70,7 @@ def prepare_models(options: argparse.Namespace, scenario_name: str, seed: int) -
     scenario = scenario_of(options, scenario_name)
     get_models(scenario, seed, options.cache_dir, options.data_root)
     if scenario.am_detector_thresholds:
-        get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root)
+        get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root, seed)
     return f"{scenario_name}/seed{seed}"
 
 
@@ -85,13 +86,17 @@ class ScenarioRun:
         loaded = get_models(scenario, seed, options.cache_dir, options.data_root)
         self.models = {kind: model for kind, (model, _) in loaded.items()}
         self.model_metadata = {kind: metadata for kind, (_, metadata) in loaded.items()}
-        x_test, y_test = load_source(scenario.test_source, options.data_root)
-        seeds = scenario.attacks.jbda_seeds
-        self.x_seeds, self.x_eval, self.y_eval = x_test[:seeds], x_test[seeds:], y_test[seeds:]
+        self.split = evaluation_split(scenario.test_source, scenario.attacks.jbda_seeds, options.data_root)
         self.points = defence_points(scenario)
         self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score())
-        served = self.factory.served_answers(self.x_eval, self.points)
-        self.defender_accuracy = {p: float((served[p].argmax(1) == self.y_eval).mean()) for p in self.points}
+        # Defender accuracy on both parts: validation chooses the operating points, test reports them.
+        self.defender_accuracy = {}
+        for part, (x, y) in {
+            "validation": (self.split.x_validation, self.split.y_validation),
+            "test": (self.split.x_test, self.split.y_test),
+        }.items():
+            served = self.factory.served_answers(x, self.points)
+            self.defender_accuracy[part] = {p: float((served[p].argmax(1) == y).mean()) for p in self.points}
         self.msp_benign = served[DefencePoint("oe_only")].max(axis=1)
         self.true_labels = {
             name: served[DefencePoint("undefended" if name == "plain" else "oe_only")].argmax(1)
@@ -101,14 +106,14 @@ class ScenarioRun:
 
     def _combined_score(self) -> CombinedScore | None:
         """
-        :return: MSP + sign-step detector, its reference ranks fitted on the first half of the evaluation images (as in
-                 ``benchmarks.ood_scores``), or None when the scenario sweeps no ``am_detector`` setting.
+        :return: MSP + sign-step detector (the detector trained with this run's seed), its reference ranks fitted on
+                 the validation images, or None when the scenario sweeps no ``am_detector`` setting.
         """
         if not self.scenario.am_detector_thresholds:
             return None
         images = self.scenario.detector_images
-        detector = get_sign_detector(self.scenario, images, self.options.cache_dir, self.options.data_root)
-        reference = self.x_eval[: len(self.x_eval) // 2]
+        detector = get_sign_detector(self.scenario, images, self.options.cache_dir, self.options.data_root, self.seed)
+        reference = self.split.x_validation
         score = CombinedScore([MaxSoftmaxProbability(), detector])
         return score.fit(predict_proba(self.models["oe"], reference).astype(np.float64), None, reference)
 
@@ -125,12 +130,18 @@ class ScenarioRun:
         if job.attack == "jbda":
             victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
             clone, queries, sent = run_jbda(
-                self.scenario, victim, self.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
+                self.scenario, victim, self.split.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
             )
             if point.defence in AM_VARIANTS:
                 extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
-            if point.defence == "undefended" and mode == "soft":
-                self._save_arrays("queries-jbda.npz", {"msp_queries": self._msp(sent)})
+            if point.defence == "undefended":
+                # The floor of the JBDA panels: what the truthfully answered seeds alone teach a clone.
+                floor = seeds_only_clone(
+                    self.scenario, victim, self.split.x_seeds, LABEL_MODES[mode], self.seed, self.device
+                )
+                extra["seeds_only_clone_accuracy"] = self._accuracy(floor)
+                if mode == "soft":
+                    self._save_arrays("queries-jbda.npz", {"msp_queries": self._msp(sent)})
         else:
             x_queries, served, switch_scores = self._answers(job.attack.split(":", 1)[1])
             clone, queries = run_knockoff(
@@ -138,7 +149,7 @@ class ScenarioRun:
             )
             if point.defence in switch_scores:
                 extra["misinformation_rate"] = float((switch_scores[point.defence] < point.parameter).mean())
-        clone_labels = clone.predict(self.x_eval, batch_size=1024).argmax(1)
+        clone_labels = clone.predict(self.split.x_test, batch_size=1024).argmax(1)
         record = {
             "scenario": self.scenario.name,
             "seed": self.seed,
@@ -146,12 +157,15 @@ class ScenarioRun:
             "labels": mode,
             "defence": point.defence,
             "parameter": point.parameter,
-            "defender_accuracy": self.defender_accuracy[point],
-            "clone_accuracy": float((clone_labels == self.y_eval).mean()),
+            "defender_accuracy": self.defender_accuracy["test"][point],
+            "defender_accuracy_validation": self.defender_accuracy["validation"][point],
+            "clone_accuracy": float((clone_labels == self.split.y_test).mean()),
+            "clone_accuracy_validation": self._accuracy(clone, validation=True),
             "clone_fidelity": agreement(clone_labels, self.true_labels[point.true_model]),
             "queries": int(queries),
             "seconds": time.perf_counter() - start,
             **extra,
+            **provenance(self.device),
         }
         write_json_atomic(job.path(self.options.run_dir), record)
         return record
@@ -168,6 +182,12 @@ class ScenarioRun:
             self._query_answers[source] = (x_queries, served, switch_scores)
             self._save_query_statistics(source, served)
         return self._query_answers[source]
+
+    def _accuracy(self, clone, validation: bool = False) -> float:
+        x, y = (
+            (self.split.x_validation, self.split.y_validation) if validation else (self.split.x_test, self.split.y_test)
+        )
+        return float((clone.predict(x, batch_size=1024).argmax(1) == y).mean())
 
     def _msp(self, x: np.ndarray) -> np.ndarray:
         return predict_proba(self.models["oe"], x).max(axis=1)

@@ -1,0 +1,192 @@
+"""
+From saved points to verdicts, without choosing on the images that report: summaries over seeds (mean, sample std and
+a 95 % Student-t interval), operating points chosen per seed on the validation images, and AM-against-baseline
+differences paired by seed.
+
+An operating point is what a defender can pick without ever training a clone: for each defence, the strongest setting
+(largest tau, epsilon or beta) whose defender accuracy on the *validation* images stays within ``drop`` of the
+undefended model's accuracy on those images. Every defence gets this same rule; its defender and clone accuracies are
+then read on the *test* images, which chose nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from benchmarks.defence_points import AM_VARIANTS
+
+BASELINES = ("pp_extreme", "pp_argmax", "dcp")
+COMPARED = AM_VARIANTS + BASELINES
+VALIDATION_FIELD = "defender_accuracy_validation"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """
+    Values over seeds: ``n``, mean, sample standard deviation and the 95 % Student-t interval of the mean (None for
+    fewer than two values).
+    """
+
+    values: tuple[float, ...]
+
+    @property
+    def n(self) -> int:
+        """
+        :return: Number of values.
+        """
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        """
+        :return: Their mean.
+        """
+        return float(np.mean(self.values))
+
+    @property
+    def std(self) -> float | None:
+        """
+        :return: Their sample standard deviation (None for one value).
+        """
+        return float(np.std(self.values, ddof=1)) if self.n > 1 else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """
+        :return: The 95 % confidence interval of the mean, ``mean ± t(0.975, n-1) std / sqrt(n)``.
+        """
+        if self.n < 2:
+            return None
+        half = float(stats.t.ppf(0.975, self.n - 1)) * self.std / np.sqrt(self.n)
+        return self.mean - half, self.mean + half
+
+
+def with_attacker_best(points: list[dict]) -> list[dict]:
+    """
+    Add, for every (scenario, seed, attack, setting) measured with both soft and argmax labels, a point labelled
+    ``best``: the label mode whose clone is more accurate on the validation images, as an attacker who tries both would
+    keep (the paper's argument against DCP). Its reported accuracies stay those of the test images.
+    """
+    modes: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for point in points:
+        modes[(point["scenario"], point["seed"], point["attack"], point["defence"], point["parameter"])][
+            point["labels"]
+        ] = point
+    best = []
+    for pair in modes.values():
+        if {"soft", "argmax"} <= set(pair):
+            key = "clone_accuracy_validation" if "clone_accuracy_validation" in pair["soft"] else "clone_accuracy"
+            winner = max((pair["soft"], pair["argmax"]), key=lambda p: p[key])
+            best.append(dict(winner, labels="best", best_of=winner["labels"]))
+    return points + best
+
+
+def by_experiment(points: list[dict]) -> dict[tuple, dict[int, list[dict]]]:
+    """
+    :return: ``{(scenario, attack, labels): {seed: points}}``.
+    """
+    groups: dict[tuple, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for point in points:
+        groups[(point["scenario"], point["attack"], point["labels"])][point["seed"]].append(point)
+    return groups
+
+
+def has_validation(points: list[dict]) -> bool:
+    """
+    :return: Whether every point carries its validation accuracy (points saved before the split do not).
+    """
+    return bool(points) and all(VALIDATION_FIELD in point for point in points)
+
+
+def operating_point(seed_points: list[dict], defence: str, drop: float) -> dict | None:
+    """
+    :param seed_points: The points of one (scenario, attack, labels, seed).
+    :param defence: A defence name.
+    :param drop: Allowed loss of defender accuracy on the validation images (a fraction: 0.005 = 0.5 pp).
+    :return: The defence's strongest setting within the budget on the validation images, or None where none is.
+    """
+    undefended = next((p for p in seed_points if p["defence"] == "undefended"), None)
+    if undefended is None:
+        return None
+    level = undefended[VALIDATION_FIELD] - drop
+    # A tolerance far below one image's share, so that an accuracy equal to the level is not lost to rounding.
+    eligible = [p for p in seed_points if p["defence"] == defence and p[VALIDATION_FIELD] >= level - 1e-12]
+    return max(eligible, key=lambda p: p["parameter"], default=None)
+
+
+def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[dict]:
+    """
+    Every compared defence at its operating point for each allowed drop, per seed, summarised over seeds; and each AM
+    variant against each baseline as the per-seed difference of their test clone accuracies.
+
+    :param points: Points with validation accuracies (``with_attacker_best`` applied where wanted).
+    :param drops_pp: Allowed drops of defender accuracy, in percentage points.
+    :return: One entry per (scenario, attack, labels, drop).
+    """
+    entries = []
+    for (scenario, attack, labels), seeds in sorted(by_experiment(points).items()):
+        undefended = {s: next((p for p in ps if p["defence"] == "undefended"), None) for s, ps in seeds.items()}
+        undefended = {s: p for s, p in undefended.items() if p is not None}
+        if not undefended:
+            continue
+        for drop in drops_pp:
+            chosen = {
+                defence: {s: operating_point(ps, defence, drop / 100.0) for s, ps in seeds.items() if s in undefended}
+                for defence in COMPARED
+            }
+            entry = {
+                "scenario": scenario,
+                "attack": attack,
+                "labels": labels,
+                "drop_pp": drop,
+                "undefended_clone": Summary(tuple(p["clone_accuracy"] for p in undefended.values())),
+                "undefended_defender": Summary(tuple(p["defender_accuracy"] for p in undefended.values())),
+                "defences": {},
+                "differences": {},
+            }
+            for defence, per_seed in chosen.items():
+                found = {s: p for s, p in per_seed.items() if p is not None}
+                if not any(p["defence"] == defence for ps in seeds.values() for p in ps):
+                    continue
+                entry["defences"][defence] = {
+                    "parameters": [None if per_seed[s] is None else per_seed[s]["parameter"] for s in sorted(per_seed)],
+                    "seeds_without_setting": len(per_seed) - len(found),
+                    "defender": _summary([p["defender_accuracy"] for p in found.values()]),
+                    "clone": _summary([p["clone_accuracy"] for p in found.values()]),
+                    "cut": _summary([undefended[s]["clone_accuracy"] - p["clone_accuracy"] for s, p in found.items()]),
+                }
+            for variant in AM_VARIANTS:
+                for baseline in BASELINES:
+                    pairs = [
+                        chosen[variant][s]["clone_accuracy"] - chosen[baseline][s]["clone_accuracy"]
+                        for s in undefended
+                        if chosen[variant][s] is not None and chosen[baseline][s] is not None
+                    ]
+                    if pairs:
+                        entry["differences"][(variant, baseline)] = Summary(tuple(pairs))
+            entries.append(entry)
+    return entries
+
+
+def _summary(values: list[float]) -> Summary | None:
+    return Summary(tuple(values)) if values else None
+
+
+def verdict(difference: Summary) -> str:
+    """
+    :param difference: AM's clone accuracy minus a baseline's, per seed.
+    :return: ``AM lower`` / ``AM higher`` where the 95 % interval of the mean difference excludes zero, ``not
+             separable`` where it contains it, ``one seed`` where there is no interval.
+    """
+    interval = difference.interval
+    if interval is None:
+        return "one seed"
+    if interval[1] < 0:
+        return "AM lower"
+    if interval[0] > 0:
+        return "AM higher"
+    return "not separable"
