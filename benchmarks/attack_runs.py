@@ -10,7 +10,7 @@ import torch
 from art.attacks.extraction import KnockoffNets
 from art.estimators.classification import BlackBoxClassifier, PyTorchClassifier
 
-from art_am.attacks import JacobianDatasetAugmentation
+from art_am.attacks import DetectorAwareJBDA, JacobianDatasetAugmentation, SelectiveExtraction
 from art_am.models import create_model
 from benchmarks.scenarios import Scenario
 
@@ -126,14 +126,19 @@ def run_jbda(
     device: str,
     verbose: bool,
     step_size: float | None = None,
-) -> tuple[PyTorchClassifier, int, np.ndarray]:
+    detector_aware: bool = False,
+) -> tuple[PyTorchClassifier, int, np.ndarray, dict]:
     """
-    :return: The JBDA clone, the number of queries, and all queries sent (for the MSP CDF).
+    :param detector_aware: Run :class:`~art_am.attacks.DetectorAwareJBDA` (the attacker who shapes its steps against
+                           its own copy of the sign-step detector) instead of plain JBDA.
+    :return: The JBDA clone, the number of queries, all queries sent (for the MSP CDF), and what the attack recorded
+             (for the detector-aware attacker: how often it chose each step form).
     """
     recorder = QueryRecorder(live_victim)
     victim = BlackBoxClassifier(recorder, scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0))
     settings = scenario.attacks
-    attack = JacobianDatasetAugmentation(
+    attack_class = DetectorAwareJBDA if detector_aware else JacobianDatasetAugmentation
+    attack = attack_class(
         victim,
         nb_rounds=settings.jbda_rounds,
         step_size=settings.jbda_step if step_size is None else step_size,
@@ -146,7 +151,37 @@ def run_jbda(
     )
     clone = make_clone(scenario, settings.jbda_lr, seed, device)
     attack.extract(x_seeds, thieved_classifier=clone)
-    return clone, attack.queries_used, np.concatenate(recorder.queries)
+    recorded = {"step_forms_chosen": attack.chosen_forms} if detector_aware else {}
+    return clone, attack.queries_used, np.concatenate(recorder.queries), recorded
+
+
+def run_selective(
+    scenario: Scenario,
+    live_victim: PyTorchClassifier,
+    x_queries: np.ndarray,
+    selection: str,
+    soft: bool,
+    seed: int,
+    device: str,
+) -> tuple[PyTorchClassifier, int, dict]:
+    """
+    :param selection: ``confidence`` (the paper's Section 6 attacker) or ``consistency``
+                      (:class:`~art_am.attacks.SelectiveExtraction`).
+    :return: The clone, the number of queries, and what the attack recorded (answers kept).
+    """
+    settings = scenario.attacks
+    attack = SelectiveExtraction(
+        live_victim,
+        selection=selection,
+        nb_stolen=settings.knockoff_queries,
+        nb_epochs=settings.clone_epochs,
+        batch_size_fit=128,
+        use_probability=soft,
+        seed=seed,
+    )
+    clone = make_clone(scenario, settings.clone_lr, seed, device)
+    attack.extract(x_queries, thieved_classifier=clone)
+    return clone, attack.queries_used, {"answers_kept": attack.kept}
 
 
 def seeds_only_clone(

@@ -21,6 +21,7 @@ from art_am.defences import (
     PredictionPoisoning,
     adaptive_misinformation_answer,
 )
+from art_am.defences.confidence_matching import ConfidenceMatch
 from art_am.defences.ood_scores import CombinedScore
 from art_am.inference import batched_logits, predict_proba
 from art_am.models import reinitialised_copy
@@ -31,12 +32,16 @@ DEFENCE_LABELS = {
     "undefended": "undefended",
     "oe_only": "OE only",
     "am": "AM",
+    "am_cm": "AM + confidence matching",
     "am_detector": "AM (MSP + sign detector)",
     "pp_extreme": "PP (MAD)",
     "pp_argmax": "PP (MAD-argmax)",
     "dcp": "DCP",
 }
-AM_VARIANTS = ("am", "am_detector")  # AM on the OE defender's MSP; AM on MSP + sign-step detector
+# AM on the OE defender's MSP; the same with the Section 6 confidence-matching temperatures; AM on MSP + sign-step
+# detector. Each switches on the score named here.
+SWITCH_SCORES = {"am": "msp", "am_cm": "msp", "am_detector": "msp+sign-detector"}
+AM_VARIANTS = tuple(SWITCH_SCORES)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ def defence_points(scenario: Scenario) -> list[DefencePoint]:
     """
     points = [DefencePoint("undefended"), DefencePoint("oe_only")]
     points += [DefencePoint("am", tau) for tau in scenario.am_thresholds]
+    if scenario.confidence_matching:
+        points += [DefencePoint("am_cm", tau) for tau in scenario.am_thresholds]
     points += [DefencePoint("am_detector", tau) for tau in scenario.am_detector_thresholds]
     points += [DefencePoint(f"pp_{oracle}", eps) for oracle in ("extreme", "argmax") for eps in scenario.pp_epsilons]
     points += [DefencePoint("dcp", beta) for beta in scenario.dcp_betas]
@@ -81,7 +88,12 @@ class DefenceFactory:
     """
 
     def __init__(
-        self, scenario: Scenario, models: dict[str, nn.Module], seed: int, combined_score: CombinedScore | None = None
+        self,
+        scenario: Scenario,
+        models: dict[str, nn.Module],
+        seed: int,
+        combined_score: CombinedScore | None = None,
+        confidence_match: ConfidenceMatch | None = None,
     ) -> None:
         """
         :param scenario: The scenario.
@@ -89,10 +101,12 @@ class DefenceFactory:
         :param seed: Seed of PP's random surrogate.
         :param combined_score: The fitted score of the ``am_detector`` settings (MSP + sign-step detector); needed only
                                for them.
+        :param confidence_match: The fitted temperatures of the ``am_cm`` settings; needed only for them.
         """
         self.scenario = scenario
         self.models = models
         self.combined_score = combined_score
+        self.confidence_match = confidence_match
         # The authors' default: a randomly initialised copy of the victim's architecture.
         self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
 
@@ -123,6 +137,7 @@ class DefenceFactory:
                     scores[point.defence],
                     point.parameter,
                     self._switch_nu(point.defence),
+                    **self._temperatures(point.defence),
                 )
             elif point.defence.startswith("pp_"):
                 oracle = point.defence[3:]
@@ -136,7 +151,17 @@ class DefenceFactory:
         return answers
 
     def _switch_nu(self, variant: str) -> float:
-        return self.scenario.nu if variant == "am" else self.scenario.detector_nu
+        return self.scenario.detector_nu if variant == "am_detector" else self.scenario.nu
+
+    def _temperatures(self, variant: str) -> dict[str, float]:
+        if variant != "am_cm":
+            return {}
+        if self.confidence_match is None:
+            raise ValueError("The am_cm settings need the DefenceFactory's confidence_match, which is None.")
+        return {
+            "victim_temperature": self.confidence_match.victim_temperature,
+            "misinformation_temperature": self.confidence_match.misinformation_temperature,
+        }
 
     def _required_combined_score(self) -> CombinedScore:
         if self.combined_score is None:
@@ -159,12 +184,13 @@ class DefenceFactory:
         if probabilities is None:
             probabilities = predict_proba(self.models["oe"], x).astype(np.float64)
         scores = {}
-        if "am" in variants:
-            scores["am"] = probabilities.max(axis=1)
-        if "am_detector" in variants:
-            score = self._required_combined_score()
-            logits = batched_logits(self.models["oe"], x).numpy().astype(np.float64) if score.needs_logits else None
-            scores["am_detector"] = score(probabilities, logits, x)
+        for variant in sorted(variants):
+            if SWITCH_SCORES[variant] == "msp":
+                scores[variant] = probabilities.max(axis=1)
+            else:
+                score = self._required_combined_score()
+                logits = batched_logits(self.models["oe"], x).numpy().astype(np.float64) if score.needs_logits else None
+                scores[variant] = score(probabilities, logits, x)
         return scores
 
     def live_victim(self, point: DefencePoint, input_shape: tuple[int, ...], device: str) -> PyTorchClassifier:
@@ -183,6 +209,7 @@ class DefenceFactory:
                 nu=self._switch_nu(point.defence),
                 preds_type="logits",
                 score=self._required_combined_score() if point.defence == "am_detector" else None,
+                **self._temperatures(point.defence),
             )
         elif point.defence.startswith("pp_"):
             defence = self._prediction_poisoning(point.defence[3:], point.parameter)

@@ -123,6 +123,8 @@ def _cdf(axis, values: np.ndarray, **style) -> None:
 
 
 def _msp_figure(plt, folder: str, scenario: str, seed_folder: str) -> None:
+    if not glob.glob(os.path.join(seed_folder, "queries-*.npz")):
+        return  # no query statistics saved with these points
     figure, axis = plt.subplots(figsize=(5, 4))
     benign_drawn = False
     for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):

@@ -33,6 +33,10 @@ from benchmarks.defence_points import DefencePoint, defence_points
 from benchmarks.scenarios import Scenario
 
 LABEL_MODES = {"soft": True, "argmax": False}
+# Attack kinds: KnockoffNets and the two selective (truth-filtering) attackers run once per KnockoffNets query source
+# ("<kind>:<source>"); JBDA and the detector-aware JBDA once. The last three are the adaptive attackers of issue 16.
+PER_SOURCE_ATTACKS = ("knockoff", "confident", "consistent")
+ATTACKS = ("knockoff", "jbda", "jbda-aware", "confident", "consistent")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Job:
 
     scenario: str
     seed: int
-    attack: str  # "jbda" or "knockoff:<query source label>"
+    attack: str  # "jbda", "jbda-aware" or "<knockoff|confident|consistent>:<query source label>"
     labels: str  # a key of LABEL_MODES
     point: DefencePoint
 
@@ -83,7 +87,7 @@ def plan(
 
     :param scenario: The scenario.
     :param seeds: Seeds (models, clones and PP's surrogate are seeded by it).
-    :param attacks: Subset of ``knockoff``, ``jbda``.
+    :param attacks: Subset of :data:`ATTACKS`.
     :param labels: Subset of the label modes.
     :param sources: Only this KnockoffNets query source (None: all).
     :param defences: Comma-separated defence names or single settings such as ``am-0.6`` (None: all).
@@ -92,8 +96,14 @@ def plan(
     unknown = set(labels) - set(LABEL_MODES)
     if unknown:
         raise ValueError(f"labels must be a subset of {sorted(LABEL_MODES)}, got {sorted(unknown)}.")
-    names = [f"knockoff:{label}" for label in scenario.attacks.knockoff_sources if sources in (None, label)]
-    attack_names = (names if "knockoff" in attacks else []) + (["jbda"] if "jbda" in attacks else [])
+    if set(attacks) - set(ATTACKS):
+        raise ValueError(f"attacks must be a subset of {list(ATTACKS)}, got {sorted(set(attacks) - set(ATTACKS))}.")
+    attack_names = []
+    for kind in (k for k in ATTACKS if k in attacks):
+        if kind in PER_SOURCE_ATTACKS:
+            attack_names += [f"{kind}:{s}" for s in scenario.attacks.knockoff_sources if sources in (None, s)]
+        else:
+            attack_names.append(kind)
     wanted = None if defences is None else set(defences.split(","))
     points = [p for p in defence_points(scenario) if wanted is None or {p.defence, p.key} & wanted]
     return [

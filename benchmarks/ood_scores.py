@@ -275,7 +275,9 @@ class ScoreStudy:
             victim = DefenceFactory(self.scenario, self.models, 0).live_victim(DefencePoint("undefended"), shape, "cpu")
         else:
             victim = defended_estimator(self.scenario, self.models["oe"], self._am(name, budget), "cpu")
-        clone, queries, sent = run_jbda(self.scenario, victim, self.x_seeds, soft, seed, "cpu", False, step_size=step)
+        clone, queries, sent, _ = run_jbda(
+            self.scenario, victim, self.x_seeds, soft, seed, "cpu", False, step_size=step
+        )
         # Whether the clone learnt to tell stepped images from clean ones: its accuracy on test images given one random
         # sign step of the attack's size.
         signs = np.random.default_rng(0).choice([-1.0, 1.0], size=self.x_eval.shape)

@@ -186,12 +186,19 @@ def _overhead_section(overheads: list[dict]) -> list[str]:
 def _markdown(points: list[dict], rows: list[dict], comparison: list[dict], overheads: list[dict]) -> str:
     seeds = sorted({p["seed"] for p in points})
     lines = ["# Benchmark summary", ""]
+    split = (
+        "The test split is cut into JBDA's seed images, a validation half (chooses operating points, fits score ranks) "
+        "and a test half (reports every accuracy)"
+        if has_validation(points)
+        else "Accuracies on the test split minus JBDA's seed images (these points were saved before the benchmark kept "
+        "a validation split: the 'test' columns are those images, and the validation column is empty)"
+    )
     lines += [
         f"Seeds: {', '.join(map(str, seeds)) or 'none'}; each seed retrains the defender, the OE defender, the "
-        "misinformation model, the sign-step detector, PP's surrogate and every clone. Accuracies in %. The test split "
-        "is cut into JBDA's seed images, a validation half (chooses operating points, fits score ranks) and a test half "
-        "(reports every accuracy); fidelity = agreement of the clone with the true model behind the defence on the "
-        "test half. 'best' labels: per seed, the label mode whose clone is better on the validation images.",
+        "misinformation model, the sign-step detector, PP's surrogate and every clone. Accuracies in %. "
+        f"{split}; fidelity = agreement of the clone with the true model behind the defence on the same images. "
+        "'best' labels: per seed, the label mode whose clone is better on the validation images (on the test images "
+        "where there are none).",
         "",
     ]
     if has_validation(points):

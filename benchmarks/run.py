@@ -23,7 +23,7 @@ import time
 from art_am.atomic import write_json_atomic
 from benchmarks.cli import parse_shard
 from benchmarks.executors import add_executor_arguments, run_jobs
-from benchmarks.jobs import LABEL_MODES, pending, plan
+from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
 from benchmarks.report import write_report
 from benchmarks.scenario_run import scenario_run
@@ -44,7 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, default=1, help="repeat with seeds 0..N-1; the report gives mean ± std")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--scenario", default=None, help="only this scenario of the preset")
-    parser.add_argument("--attacks", default="knockoff,jbda", help="comma-separated subset of knockoff,jbda")
+    parser.add_argument(
+        "--attacks",
+        default="knockoff,jbda",
+        help=f"comma-separated subset of {','.join(ATTACKS)} (the last three: adaptive attackers; default %(default)s)",
+    )
     parser.add_argument("--sources", default=None, help="only this KnockoffNets query source")
     parser.add_argument("--labels", default="soft,argmax", help=f"comma-separated subset of {','.join(LABEL_MODES)}")
     parser.add_argument(

@@ -24,6 +24,7 @@ split (JBDA seeds, validation images that choose operating points, test images t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 
@@ -31,10 +32,11 @@ import numpy as np
 import torch
 
 from art_am.atomic import write_atomic, write_json_atomic
+from art_am.defences import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
-from benchmarks.attack_runs import run_jbda, run_knockoff, scenario_input_shape, seeds_only_clone
+from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DefenceFactory, DefencePoint, defence_points
 from benchmarks.jobs import LABEL_MODES, Job
@@ -88,7 +90,7 @@ class ScenarioRun:
         self.model_metadata = {kind: metadata for kind, (_, metadata) in loaded.items()}
         self.split = evaluation_split(scenario.test_source, scenario.attacks.jbda_seeds, options.data_root)
         self.points = defence_points(scenario)
-        self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score())
+        self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score(), self._confidence_match())
         # Defender accuracy on both parts: validation chooses the operating points, test reports them.
         self.defender_accuracy = {}
         for part, (x, y) in {
@@ -117,6 +119,19 @@ class ScenarioRun:
         score = CombinedScore([MaxSoftmaxProbability(), detector])
         return score.fit(predict_proba(self.models["oe"], reference).astype(np.float64), None, reference)
 
+    def _confidence_match(self) -> ConfidenceMatch | None:
+        """
+        :return: The Section 6 temperatures, fitted so that a confidence threshold cannot tell the OE defender's answers
+                 on the validation images from the misinformation model's answers on the outlier-exposure images (the
+                 defender's stand-in for attack queries), or None when the scenario sweeps no ``am_cm`` setting.
+        """
+        if not self.scenario.confidence_matching:
+            return None
+        x_outliers, _ = load_source(self.scenario.outlier_source, self.options.data_root)
+        true_answers = predict_proba(self.models["oe"], self.split.x_validation).astype(np.float64)
+        misinformation = predict_proba(self.models["misinformation"], x_outliers[:5000]).astype(np.float64)
+        return fit_confidence_matching(true_answers, misinformation)
+
     def run_job(self, job: Job) -> dict:
         """
         Train and score the job's clone, and save its point atomically.
@@ -126,15 +141,22 @@ class ScenarioRun:
         """
         point, mode = job.point, job.labels
         start = time.perf_counter()
-        extra: dict = {}
-        if job.attack == "jbda":
+        kind, _, source = job.attack.partition(":")
+        if kind in ("jbda", "jbda-aware"):
             victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
-            clone, queries, sent = run_jbda(
-                self.scenario, victim, self.split.x_seeds, LABEL_MODES[mode], self.seed, self.device, False
+            clone, queries, sent, extra = run_jbda(
+                self.scenario,
+                victim,
+                self.split.x_seeds,
+                LABEL_MODES[mode],
+                self.seed,
+                self.device,
+                False,
+                detector_aware=kind == "jbda-aware",
             )
             if point.defence in AM_VARIANTS:
                 extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]
-            if point.defence == "undefended":
+            if point.defence == "undefended" and kind == "jbda":
                 # The floor of the JBDA panels: what the truthfully answered seeds alone teach a clone.
                 floor = seeds_only_clone(
                     self.scenario, victim, self.split.x_seeds, LABEL_MODES[mode], self.seed, self.device
@@ -142,13 +164,23 @@ class ScenarioRun:
                 extra["seeds_only_clone_accuracy"] = self._accuracy(floor)
                 if mode == "soft":
                     self._save_arrays("queries-jbda.npz", {"msp_queries": self._msp(sent)})
+        elif kind in ("confident", "consistent"):
+            victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
+            x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
+            selection = "confidence" if kind == "confident" else "consistency"
+            clone, queries, extra = run_selective(
+                self.scenario, victim, x_queries, selection, LABEL_MODES[mode], self.seed, self.device
+            )
         else:
-            x_queries, served, switch_scores = self._answers(job.attack.split(":", 1)[1])
+            x_queries, served, switch_scores = self._answers(source)
             clone, queries = run_knockoff(
                 self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False
             )
+            extra = {}
             if point.defence in switch_scores:
                 extra["misinformation_rate"] = float((switch_scores[point.defence] < point.parameter).mean())
+        if point.defence == "am_cm":
+            extra["temperatures"] = dataclasses.asdict(self.factory.confidence_match)
         clone_labels = clone.predict(self.split.x_test, batch_size=1024).argmax(1)
         record = {
             "scenario": self.scenario.name,

@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from art_am.defences import ConfidenceMatch
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability, SignStepDetector
 from art_am.inference import predict_proba
 from art_am.models import create_model
@@ -33,15 +34,20 @@ def combined_score(models):
 
 
 def test_served_answers_equal_the_live_postprocessors(micro_preset, models, combined_score, x_random):
-    msp = predict_proba(models["oe"], x_random).max(axis=1)
+    import torch  # pylint: disable=import-outside-toplevel
+
+    msp = predict_proba(models["oe"], x_random).max(axis=1).astype(np.float64)
     # Thresholds inside the queries' score ranges, so that both AM variants misinform some queries and not others.
     scenario = dataclasses.replace(micro_preset, am_thresholds=(float(np.median(msp)),), am_detector_thresholds=(0.3,))
-    factory = DefenceFactory(scenario, models, seed=0, combined_score=combined_score)
+    # temperatures far from 1, so that confidence matching visibly changes the served answers
+    match = ConfidenceMatch(victim_temperature=2.5, misinformation_temperature=0.3, auroc_before=0.9, auroc_after=0.5)
+    factory = DefenceFactory(scenario, models, seed=0, combined_score=combined_score, confidence_match=match)
     points = defence_points(scenario)
     assert {p.defence for p in points} == {
         "undefended",
         "oe_only",
         "am",
+        "am_cm",
         "am_detector",
         "pp_extreme",
         "pp_argmax",
@@ -59,6 +65,13 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
         live = factory.live_victim(point, scenario_input_shape(scenario), "cpu").predict(x_random)
         np.testing.assert_allclose(served[point], live, atol=1e-4, err_msg=point.key)
         np.testing.assert_allclose(served[point].sum(axis=1), 1.0, atol=1e-6)
+    # AM with confidence matching, rebuilt from the models: the switch weight of plain AM, each answer tempered
+    tau = scenario.am_thresholds[0]
+    f, f_hat = (predict_proba(models[kind], x_random).astype(np.float64) for kind in ("oe", "misinformation"))
+    weight = 1.0 / (1.0 + np.exp(np.clip(scenario.nu * (msp - tau), -700, 700)))
+    tempered = [torch.softmax(torch.log(torch.tensor(p)) / t, dim=1).numpy() for p, t in ((f, 2.5), (f_hat, 0.3))]
+    expected = (1 - weight[:, None]) * tempered[0] + weight[:, None] * tempered[1]
+    np.testing.assert_allclose(served[DefencePoint("am_cm", tau)], expected, atol=1e-6)
 
 
 def test_am_detector_without_its_score_is_a_clear_error(micro_preset, models, x_random):
@@ -67,3 +80,9 @@ def test_am_detector_without_its_score_is_a_clear_error(micro_preset, models, x_
         factory.served_answers(x_random, [DefencePoint("am_detector", 0.01)])
     with pytest.raises(ValueError, match="combined_score"):
         factory.live_victim(DefencePoint("am_detector", 0.01), (1, 28, 28), "cpu")
+
+
+def test_am_cm_without_its_temperatures_is_a_clear_error(micro_preset, models, x_random):
+    factory = DefenceFactory(micro_preset, models, seed=0)
+    with pytest.raises(ValueError, match="confidence_match"):
+        factory.served_answers(x_random, [DefencePoint("am_cm", 0.5)])

@@ -24,3 +24,10 @@ def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, nam
             shutil.copytree(source, run_dir / folder)
     with open(os.path.join(DOCS, f"benchmark_{name}.md"), encoding="utf-8") as stream:
         assert write_report(str(run_dir)) == stream.read()
+
+
+def test_results_page_equals_the_generator_output():
+    from benchmarks.results_page import load_runs, render
+
+    with open(os.path.join(DOCS, "results.md"), encoding="utf-8") as stream:
+        assert render(load_runs()) == stream.read()

@@ -16,9 +16,20 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is used as it is).
+Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is used as it is), and the adaptive
+attackers of the benchmark: a detector-aware JBDA and a selective (truth-filtering) random-query extraction.
 """
 
+from art_am.attacks.detector_aware_jbda import STEP_FORMS, DetectorAwareJBDA, step_forms
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
+from art_am.attacks.selective_extraction import SELECTIONS, SelectiveExtraction, shifted_views
 
-__all__ = ["JacobianDatasetAugmentation"]
+__all__ = [
+    "DetectorAwareJBDA",
+    "JacobianDatasetAugmentation",
+    "SELECTIONS",
+    "STEP_FORMS",
+    "SelectiveExtraction",
+    "shifted_views",
+    "step_forms",
+]

@@ -220,11 +220,22 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         flips = 0 if self.sign_flip_period is None else round_index // self.sign_flip_period
         step = self.step_size * (-1.0) ** flips
         gradients = thief.class_gradient(points[sources], label=targets)[:, 0]
-        synthetic = points[sources] + step * np.sign(gradients)
+        synthetic = self._step(points[sources], gradients, step)
         clip_values = self.estimator.clip_values if self.estimator.clip_values is not None else thief.clip_values
         if clip_values is not None:
             synthetic = np.clip(synthetic, clip_values[0], clip_values[1])
         return synthetic.astype(np.float32)
+
+    def _step(self, points: np.ndarray, gradients: np.ndarray, step: float) -> np.ndarray:
+        """
+        The synthetic points before clipping: Papernot's signed step. Subclasses change the step's form here.
+
+        :param points: The source points.
+        :param gradients: The thief's input gradient of each point's target class.
+        :param step: The signed step size of this round.
+        :return: ``points + step * sign(gradients)``.
+        """
+        return points + step * np.sign(gradients)
 
     def _check_seeds(self, x: np.ndarray) -> np.ndarray:
         """

@@ -1,0 +1,145 @@
+# MIT License
+#
+# Copyright (C) The Adversarial Robustness Toolbox (ART) Authors 2026
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+# rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+# persons to whom the Software is furnished to do so, subject to the following conditions:
+#
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+# Software.
+#
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+# TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+# SOFTWARE.
+"""
+A JBDA attacker who knows the defence's code (issue 16): the sign-step detector of Adaptive Misinformation's combined
+score is public, so the attacker trains its own copy on its seed images and, for every synthetic point, sends the form
+of the Jacobian step that its copy finds least perturbed. Every form moves each changed pixel in the direction of the
+sign of the thief's Jacobian (the direction JBDA needs), within the same L-infinity step, and costs one query, so the
+query budget is JBDA's.
+
+| Paper link: https://arxiv.org/abs/1602.02697 (JBDA); https://arxiv.org/abs/2002.08347 (adaptive attacks)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
+from art_am.defences.ood_scores import SignStepDetector
+from art_am.validation import check_integer
+
+# name -> what the form does to the signed step (all keep sign(step) = sign(gradient) where a pixel moves)
+STEP_FORMS = ("sign", "gradient", "smooth", "sparse", "half", "quarter")
+
+
+def step_forms(gradients: np.ndarray, step: float, forms: tuple[str, ...] = STEP_FORMS) -> np.ndarray:
+    """
+    :param gradients: ``(N, C, H, W)`` input gradients.
+    :param step: The signed step size lambda.
+    :param forms: Which forms, from :data:`STEP_FORMS`:
+
+        - ``sign``: ``lambda * sign(g)`` (Papernot's step);
+        - ``gradient``: ``lambda * g / max|g|`` per image (the gradient's own magnitudes);
+        - ``smooth``: the sign map averaged over 3x3 neighbourhoods (a low-frequency step);
+        - ``sparse``: ``lambda * sign(g)`` on the quarter of pixels with the largest ``|g|``, zero elsewhere;
+        - ``half`` / ``quarter``: ``lambda / 2`` and ``lambda / 4`` times ``sign(g)``.
+    :return: ``(len(forms), N, C, H, W)`` perturbations.
+    """
+    unknown = set(forms) - set(STEP_FORMS)
+    if unknown or not forms:
+        raise ValueError(f"step_forms must be a non-empty subset of {STEP_FORMS}, got {forms!r}.")
+    signs = np.sign(gradients)
+    flat = np.abs(gradients).reshape(len(gradients), -1)
+    largest = np.maximum(flat.max(axis=1), 1e-30).reshape(-1, *([1] * (gradients.ndim - 1)))
+    out = []
+    for form in forms:
+        if form == "sign":
+            out.append(step * signs)
+        elif form == "gradient":
+            out.append(step * gradients / largest)
+        elif form == "smooth":
+            channels = gradients.shape[1]
+            with torch.no_grad():
+                smoothed = nn.functional.avg_pool2d(
+                    torch.as_tensor(signs, dtype=torch.float32), 3, stride=1, padding=1, count_include_pad=False
+                ).numpy()
+            # where smoothing flipped a pixel's sign against the gradient, that pixel does not move
+            out.append(
+                step * np.where(np.sign(smoothed) == signs, smoothed, 0.0).reshape(-1, channels, *gradients.shape[2:])
+            )
+        elif form == "sparse":
+            cut = np.quantile(flat, 0.75, axis=1).reshape(largest.shape)
+            out.append(step * signs * (np.abs(gradients) >= cut))
+        else:
+            out.append((0.5 if form == "half" else 0.25) * step * signs)
+    return np.stack(out).astype(np.float32)
+
+
+class DetectorAwareJBDA(JacobianDatasetAugmentation):
+    """
+    JBDA whose synthetic points are shaped to pass the attacker's own copy of the defence's sign-step detector (see the
+    module description). The copy is :class:`~art_am.defences.ood_scores.SignStepDetector` with its public defaults,
+    trained on the attacker's seed images only (the attacker has no other clean data).
+
+    | Paper link: https://arxiv.org/abs/2002.08347
+    """
+
+    attack_params = JacobianDatasetAugmentation.attack_params + ["forms", "detector_epochs"]
+
+    def __init__(self, classifier, forms: tuple[str, ...] = STEP_FORMS, detector_epochs: int = 40, **kwargs) -> None:
+        """
+        :param classifier: The victim classifier (only its ``predict`` is used).
+        :param forms: The step forms the attacker chooses from, a subset of :data:`STEP_FORMS`.
+        :param detector_epochs: Epochs of the detector copy over the seed images.
+        :param kwargs: The parameters of :class:`JacobianDatasetAugmentation`.
+        """
+        self.forms = forms
+        self.detector_epochs = detector_epochs
+        self.detector: SignStepDetector | None = None
+        self.chosen_forms: dict[str, int] = {}
+        super().__init__(classifier, **kwargs)
+
+    def extract(self, x: np.ndarray, y: np.ndarray | None = None, **kwargs):
+        """
+        Train the detector copy on the seeds ``x``, then run JBDA with shaped steps.
+
+        :param x: Seed images.
+        :param y: Unused.
+        :param thieved_classifier: The thief.
+        :return: The trained thief.
+        """
+        self._check_params()
+        seeds = np.asarray(x, dtype=np.float32)
+        self.detector = SignStepDetector(
+            in_channels=seeds.shape[1], epochs=self.detector_epochs, seed=0 if self.seed is None else self.seed
+        ).fit(seeds)
+        self.chosen_forms = {form: 0 for form in self.forms}
+        return super().extract(x, y, **kwargs)
+
+    def _step(self, points: np.ndarray, gradients: np.ndarray, step: float) -> np.ndarray:
+        assert self.detector is not None  # set by extract
+        candidates = points[None] + step_forms(gradients, step, tuple(self.forms))
+        clip_values = self.estimator.clip_values
+        if clip_values is not None:
+            candidates = np.clip(candidates, clip_values[0], clip_values[1])
+        flat = candidates.reshape(-1, *points.shape[1:])
+        # the copy's in-distribution score of every candidate; the attacker sends the most in-distribution form
+        scores = self.detector(np.zeros((len(flat), 1)), None, flat).reshape(len(self.forms), len(points))
+        best = scores.argmax(axis=0)
+        for index, form in enumerate(self.forms):
+            self.chosen_forms[form] += int((best == index).sum())
+        return candidates[best, np.arange(len(points))]
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        forms = tuple(self.forms) if isinstance(self.forms, (tuple, list)) else ()
+        if not forms or set(forms) - set(STEP_FORMS):
+            raise ValueError(f"forms must be a non-empty subset of {STEP_FORMS}, got {self.forms!r}.")
+        check_integer(self.detector_epochs, "detector_epochs", low=1)

@@ -1,0 +1,94 @@
+"""Operating points chosen on validation images, summaries over seeds and paired verdicts (benchmarks.selection)."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from benchmarks.selection import Summary, matched_comparison, operating_point, verdict, with_attacker_best
+
+
+def _point(defence, parameter, validation, test, clone, seed=0, labels="soft", clone_validation=None):
+    return {
+        "scenario": "s",
+        "attack": "knockoff:q",
+        "labels": labels,
+        "seed": seed,
+        "defence": defence,
+        "parameter": parameter,
+        "defender_accuracy_validation": validation,
+        "defender_accuracy": test,
+        "clone_accuracy": clone,
+        "clone_accuracy_validation": clone if clone_validation is None else clone_validation,
+    }
+
+
+def test_summary_interval_equals_scipys_t_interval():
+    values = (0.61, 0.58, 0.66, 0.70)
+    expected = stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))
+    assert Summary(values).interval == pytest.approx(expected)
+    assert Summary(values).std == pytest.approx(np.sqrt(np.sum((np.array(values) - np.mean(values)) ** 2) / 3))
+    assert Summary((0.5,)).interval is None and Summary((0.5,)).std is None
+
+
+@pytest.mark.parametrize("trial", range(20))
+def test_operating_point_is_the_strongest_setting_within_the_validation_budget(trial):
+    rng = np.random.default_rng(trial)
+    points = [_point("undefended", None, 0.95, 0.94, 0.8)]
+    parameters = rng.choice(np.arange(1, 30) / 10, size=8, replace=False)
+    points += [
+        _point("am", float(t), 0.95 - rng.uniform(0, 0.02), rng.uniform(0.5, 1), rng.uniform(0, 1)) for t in parameters
+    ]
+    drop = float(rng.choice([0.0, 0.005, 0.01]))
+    chosen = operating_point(points, "am", drop)
+    # reference: every setting checked one by one
+    within = [p for p in points[1:] if 0.95 - p["defender_accuracy_validation"] <= drop + 1e-12]
+    if not within:
+        assert chosen is None
+    else:
+        assert chosen["parameter"] == max(p["parameter"] for p in within)
+        # the test images never take part: changing them changes nothing
+        for p in points:
+            p["defender_accuracy"] = 0.0
+        assert operating_point(points, "am", drop) is chosen
+
+
+def test_operating_point_ignores_the_test_accuracy():
+    points = [
+        _point("undefended", None, 0.90, 0.90, 0.8),
+        _point("pp_extreme", 0.5, 0.899, 0.80, 0.6),  # inside the budget on validation, far outside on test
+        _point("pp_extreme", 1.0, 0.88, 0.90, 0.1),  # outside on validation, inside on test
+    ]
+    assert operating_point(points, "pp_extreme", 0.005)["parameter"] == 0.5
+
+
+def test_verdict_reads_the_interval():
+    assert verdict(Summary((-0.30, -0.32, -0.31))) == "AM lower"
+    assert verdict(Summary((0.30, 0.32, 0.31))) == "AM higher"
+    assert verdict(Summary((-0.3, 0.2, 0.05))) == "not separable"
+    assert verdict(Summary((-0.3,))) == "one seed"
+
+
+def test_matched_comparison_pairs_am_and_baselines_by_seed():
+    points = []
+    for seed, (am_clone, pp_clone) in enumerate([(0.20, 0.50), (0.25, 0.52), (0.22, 0.49)]):
+        points += [
+            _point("undefended", None, 0.95, 0.95, 0.80, seed),
+            _point("am", 0.5, 0.949, 0.95, am_clone, seed),
+            _point("am", 0.9, 0.90, 0.90, 0.01, seed),  # outside the budget: never chosen at 0.5 pp
+            _point("pp_extreme", 1.0, 0.948, 0.95, pp_clone, seed),
+        ]
+    entry = next(e for e in matched_comparison(points, (0.5,)) if e["drop_pp"] == 0.5)
+    assert entry["defences"]["am"]["parameters"] == [0.5, 0.5, 0.5]
+    difference = entry["differences"][("am", "pp_extreme")]
+    assert difference.values == pytest.approx((-0.30, -0.27, -0.27))
+    assert verdict(difference) == "AM lower"
+    assert entry["defences"]["am"]["cut"].mean == pytest.approx(0.80 - np.mean([0.20, 0.25, 0.22]))
+
+
+def test_attacker_best_chooses_on_validation_and_reports_test():
+    points = [
+        _point("am", 0.5, 0.9, 0.9, clone=0.40, labels="soft", clone_validation=0.60),
+        _point("am", 0.5, 0.9, 0.9, clone=0.55, labels="argmax", clone_validation=0.50),
+    ]
+    best = [p for p in with_attacker_best(points) if p["labels"] == "best"]
+    assert len(best) == 1 and best[0]["best_of"] == "soft" and best[0]["clone_accuracy"] == 0.40
