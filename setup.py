@@ -1,18 +1,16 @@
-"""Installation script of art_am, an Adversarial Robustness Toolbox plugin against model stealing."""
+"""
+Installation of art_am: the project's metadata is in pyproject.toml ([project]); this file keeps the dependency
+ranges (exact pins only in constraints.txt). The version has one source, art_am/__init__.py (read by pyproject.toml).
+"""
 
-import re
-from pathlib import Path
-
-from setuptools import find_packages, setup
-
-# One version source: art_am/__init__.py.
-VERSION = re.search(r'^__version__ = "([^"]+)"', Path("art_am/__init__.py").read_text(encoding="utf-8"), re.M).group(1)
+from setuptools import setup
 
 INSTALL_REQUIRES = [
     "adversarial-robustness-toolbox>=1.17,<1.21",
     # ART 1.20.1 imports packaging without declaring it.
     "packaging",
     "numpy>=1.24",
+    "pillow>=9.1",  # packed JPEG datasets (Image.Resampling)
     "scikit-learn>=1.2",
     "scipy>=1.10",
     "torch>=2.1",
@@ -33,21 +31,10 @@ EXTRAS_REQUIRE = {
         "mypy>=1.8",
         "sphinx>=7.2",
         "myst-parser>=2.0",
+        "build>=1.0",
+        "pycodestyle>=2.11",
+        "pylint>=3.0",
     ],
 }
 
-setup(
-    name="art_am",
-    version=VERSION,
-    description="Adaptive Misinformation, Prediction Poisoning and Deceptive Perturbation defences and the JBDA "
-    "extraction attack for the Adversarial Robustness Toolbox",
-    long_description=open("README.md", encoding="utf-8").read(),
-    long_description_content_type="text/markdown",
-    license="MIT",
-    python_requires=">=3.10",
-    packages=find_packages(include=["art_am", "art_am.*"]),
-    package_data={"art_am.datasets": ["data/*.npz"]},
-    include_package_data=True,
-    install_requires=INSTALL_REQUIRES,
-    extras_require=EXTRAS_REQUIRE,
-)
+setup(install_requires=INSTALL_REQUIRES, extras_require=EXTRAS_REQUIRE)

@@ -37,7 +37,7 @@ def scenario_input_shape(scenario: Scenario) -> tuple[int, ...]:
     """
     :return: The input shape of the scenario's images.
     """
-    return (3, 32, 32) if scenario.architecture == "resnet18" else (1, 28, 28)
+    return tuple(scenario.input_shape)
 
 
 def defended_estimator(scenario: Scenario, model: torch.nn.Module, defence, device: str) -> PyTorchClassifier:

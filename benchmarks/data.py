@@ -1,6 +1,8 @@
 """
 Data sources of a benchmark, named by strings: ``embedded:<part>`` (the packaged default: train, test, outliers,
-queries) or ``<dataset>:<train|test>`` (any name of :data:`art_am.datasets.DATASET_NAMES`, read from ``--data-root``).
+queries) or ``<dataset>:<train|test>`` (any name of :data:`art_am.datasets.DATASET_NAMES`, read from ``--data-root``),
+optionally followed by a selection: ``?classes=A-B`` keeps the images of classes A to B (inclusive), ``&limit=N`` the
+first N of those after a fixed shuffle (seed 0), e.g. ``tinyimagenet32:train?classes=0-99&limit=20000``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ _EMBEDDED_PARTS = {
 @functools.lru_cache(maxsize=16)
 def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | None]:
     """
-    :param spec: ``embedded:<part>`` or ``<dataset>:<train|test>``.
+    :param spec: ``embedded:<part>`` or ``<dataset>:<train|test>``, optionally with ``?classes=A-B&limit=N``.
     :param data_root: Folder of real data.
     :return: ``(x, y)``; ``y`` is None for the embedded outliers.
     :raises ValueError: For a malformed spec.
     :raises DatasetNotFoundError: With the command that would fetch the missing files.
     """
+    base, _, query = spec.partition("?")
+    if query:
+        x, y = load_source(base, data_root)
+        return _select(x, y, query, spec)
     name, _, part = spec.partition(":")
     if name == "embedded":
         if part not in _EMBEDDED_PARTS:
@@ -45,6 +51,24 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
             f'{error}\nTo fetch it on a machine with internet: python -c "from art_am.datasets import load_dataset; '
             f"load_dataset('{name}', '{data_root}', train={part == 'train'}, download=True)\""
         ) from error
+
+
+def _select(x: np.ndarray, y: np.ndarray | None, query: str, spec: str) -> tuple[np.ndarray, np.ndarray | None]:
+    options = dict(item.partition("=")[::2] for item in query.split("&"))
+    unknown = set(options) - {"classes", "limit"}
+    if unknown:
+        raise ValueError(f"data source '{spec}': unknown selection {sorted(unknown)}; use classes=A-B and limit=N.")
+    keep = np.arange(len(x))
+    if "classes" in options:
+        low, _, high = options["classes"].partition("-")
+        if y is None or not (low.isdigit() and high.isdigit()) or int(low) > int(high):
+            raise ValueError(f"data source '{spec}': classes=A-B needs labels and integers A <= B.")
+        keep = keep[(y >= int(low)) & (y <= int(high))]
+    if "limit" in options:
+        if not options["limit"].isdigit() or int(options["limit"]) < 1:
+            raise ValueError(f"data source '{spec}': limit must be a positive integer.")
+        keep = np.sort(np.random.default_rng(0).permutation(keep)[: int(options["limit"])])
+    return x[keep], None if y is None else y[keep]
 
 
 @dataclass(frozen=True)
@@ -66,14 +90,19 @@ class EvaluationSplit:
     y_test: np.ndarray
 
 
-def evaluation_split(test_source: str, jbda_seeds: int, data_root: str) -> EvaluationSplit:
+def evaluation_split(test_source: str, jbda_seeds: int, data_root: str, shuffle: bool = False) -> EvaluationSplit:
     """
     :param test_source: The scenario's test source.
     :param jbda_seeds: Number of JBDA seed images, taken from the start of the test split.
     :param data_root: Folder of real data.
+    :param shuffle: Put the test split in a fixed random order (seed 0) first: for sets stored in class order (the
+                    packed CIFAR-10), whose seeds and halves would otherwise hold a few classes only.
     :return: The seeds, then the first half of the remaining images as validation and the second half as test.
     """
     x, y = load_source(test_source, data_root)
+    if shuffle and y is not None:
+        order = np.random.default_rng(0).permutation(len(x))
+        x, y = x[order], y[order]
     if y is None or not 0 <= jbda_seeds < len(x) - 1:
         raise ValueError(
             f"test source '{test_source}' needs labels and more than jbda_seeds + 1 = {jbda_seeds + 1} images."

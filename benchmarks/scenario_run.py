@@ -17,8 +17,9 @@
 # SOFTWARE.
 """
 What a job needs from its (scenario, seed): the trained models (from the cache), the defence factory, the evaluation
-split (JBDA seeds, validation images that choose operating points, test images that report) and the served answers of each query set, built once per process and reused by every job of that
-(scenario, seed) the process runs; and the running of one job.
+split (JBDA seeds, validation images that choose operating points, test images that report) and the served answers
+of each query set, built once per process and reused by every job of that (scenario, seed) the process runs; and the
+running of one job.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ class ScenarioRun:
         loaded = get_models(scenario, seed, options.cache_dir, options.data_root)
         self.models = {kind: model for kind, (model, _) in loaded.items()}
         self.model_metadata = {kind: metadata for kind, (_, metadata) in loaded.items()}
-        self.split = evaluation_split(scenario.test_source, scenario.attacks.jbda_seeds, options.data_root)
+        self.split = evaluation_split(
+            scenario.test_source, scenario.attacks.jbda_seeds, options.data_root, scenario.shuffle_test
+        )
         self.points = defence_points(scenario)
         self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score(), self._confidence_match())
         # Defender accuracy on both parts: validation chooses the operating points, test reports them.

@@ -1,8 +1,8 @@
 """Sphinx configuration of the art_am documentation (built in CI with warnings as errors)."""
 
 project = "art_am"
-author = "art_am developers"
-copyright = "2026, art_am developers"  # pylint: disable=redefined-builtin
+author = "The Adversarial Robustness Toolbox (ART) Authors"
+copyright = "2026, The Adversarial Robustness Toolbox (ART) Authors"  # pylint: disable=redefined-builtin
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.viewcode", "myst_parser"]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]

@@ -23,9 +23,9 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     assert glob.glob(str(tmp_path / "run" / "figures" / "tradeoff-*.png"))
     assert os.path.isfile(tmp_path / "run" / "figures" / "msp-cdf-micro.png")
     results = json.load(open(tmp_path / "run" / "results.json"))
-    # every defence gets an operating point inside the 0.5 pp budget for every attack and label mode (soft, argmax, best)
+    # every defence gets an operating point inside the 0.5 pp budget for each attack and label mode (soft, argmax, best)
     budget = [entry for entry in results["matched_comparison"] if entry["drop_pp"] == 0.5]
-    assert len(budget) == 6 and all(set(entry["defences"]) >= {"am", "am_detector", "dcp"} for entry in budget)
+    assert len(budget) == 6 and all(set(entry["defences"]) >= {"am", "am_cm", "am_detector", "dcp"} for entry in budget)
     assert {"defender_accuracy_validation", "clone_accuracy_validation", "commit", "versions"} <= set(record)
     floors = [p for p in results["points"] if p["attack"] == "jbda" and p["defence"] == "undefended"]
     assert floors and all(0.0 <= p["seeds_only_clone_accuracy"] <= 1.0 for p in floors)

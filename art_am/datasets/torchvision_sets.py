@@ -18,8 +18,10 @@
 """
 Image classification sets loaded through torchvision, returned as arrays in the library's convention.
 
-Offline use: point ``data_root`` at a folder in torchvision's layout (e.g. ``<data_root>/MNIST/raw/*-ubyte``). For sets
-that exist only as ``.npz`` files (``<data_root>/npz/<name>_<split>.npz``, e.g. ``kmnist_test.npz``), those are used.
+Offline use: point ``data_root`` at a folder in torchvision's layout (e.g. ``<data_root>/MNIST/raw/*-ubyte``). Where
+``<data_root>/npz/<name>_<split>.npz`` exists (e.g. ``kmnist_test.npz``, ``flowers17_train.npz``) it is used; sets kept
+as packed JPEG files (``<data_root>/npz/<archive>_<split>_jpeg.npz``: CIFAR-10, Tiny ImageNet) are decoded once and
+cached (:mod:`art_am.datasets.packed_jpeg`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 
 from art_am.datasets.arrays import to_float_images
 from art_am.datasets.npz import load_npz
+from art_am.datasets.packed_jpeg import decode_packed_jpeg
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,9 @@ class _Spec:
     label_offset: int = 0
     transpose: bool = False  # EMNIST's files store images transposed
     split_argument: bool = False  # SVHN takes split="train"/"test" instead of train=True/False
+    packed: str | None = None  # stem of a packed JPEG archive: npz/<packed>_<split>_jpeg.npz
+    packed_test_split: str = "test"  # the archive's name for the test split (Tiny ImageNet: "val")
+    size: int | None = None  # side the packed images are resized to (None: as stored)
 
 
 _SPECS: dict[str, _Spec] = {
@@ -59,10 +65,14 @@ _SPECS: dict[str, _Spec] = {
     "kmnist": _Spec("KMNIST", "KMNIST"),
     "emnist_letters": _Spec("EMNIST", "EMNIST", (("split", "letters"),), label_offset=-1, transpose=True),
     "emnist_balanced": _Spec("EMNIST", "EMNIST", (("split", "balanced"),), transpose=True),
-    "cifar10": _Spec("CIFAR10", "cifar-10-batches-py"),
+    "cifar10": _Spec("CIFAR10", "cifar-10-batches-py", packed="cifar10"),
     "cifar100": _Spec("CIFAR100", "cifar-100-python"),
     "svhn": _Spec("SVHN", "", split_argument=True),
     "notmnist": _Spec(None, "notMNIST"),
+    "flowers17": _Spec(None, "flowers17"),
+    # Tiny ImageNet: 200 classes at 64x64 (its "val" split serves as the test split), and downsampled to 32x32
+    "tinyimagenet": _Spec(None, "tinyimagenet", packed="tinyimagenet", packed_test_split="val"),
+    "tinyimagenet32": _Spec(None, "tinyimagenet", packed="tinyimagenet", packed_test_split="val", size=32),
 }
 
 DATASET_NAMES = tuple(sorted(_SPECS))
@@ -79,8 +89,10 @@ def load_dataset(
     Load a dataset split as arrays.
 
     :param name: One of ``DATASET_NAMES``: mnist, fashion_mnist, kmnist, emnist_letters, emnist_balanced, cifar10,
-                 cifar100, svhn, notmnist (npz only).
-    :param data_root: Folder holding the data in torchvision's layout, or ``npz/<name>_<train|test>.npz``.
+                 cifar100, svhn, notmnist and flowers17 (npz only), tinyimagenet and tinyimagenet32 (packed JPEG only;
+                 64x64 and 32x32; 80,000 x 3 x 64 x 64 floats take 3.9 GB).
+    :param data_root: Folder holding the data in torchvision's layout, ``npz/<name>_<train|test>.npz`` or
+                      ``npz/<archive>_<split>_jpeg.npz``.
     :param train: Load the training split if True, else the test split.
     :param download: Let torchvision download the files when they are missing (needs internet access).
     :return: Tuple ``(x, y)``: ``x`` float32 ``(N, C, H, W)`` in [0, 1], ``y`` int64 ``(N,)``.
@@ -95,10 +107,18 @@ def load_dataset(
     if os.path.isfile(npz_file):
         logger.info("Loading %s from %s", name, npz_file)
         return load_npz(npz_file)
+    packed_file = None
+    if spec.packed is not None:
+        split_name = "train" if train else spec.packed_test_split
+        packed_file = os.path.join(root, "npz", f"{spec.packed}_{split_name}_jpeg.npz")
+        if os.path.isfile(packed_file):
+            images, labels = decode_packed_jpeg(packed_file, size=spec.size)
+            return to_float_images(images, source=packed_file), labels
     if spec.torchvision_class is None:
+        where = f"'{npz_file}'" + (f" or '{packed_file}'" if packed_file else "")
         raise DatasetNotFoundError(
-            f"Dataset '{name}' ({'train' if train else 'test'} split) is only read from '{npz_file}', which does not "
-            "exist. Create it with numpy.savez(path, x=uint8 images N x H x W, y=int64 labels)."
+            f"Dataset '{name}' ({'train' if train else 'test'} split) is only read from {where}, which does not "
+            "exist. Create the first with numpy.savez(path, x=uint8 images N x H x W [x 3], y=int64 labels)."
         )
     import torchvision  # pylint: disable=import-outside-toplevel
 

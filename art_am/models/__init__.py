@@ -16,7 +16,7 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-Model factories by name: ``lenet5`` and ``resnet18``.
+Model factories by name: ``lenet5``, ``resnet18`` and ``resnet8`` (the small CIFAR ResNet of the CPU presets).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from typing import Any
 from torch import nn
 
 from art_am.models.lenet import LeNet5
-from art_am.models.resnet import ResNet18
+from art_am.models.resnet import CifarResNet, ResNet18
 from art_am.validation import check_integer
 
-_FACTORIES: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "resnet18": ResNet18}
+_FACTORIES: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "resnet18": ResNet18, "resnet8": CifarResNet}
 
 MODEL_NAMES = tuple(sorted(_FACTORIES))
 
@@ -39,9 +39,10 @@ def create_model(name: str, num_classes: int = 10, **kwargs: Any) -> nn.Module:
     """
     Build a model by name.
 
-    :param name: ``lenet5`` or ``resnet18``.
+    :param name: ``lenet5``, ``resnet18`` or ``resnet8``.
     :param num_classes: Number of output classes.
-    :param kwargs: Further arguments of the model class (``in_channels``; ``cifar_stem``, ``weights_path``).
+    :param kwargs: Further arguments of the model class (``in_channels``; ``cifar_stem``, ``weights_path``;
+                   ``blocks_per_stage``, ``width``).
     :return: A freshly initialised model returning logits.
     :raises ValueError: For an unknown name or a non-positive class count.
     """
@@ -74,4 +75,4 @@ def reinitialised_copy(model: nn.Module, seed: int = 0) -> nn.Module:
     return duplicate.eval()
 
 
-__all__ = ["LeNet5", "MODEL_NAMES", "ResNet18", "create_model", "reinitialised_copy"]
+__all__ = ["CifarResNet", "LeNet5", "MODEL_NAMES", "ResNet18", "create_model", "reinitialised_copy"]

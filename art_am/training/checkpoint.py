@@ -46,6 +46,7 @@ MAX_CLASSES = 100_000
 ALLOWED_MODEL_KWARGS: dict[str, dict[str, tuple[Any, ...]]] = {
     "lenet5": {"in_channels": (1, 3)},
     "resnet18": {"cifar_stem": (False, True)},
+    "resnet8": {"blocks_per_stage": (1, 2, 3), "width": (8, 16, 32, 64), "in_channels": (1, 3)},
 }
 
 
