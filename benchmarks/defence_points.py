@@ -34,13 +34,20 @@ DEFENCE_LABELS = {
     "am": "AM",
     "am_cm": "AM + confidence matching",
     "am_detector": "AM (MSP + sign detector)",
+    "am_detector_broad": "AM (MSP + broad-family detector)",
     "pp_extreme": "PP (MAD)",
     "pp_argmax": "PP (MAD-argmax)",
     "dcp": "DCP",
 }
-# AM on the OE defender's MSP; the same with the Section 6 confidence-matching temperatures; AM on MSP + sign-step
-# detector. Each switches on the score named here.
-SWITCH_SCORES = {"am": "msp", "am_cm": "msp", "am_detector": "msp+sign-detector"}
+# AM on the OE defender's MSP; the same with the Section 6 confidence-matching temperatures; AM on MSP + the sign-step
+# detector; AM on MSP + the detector trained on the broad perturbation family. Each switches on the score named here.
+SWITCH_SCORES = {
+    "am": "msp",
+    "am_cm": "msp",
+    "am_detector": "msp+sign-detector",
+    "am_detector_broad": "msp+broad-detector",
+}
+DETECTOR_FAMILIES = {"am_detector": "sign", "am_detector_broad": "broad"}
 AM_VARIANTS = tuple(SWITCH_SCORES)
 
 
@@ -77,6 +84,8 @@ def defence_points(scenario: Scenario) -> list[DefencePoint]:
     if scenario.confidence_matching:
         points += [DefencePoint("am_cm", tau) for tau in scenario.am_thresholds]
     points += [DefencePoint("am_detector", tau) for tau in scenario.am_detector_thresholds]
+    if scenario.broad_detector:
+        points += [DefencePoint("am_detector_broad", tau) for tau in scenario.am_detector_thresholds]
     points += [DefencePoint(f"pp_{oracle}", eps) for oracle in ("extreme", "argmax") for eps in scenario.pp_epsilons]
     points += [DefencePoint("dcp", beta) for beta in scenario.dcp_betas]
     return points
@@ -94,6 +103,7 @@ class DefenceFactory:
         seed: int,
         combined_score: CombinedScore | None = None,
         confidence_match: ConfidenceMatch | None = None,
+        broad_score: CombinedScore | None = None,
     ) -> None:
         """
         :param scenario: The scenario.
@@ -102,11 +112,13 @@ class DefenceFactory:
         :param combined_score: The fitted score of the ``am_detector`` settings (MSP + sign-step detector); needed only
                                for them.
         :param confidence_match: The fitted temperatures of the ``am_cm`` settings; needed only for them.
+        :param broad_score: The fitted score of the ``am_detector_broad`` settings (MSP + the broad-family detector).
         """
         self.scenario = scenario
         self.models = models
         self.combined_score = combined_score
         self.confidence_match = confidence_match
+        self.broad_score = broad_score
         # The authors' default: a randomly initialised copy of the victim's architecture.
         self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
 
@@ -151,7 +163,7 @@ class DefenceFactory:
         return answers
 
     def _switch_nu(self, variant: str) -> float:
-        return self.scenario.detector_nu if variant == "am_detector" else self.scenario.nu
+        return self.scenario.detector_nu if variant in DETECTOR_FAMILIES else self.scenario.nu
 
     def _temperatures(self, variant: str) -> dict[str, float]:
         if variant != "am_cm":
@@ -163,10 +175,12 @@ class DefenceFactory:
             "misinformation_temperature": self.confidence_match.misinformation_temperature,
         }
 
-    def _required_combined_score(self) -> CombinedScore:
-        if self.combined_score is None:
-            raise ValueError("The am_detector settings need the DefenceFactory's combined_score, which is None.")
-        return self.combined_score
+    def _required_score(self, variant: str) -> CombinedScore:
+        name = "combined_score" if variant == "am_detector" else "broad_score"
+        score = getattr(self, name)
+        if score is None:
+            raise ValueError(f"The {variant} settings need the DefenceFactory's {name}, which is None.")
+        return score
 
     def switch_scores(
         self, x: np.ndarray, probabilities: np.ndarray | None, points: list[DefencePoint]
@@ -188,7 +202,7 @@ class DefenceFactory:
             if SWITCH_SCORES[variant] == "msp":
                 scores[variant] = probabilities.max(axis=1)
             else:
-                score = self._required_combined_score()
+                score = self._required_score(variant)
                 logits = batched_logits(self.models["oe"], x).numpy().astype(np.float64) if score.needs_logits else None
                 scores[variant] = score(probabilities, logits, x)
         return scores
@@ -208,7 +222,7 @@ class DefenceFactory:
                 point.parameter,
                 nu=self._switch_nu(point.defence),
                 preds_type="logits",
-                score=self._required_combined_score() if point.defence == "am_detector" else None,
+                score=self._required_score(point.defence) if point.defence in DETECTOR_FAMILIES else None,
                 **self._temperatures(point.defence),
             )
         elif point.defence.startswith("pp_"):

@@ -111,7 +111,7 @@ def get_models(
 
 
 def get_sign_detector(
-    scenario: Scenario, images: int, cache_dir: str, data_root: str, seed: int = 0
+    scenario: Scenario, images: int, cache_dir: str, data_root: str, seed: int = 0, family: str = "sign"
 ) -> SignStepDetector:
     """
     :param scenario: The scenario (its training split is what the detector learns as clean).
@@ -120,10 +120,11 @@ def get_sign_detector(
     :param data_root: Folder of real data.
     :param seed: Seed of the detector's initialisation, order and perturbations (a benchmark seed retrains it, as it
                  retrains every other model).
+    :param family: The perturbation family it is trained against (``sign`` or ``broad``).
     :return: The fitted detector, trained once per training split, image count, seed and detector settings.
     """
     x_train, _ = load_source(scenario.train_source, data_root)
-    detector = SignStepDetector(in_channels=x_train.shape[1], seed=seed)
+    detector = SignStepDetector(in_channels=x_train.shape[1], seed=seed, family=family)
     key = f"{scenario.train_source}-{images}-{detector!r}-seed{seed}"
     path = os.path.join(cache_dir, f"sign-detector-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt")
     with exclusive(path):

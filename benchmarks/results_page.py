@@ -213,6 +213,98 @@ def _headline_lines(points: list[dict]) -> list[str]:
     return lines + verdicts
 
 
+def _attack_order(attack: str) -> tuple[int, str]:
+    kind, _, source = attack.partition(":")
+    order = ["knockoff", "confident", "consistent", "jbda", "jbda-aware"]
+    return (order.index(kind) if kind in order else len(order), source)
+
+
+def _strongest_attacker_lines(points: list[dict]) -> list[str]:
+    """
+    The clone each attacker gets from each defence at its 0.5 pp operating point, with the label mode the attacker
+    would pick ('best'), and the strongest attacker per defence: the result a defence is judged by.
+    """
+    entries = [e for e in matched_comparison(points, (BUDGET_PP,)) if e["labels"] == "best"]
+    if not entries:
+        return []
+    attacks = sorted({e["attack"] for e in entries}, key=_attack_order)
+    by_attack = {e["attack"]: e for e in entries}
+    defences = ["undefended"] + list(dict.fromkeys(d for e in entries for d in e["defences"]))
+    lines = [
+        "| defence | " + " | ".join(attacks) + " | strongest attacker | its clone | cut (pp) vs undefended, same "
+        "attacker | cut 95 % | ≥ 40 pp target |",
+        "|---|" + "---|" * len(attacks) + "---|---|---|---|---|",
+    ]
+    for defence in defences:
+        clones = {}
+        for attack in attacks:
+            entry = by_attack[attack]
+            if defence == "undefended":
+                clones[attack] = entry["undefended_clone"]
+            elif defence in entry["defences"]:
+                clones[attack] = entry["defences"][defence]["clone"]
+        measured = {a: c for a, c in clones.items() if c is not None}
+        cells = [_pct(clones.get(a)) for a in attacks]
+        if not measured:
+            lines.append(f"| {DEFENCE_LABELS[defence]} | " + " | ".join(cells) + " | – | – | | | |")
+            continue
+        strongest = max(measured, key=lambda a: measured[a].mean)
+        tail = " | | |"
+        if defence != "undefended":
+            entry = by_attack[strongest]
+            cut = entry["defences"][defence]["cut"]
+            target = cut_verdict(entry["undefended_clone"], cut) if defence in AM_VARIANTS else ""
+            tail = f" {_pct(cut)} | {_interval(cut)} | {target} |"
+        lines.append(
+            f"| {DEFENCE_LABELS[defence]} | "
+            + " | ".join(cells)
+            + f" | {strongest} | {_pct(measured[strongest])} |"
+            + tail
+        )
+    return lines
+
+
+def _did_not_hold_lines(points: list[dict]) -> list[str]:
+    """
+    What did not hold, read off the same selection: AM variants without a setting inside the budget on some seeds
+    (and whether outlier exposure alone already cost more), verdicts where a baseline beat AM, and threatening attacks
+    that no AM variant cut by 40 pp with confidence.
+    """
+    lines = []
+    budget = BUDGET_PP / 100.0
+    seeds = sorted({p["seed"] for p in points})
+    cost_of_oe = []
+    for seed in seeds:
+        undefended = [p for p in points if p["seed"] == seed and p["defence"] == "undefended"]
+        oe_only = [p for p in points if p["seed"] == seed and p["defence"] == "oe_only"]
+        if undefended and oe_only:
+            if oe_only[0]["defender_accuracy_validation"] < undefended[0]["defender_accuracy_validation"] - budget:
+                cost_of_oe.append(seed)
+    for seed in cost_of_oe:
+        lines.append(
+            f"- Seed {seed}: outlier exposure alone (OE only) costs more than {BUDGET_PP:g} pp of validation "
+            "accuracy, so no AM setting is inside the budget on that seed; AM's rows summarise the other seeds only."
+        )
+    for entry in matched_comparison(points, (BUDGET_PP,)):
+        for (variant, baseline), difference in entry["differences"].items():
+            if verdict(difference) == "AM higher":
+                lines.append(
+                    f"- {entry['attack']}, {entry['labels']} labels: {DEFENCE_LABELS[baseline]} leaves a lower clone "
+                    f"than {DEFENCE_LABELS[variant]} ({_pct(difference)} pp, 95 % {_interval(difference)})."
+                )
+        if entry["labels"] != "best" or entry["undefended_clone"].mean < THREAT:
+            continue
+        verdicts = {
+            v: cut_verdict(entry["undefended_clone"], entry["defences"][v]["cut"])
+            for v in AM_VARIANTS
+            if v in entry["defences"]
+        }
+        if verdicts and "met" not in verdicts.values():
+            detail = "; ".join(f"{DEFENCE_LABELS[v]}: {text}" for v, text in verdicts.items())
+            lines.append(f"- {entry['attack']} (best labels): no AM variant meets the 40 pp target ({detail}).")
+    return lines or ["- Nothing: every check above holds."]
+
+
 def _overhead_lines(name: str, overheads: list[dict]) -> list[str]:
     lines = []
     for overhead in overheads:
@@ -279,6 +371,21 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
             "",
         ]
         lines += _headline_lines(points) + [""]
+        strongest = _strongest_attacker_lines(points)
+        if strongest:
+            lines += (
+                [
+                    f"### Against the strongest attacker (`results/{name}`)",
+                    "",
+                    "Clone accuracy (test, %) each attacker reaches against each defence at its operating point, with "
+                    "the label mode it would pick on validation images; a defence is judged by its strongest attacker, "
+                    "and the cut compares it with the same attacker against the undefended model.",
+                    "",
+                ]
+                + strongest
+                + [""]
+            )
+        lines += [f"### What did not hold (`results/{name}`)", ""] + _did_not_hold_lines(points) + [""]
     lines += ["## Overhead", ""]
     for name, (_, _, overheads) in runs.items():
         lines += _overhead_lines(name, overheads)

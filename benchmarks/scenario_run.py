@@ -39,7 +39,7 @@ from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
 from benchmarks.data import evaluation_split, load_source
-from benchmarks.defence_points import AM_VARIANTS, DefenceFactory, DefencePoint, defence_points
+from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
 from benchmarks.jobs import LABEL_MODES, Job
 from benchmarks.model_cache import get_models, get_sign_detector
 from benchmarks.provenance import provenance
@@ -73,7 +73,8 @@ def prepare_models(options: argparse.Namespace, scenario_name: str, seed: int) -
     scenario = scenario_of(options, scenario_name)
     get_models(scenario, seed, options.cache_dir, options.data_root)
     if scenario.am_detector_thresholds:
-        get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root, seed)
+        for family in ("sign", "broad") if scenario.broad_detector else ("sign",):
+            get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root, seed, family)
     return f"{scenario_name}/seed{seed}"
 
 
@@ -93,7 +94,14 @@ class ScenarioRun:
             scenario.test_source, scenario.attacks.jbda_seeds, options.data_root, scenario.shuffle_test
         )
         self.points = defence_points(scenario)
-        self.factory = DefenceFactory(scenario, self.models, seed, self._combined_score(), self._confidence_match())
+        self.factory = DefenceFactory(
+            scenario,
+            self.models,
+            seed,
+            self._combined_score("sign"),
+            self._confidence_match(),
+            self._combined_score("broad") if scenario.broad_detector else None,
+        )
         # Defender accuracy on both parts: validation chooses the operating points, test reports them.
         self.defender_accuracy = {}
         for part, (x, y) in {
@@ -109,15 +117,19 @@ class ScenarioRun:
         }
         self._query_answers: dict[str, tuple[np.ndarray, dict, dict]] = {}
 
-    def _combined_score(self) -> CombinedScore | None:
+    def _combined_score(self, family: str) -> CombinedScore | None:
         """
-        :return: MSP + sign-step detector (the detector trained with this run's seed), its reference ranks fitted on
-                 the validation images, or None when the scenario sweeps no ``am_detector`` setting.
+        :param family: The detector's perturbation family: ``sign`` (``am_detector``) or ``broad``
+                       (``am_detector_broad``).
+        :return: MSP + the detector (trained with this run's seed), its reference ranks fitted on the validation
+                 images, or None when the scenario sweeps no detector setting.
         """
         if not self.scenario.am_detector_thresholds:
             return None
         images = self.scenario.detector_images
-        detector = get_sign_detector(self.scenario, images, self.options.cache_dir, self.options.data_root, self.seed)
+        detector = get_sign_detector(
+            self.scenario, images, self.options.cache_dir, self.options.data_root, self.seed, family
+        )
         reference = self.split.x_validation
         score = CombinedScore([MaxSoftmaxProbability(), detector])
         return score.fit(predict_proba(self.models["oe"], reference).astype(np.float64), None, reference)
@@ -156,6 +168,8 @@ class ScenarioRun:
                 self.device,
                 False,
                 detector_aware=kind == "jbda-aware",
+                # the attacker knows the code: its detector copy is trained on the family the defence deploys
+                detector_family=DETECTOR_FAMILIES.get(point.defence, "sign"),
             )
             if point.defence in AM_VARIANTS:
                 extra["misinformation_rate"] = victim.postprocessing_defences[0].statistics["misinformation_rate"]

@@ -75,6 +75,8 @@ class Scenario:
     # for queries 0.1 % of ranks above tau (docs/design.md).
     am_detector_thresholds: tuple[float, ...] = (0.002, 0.005, 0.01, 0.02, 0.05)
     detector_nu: float = 1e5
+    # Also sweep AM on MSP + a detector trained on the broad perturbation family (issue 16), at the same thresholds.
+    broad_detector: bool = True
     # AM with the Section 6 countermeasure (temperatures fitted so that a confidence threshold cannot tell true answers
     # on validation images from misinformation on the OE outliers), at every AM threshold.
     confidence_matching: bool = True

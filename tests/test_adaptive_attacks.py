@@ -143,3 +143,23 @@ def test_consistency_selection_keeps_points_whose_transformed_copies_agree(rng):
 def test_selective_extraction_refuses_bad_parameters(kwargs, name):
     with pytest.raises((ValueError, TypeError), match=name):
         SelectiveExtraction(_victim(), **kwargs)
+
+
+def test_the_broad_family_detector_flags_what_the_sign_detector_misses():
+    """Trained on the broad family, the detector separates the attacker's non-sign step forms from clean images
+    better than the sign-only detector does (both on held-out images; AUROC computed by ranking)."""
+    from art_am.defences.ood_scores import SignStepDetector  # pylint: disable=import-outside-toplevel
+    from art_am.metrics import ood_auroc  # pylint: disable=import-outside-toplevel
+
+    rng = np.random.default_rng(0)
+    blobs = np.kron(rng.random((600, 1, 7, 7)), np.ones((1, 1, 4, 4))).astype(np.float32)  # smooth 28x28 images
+    train, held_out = blobs[:500], blobs[500:]
+    gradients = rng.normal(size=held_out.shape).astype(np.float32)
+    forms = step_forms(gradients, 0.05, ("smooth", "gradient", "quarter"))
+    stepped = np.clip(held_out[None] + forms, 0, 1).reshape(-1, 1, 28, 28)
+    dummy = np.zeros((len(stepped), 1))
+    auroc = {}
+    for family in ("sign", "broad"):
+        detector = SignStepDetector(epochs=3, family=family).fit(train)
+        auroc[family] = ood_auroc(detector(np.zeros((100, 1)), None, held_out), detector(dummy, None, stepped))
+    assert auroc["broad"] > auroc["sign"] + 0.02, auroc

@@ -14,8 +14,8 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     arguments = ["--preset", "micro", "--run-dir", str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache")]
     run_module.main(arguments + ["--no-progress"])
     points = sorted(glob.glob(str(tmp_path / "run" / "points" / "micro" / "seed0" / "*.json")))
-    # 8 defence settings (AM with and without confidence matching) x 2 attacks x 2 label modes
-    assert len(points) == 32
+    # 9 defence settings (AM, AM + confidence matching, AM with either detector, ...) x 2 attacks x 2 label modes
+    assert len(points) == 36
     record = json.load(open(points[0]))
     assert 0.0 <= record["clone_accuracy"] <= 1.0 and record["queries"] > 0
     for name in ("results.json", "results.csv", "summary.md", "overhead/micro.json"):

@@ -41,7 +41,9 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
     scenario = dataclasses.replace(micro_preset, am_thresholds=(float(np.median(msp)),), am_detector_thresholds=(0.3,))
     # temperatures far from 1, so that confidence matching visibly changes the served answers
     match = ConfidenceMatch(victim_temperature=2.5, misinformation_temperature=0.3, auroc_before=0.9, auroc_after=0.5)
-    factory = DefenceFactory(scenario, models, seed=0, combined_score=combined_score, confidence_match=match)
+    factory = DefenceFactory(
+        scenario, models, seed=0, combined_score=combined_score, confidence_match=match, broad_score=combined_score
+    )
     points = defence_points(scenario)
     assert {p.defence for p in points} == {
         "undefended",
@@ -49,6 +51,7 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
         "am",
         "am_cm",
         "am_detector",
+        "am_detector_broad",
         "pp_extreme",
         "pp_argmax",
         "dcp",
@@ -80,6 +83,8 @@ def test_am_detector_without_its_score_is_a_clear_error(micro_preset, models, x_
         factory.served_answers(x_random, [DefencePoint("am_detector", 0.01)])
     with pytest.raises(ValueError, match="combined_score"):
         factory.live_victim(DefencePoint("am_detector", 0.01), (1, 28, 28), "cpu")
+    with pytest.raises(ValueError, match="broad_score"):
+        factory.served_answers(x_random, [DefencePoint("am_detector_broad", 0.01)])
 
 
 def test_am_cm_without_its_temperatures_is_a_clear_error(micro_preset, models, x_random):

@@ -33,7 +33,8 @@ from torch import nn
 
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
 from art_am.defences.ood_scores import SignStepDetector
-from art_am.validation import check_integer
+from art_am.defences.ood_scores.sign_step_detector import FAMILIES
+from art_am.validation import check_choice, check_integer
 
 # name -> what the form does to the signed step (all keep sign(step) = sign(gradient) where a pixel moves)
 STEP_FORMS = ("sign", "gradient", "smooth", "sparse", "half", "quarter")
@@ -91,17 +92,27 @@ class DetectorAwareJBDA(JacobianDatasetAugmentation):
     | Paper link: https://arxiv.org/abs/2002.08347
     """
 
-    attack_params = JacobianDatasetAugmentation.attack_params + ["forms", "detector_epochs"]
+    attack_params = JacobianDatasetAugmentation.attack_params + ["forms", "detector_epochs", "detector_family"]
 
-    def __init__(self, classifier, forms: tuple[str, ...] = STEP_FORMS, detector_epochs: int = 40, **kwargs) -> None:
+    def __init__(
+        self,
+        classifier,
+        forms: tuple[str, ...] = STEP_FORMS,
+        detector_epochs: int = 40,
+        detector_family: str = "sign",
+        **kwargs,
+    ) -> None:
         """
         :param classifier: The victim classifier (only its ``predict`` is used).
         :param forms: The step forms the attacker chooses from, a subset of :data:`STEP_FORMS`.
         :param detector_epochs: Epochs of the detector copy over the seed images.
+        :param detector_family: The perturbation family the deployed detector is trained on (``SignStepDetector``'s
+                                ``family``); the attacker reads it from the defence's configuration.
         :param kwargs: The parameters of :class:`JacobianDatasetAugmentation`.
         """
         self.forms = forms
         self.detector_epochs = detector_epochs
+        self.detector_family = detector_family
         self.detector: SignStepDetector | None = None
         self.chosen_forms: dict[str, int] = {}
         super().__init__(classifier, **kwargs)
@@ -118,7 +129,10 @@ class DetectorAwareJBDA(JacobianDatasetAugmentation):
         self._check_params()
         seeds = np.asarray(x, dtype=np.float32)
         self.detector = SignStepDetector(
-            in_channels=seeds.shape[1], epochs=self.detector_epochs, seed=0 if self.seed is None else self.seed
+            in_channels=seeds.shape[1],
+            epochs=self.detector_epochs,
+            seed=0 if self.seed is None else self.seed,
+            family=self.detector_family,
         ).fit(seeds)
         self.chosen_forms = {form: 0 for form in self.forms}
         return super().extract(x, y, **kwargs)
@@ -143,3 +157,4 @@ class DetectorAwareJBDA(JacobianDatasetAugmentation):
         if not forms or set(forms) - set(STEP_FORMS):
             raise ValueError(f"forms must be a non-empty subset of {STEP_FORMS}, got {self.forms!r}.")
         check_integer(self.detector_epochs, "detector_epochs", low=1)
+        check_choice(self.detector_family, "detector_family", FAMILIES)

@@ -30,6 +30,12 @@ levels (an attacker would round them). The score is minus the detector's logit.
 
 Unlike a fixed noise statistic, it keeps working on textured images (Fashion-MNIST), where the clean images' own
 fine-scale detail hides small steps from a noise-level estimate.
+
+``family="broad"`` trains against a wider family, so that the detector does not depend on the exact form of JBDA's
+step (issue 16): each step's profile is drawn from signs of independent or spatially smoothed noise, continuous
+noise magnitudes (independent or smoothed over 3x3 or 5x5), and smoothed sign maps, and is kept on a random share of
+the pixels (all, or 10-60 %); step sizes are log-uniform over ``step_range``. Every JBDA-like step of bounded size
+moves pixels by such a profile; which forms an attacker uses is not assumed.
 """
 
 from __future__ import annotations
@@ -40,7 +46,32 @@ from torch import nn
 
 from art_am.defences.ood_scores.base import OODScore
 from art_am.inference import batched_outputs
-from art_am.validation import check_integer, check_real
+from art_am.validation import check_choice, check_integer, check_real
+
+FAMILIES = ("sign", "broad")
+
+
+def _broad_profiles(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """
+    :return: One step profile per image with values in [-1, 1] (see the module description), drawn per image.
+    """
+    noise = torch.randn(shape, generator=generator)
+    smooth3 = nn.functional.avg_pool2d(torch.randn(shape, generator=generator), 3, 1, 1, count_include_pad=False)
+    smooth5 = nn.functional.avg_pool2d(torch.randn(shape, generator=generator), 5, 1, 2, count_include_pad=False)
+
+    def unit(t: torch.Tensor) -> torch.Tensor:
+        return t / t.abs().amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-12)
+
+    smoothed_signs = nn.functional.avg_pool2d(torch.sign(noise), 3, 1, 1, count_include_pad=False)
+    candidates = torch.stack(
+        [torch.sign(noise), torch.sign(smooth3), unit(noise), unit(smooth3), unit(smooth5), smoothed_signs]
+    )
+    choice = torch.randint(0, len(candidates), (shape[0],), generator=generator)
+    profile = candidates[choice, torch.arange(shape[0])]
+    share = torch.empty(shape[0], 1, 1, 1).uniform_(0.1, 0.6, generator=generator)
+    sparse = torch.rand(shape[0], 1, 1, 1, generator=generator) < 0.5
+    mask = torch.where(sparse, (torch.rand(shape, generator=generator) < share).float(), torch.ones(shape))
+    return profile * mask
 
 
 def sign_step_perturbation(
@@ -50,6 +81,7 @@ def sign_step_perturbation(
     max_steps: int = 3,
     clip_values: tuple[float, float] = (0.0, 1.0),
     levels: int = 255,
+    family: str = "sign",
 ) -> torch.Tensor:
     """
     Synthetic queries of the kind JBDA sends, for training the detector.
@@ -60,6 +92,7 @@ def sign_step_perturbation(
     :param max_steps: Each image gets 1 to ``max_steps`` steps.
     :param clip_values: Input range.
     :param levels: The result is rounded to this many steps of the input range (255 for 8-bit images).
+    :param family: ``"sign"`` (JBDA's signed steps) or ``"broad"`` (see the module description).
     :return: Perturbed images, same shape.
     """
     low, high = clip_values
@@ -73,9 +106,12 @@ def sign_step_perturbation(
     correlated = torch.rand(shape, generator=generator) < 0.5
     perturbed = x.clone()
     for index in range(max_steps):
-        independent = torch.sign(torch.randn(x.shape, generator=generator))
-        smoothed = torch.sign(nn.functional.avg_pool2d(torch.randn(x.shape, generator=generator), 3, 1, 1))
-        signs = torch.where(correlated, smoothed, independent)
+        if family == "broad":
+            signs = _broad_profiles(tuple(x.shape), generator)
+        else:
+            independent = torch.sign(torch.randn(x.shape, generator=generator))
+            smoothed = torch.sign(nn.functional.avg_pool2d(torch.randn(x.shape, generator=generator), 3, 1, 1))
+            signs = torch.where(correlated, smoothed, independent)
         stepped = torch.clamp(perturbed + steps * width * signs, low, high)
         perturbed = torch.where(index < nb_steps, stepped, perturbed)
     return torch.round((perturbed - low) / width * levels) / levels * width + low
@@ -131,6 +167,7 @@ class SignStepDetector(OODScore):
         learning_rate: float = 1e-3,
         seed: int = 0,
         device: str = "cpu",
+        family: str = "sign",
     ) -> None:
         """
         :param in_channels: Image channels.
@@ -142,6 +179,7 @@ class SignStepDetector(OODScore):
         :param learning_rate: Adam's learning rate.
         :param seed: Seed of initialisation, order and perturbations.
         :param device: Torch device of the detector.
+        :param family: The perturbations it learns to detect: ``"sign"`` or ``"broad"`` (see the module description).
         """
         if not 0 < step_range[0] <= step_range[1]:
             raise ValueError(f"step_range must be (low, high) with 0 < low <= high, got {step_range!r}.")
@@ -152,6 +190,8 @@ class SignStepDetector(OODScore):
         check_integer(batch_size, "batch_size", low=1)
         check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
         check_integer(seed, "seed", low=0)
+        check_choice(family, "family", FAMILIES)
+        self.family = family
         self.step_range, self.max_steps, self.clip_values = step_range, max_steps, clip_values
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
         with torch.random.fork_rng(devices=[]):  # seeded initialisation without touching the global generator
@@ -176,7 +216,9 @@ class SignStepDetector(OODScore):
             order = torch.randperm(len(clean_images), generator=generator)
             for begin in range(0, len(order), self.batch_size):
                 clean = clean_images[order[begin : begin + self.batch_size]]
-                perturbed = sign_step_perturbation(clean, generator, self.step_range, self.max_steps, self.clip_values)
+                perturbed = sign_step_perturbation(
+                    clean, generator, self.step_range, self.max_steps, self.clip_values, family=self.family
+                )
                 logits = self.network(torch.cat([clean, perturbed]).to(device))
                 labels = torch.cat([torch.zeros(len(clean)), torch.ones(len(clean))]).to(device)
                 loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
@@ -214,4 +256,7 @@ class SignStepDetector(OODScore):
         return self
 
     def __repr__(self) -> str:
-        return f"SignStepDetector(step_range={self.step_range}, max_steps={self.max_steps}, epochs={self.epochs})"
+        family = "" if self.family == "sign" else f", family={self.family!r}"
+        return (
+            f"SignStepDetector(step_range={self.step_range}, max_steps={self.max_steps}, epochs={self.epochs}{family})"
+        )
