@@ -20,9 +20,11 @@ import torch
 from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
-from art_am.attacks import JacobianDatasetAugmentation
+from art_am.attacks import DetectorAwareJBDA, JacobianDatasetAugmentation, SelectiveExtraction
 from art_am.datasets import load_npz
+from art_am.datasets.packed_jpeg import decode_packed_jpeg
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
+from art_am.defences.ood_scores import SignStepDetector
 from art_am.models import create_model
 from art_am.training import load_checkpoint, save_checkpoint
 from art_am.training.checkpoint import checkpoint_digest
@@ -319,5 +321,35 @@ CASES: list[BadInput] = [
         "valid digest, weights of another shape",
         lambda: _crafted_checkpoint({"architecture": "lenet5", "num_classes": 10}),
         r"do not match the model its metadata describes",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction(selection='loudest')`",
+        lambda: SelectiveExtraction(_jbda().estimator, selection="loudest"),
+        r"^selection must be one of",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction(keep_fraction=0)`",
+        lambda: SelectiveExtraction(_jbda().estimator, keep_fraction=0),
+        r"^keep_fraction",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`DetectorAwareJBDA(forms=('sign', 'blur'))`",
+        lambda: DetectorAwareJBDA(_jbda().estimator, forms=("sign", "blur")),
+        r"^forms must be a non-empty subset",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SignStepDetector(family='all')`",
+        lambda: SignStepDetector(family="all"),
+        r"^family must be one of",
+    ),
+    BadInput(
+        "datasets",
+        "`decode_packed_jpeg(path, size=0)`",
+        lambda: decode_packed_jpeg(__file__, size=0),
+        r"^size must be a positive integer",
     ),
 ]

@@ -248,19 +248,30 @@ def test_threshold_for_false_positive_rate(rng):
         threshold_for_false_positive_rate(scores, 1.0)
 
 
-def test_threshold_for_accuracy_budget(rng):
-    labels = rng.integers(0, 10, 2000)
-    victim = rng.dirichlet(np.full(10, 0.3), 2000)
-    victim[np.arange(2000), labels] += 1.0
+@pytest.mark.parametrize("budget", [0.005, 0.02, 0.08])
+def test_threshold_for_accuracy_budget_is_the_largest_tau_within_the_budget(rng, budget):
+    labels = rng.integers(0, 10, 600)
+    victim = rng.dirichlet(np.full(10, 0.3), 600)
+    victim[np.arange(600), labels] += 1.0
     victim /= victim.sum(1, keepdims=True)
-    misinformation = rng.dirichlet(np.ones(10), 2000)
-    misinformation[np.arange(2000), labels] = 0.0
+    misinformation = rng.dirichlet(np.ones(10), 600)
+    misinformation[np.arange(600), labels] = 0.0
     misinformation /= misinformation.sum(1, keepdims=True)
     base = (victim.argmax(1) == labels).mean()
-    tau, achieved = threshold_for_accuracy_budget(victim, misinformation, labels, 0.02)
-    assert base - 0.02 <= achieved <= base
-    tau_tight, _ = threshold_for_accuracy_budget(victim, misinformation, labels, 0.005)
-    assert tau_tight <= tau
+    tau, achieved = threshold_for_accuracy_budget(victim, misinformation, labels, budget)
+
+    def accuracy_at(threshold):  # reference: the switch written out, without the library's formula
+        weight = 1.0 / (1.0 + np.exp(np.clip(1000.0 * (victim.max(1) - threshold), -700, 700)))
+        served = (1 - weight[:, None]) * victim + weight[:, None] * misinformation
+        return (served.argmax(1) == labels).mean()
+
+    # every candidate tried one by one (0 misinforms nothing; each score changes the answer): the largest within budget
+    candidates = np.unique(np.concatenate([[0.0], victim.max(1)]))
+    within = [t for t in candidates if accuracy_at(t) >= base - budget]
+    assert tau == pytest.approx(max(within))
+    assert achieved == pytest.approx(accuracy_at(tau)) and base - budget <= achieved <= base
+    above = candidates[candidates > tau]
+    assert above.size == 0 or accuracy_at(above[0]) < base - budget  # the next candidate breaks the budget
 
 
 def test_confidence_matching_hides_misinformation(rng):

@@ -10,7 +10,7 @@ from art.defences.postprocessor.postprocessor import Postprocessor
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from art_am.defences import SUPPORTED_ART_VERSIONS, find_query_input
+from art_am.defences.query_input import SUPPORTED_ART_VERSIONS, find_query_input
 from tests.conftest import classifier, tiny_cnn
 
 

@@ -70,6 +70,13 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     points = glob.glob(str(tmp_path / "run" / "micro" / "points" / "*.json"))
     # seeds only, undefended JBDA, and per score and budget one JBDA and one KnockoffNets run
     assert len(points) == 2 + 3 * 2 * 2
+    # a resumed study recomputes exactly the missing point
+    modified = {path: os.path.getmtime(path) for path in points}
+    removed = sorted(points)[3]
+    os.remove(removed)
+    ood_scores.main(arguments)
+    assert os.path.isfile(removed)
+    assert all(os.path.getmtime(p) == t for p, t in modified.items() if p != removed)
     ood_scores.main(arguments + ["--report"])
     report = json.load(open(tmp_path / "run" / "micro" / "report.json"))
     assert set(report["auroc"]) == set(ood_scores.SCORE_NAMES)
@@ -83,7 +90,7 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     for key, point in report["operating_points"].items():
         budget = float(key.rsplit("@", 1)[1])
         assert point["undefended_accuracy"] - point["defender_accuracy"] <= budget + 0.03
-    assert report["overhead"]["ratio"]["undefended"] == 1.0
+    assert all(ratio > 0 for ratio in report["overhead"]["ratio"].values())
     assert "AUROC" in open(tmp_path / "run" / "micro" / "report.md").read()
     assert os.path.isfile(tmp_path / "run" / "micro" / "ood-scores-micro.png")
     assert os.path.isfile(tmp_path / "run" / "micro" / "ood-scores-curves-micro.png")

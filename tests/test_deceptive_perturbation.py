@@ -3,7 +3,8 @@ import pytest
 import torch
 from art.defences.postprocessor import ReverseSigmoid
 
-from art_am.defences import DeceptivePerturbation, keep_top1
+from art_am.defences import DeceptivePerturbation
+from art_am.defences.top1 import keep_top1
 from tests.conftest import classifier, tiny_cnn
 
 

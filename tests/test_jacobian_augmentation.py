@@ -94,18 +94,21 @@ def test_reservoir_and_budget_are_never_exceeded(victim_model, embedded):
     assert [h["queries"] for h in attack.history] == [30, 55, 80, 90]
 
 
-def test_sign_flip_changes_step_direction(victim_model, embedded):
-    seeds = embedded.x_test[:10]
-    outcomes = []
-    for period in (None, 1):
-        recorder = _Recorder(classifier(victim_model))
-        attack = JacobianDatasetAugmentation(
-            classifier(victim_model), nb_rounds=3, nb_epochs=1, sign_flip_period=period, seed=0, verbose=False
-        )
-        attack._estimator = recorder
-        attack.extract(seeds, thieved_classifier=_thief(seed=4))
-        outcomes.append(recorder.queries[2][:10] - recorder.queries[1][:10])  # step of round 2 from first new points
-    assert not np.allclose(outcomes[0], outcomes[1])
+@pytest.mark.parametrize(
+    "period, round_index, sign", [(None, 1, 1), (None, 4, 1), (1, 0, 1), (1, 1, -1), (2, 1, 1), (2, 2, -1), (2, 4, 1)]
+)
+def test_sign_flip_period_flips_the_step_every_period(victim_model, embedded, period, round_index, sign):
+    points = embedded.x_test[:10]
+    thief = _thief(seed=4)
+    labels = classifier(victim_model).predict(points)
+    # reference: Papernot's step with the sign (-1)^(round // period), from the thief's gradient computed here
+    gradients = thief.class_gradient(points, label=labels.argmax(1))[:, 0]
+    expected = np.clip(points + sign * 0.1 * np.sign(gradients), 0.0, 1.0)
+    attack = JacobianDatasetAugmentation(
+        classifier(victim_model), nb_rounds=6, nb_epochs=1, sign_flip_period=period, seed=0, verbose=False
+    )
+    synthetic = attack._augment(thief, points, labels, round_index, np.random.default_rng(0))
+    np.testing.assert_allclose(synthetic, expected, atol=1e-6)
 
 
 def test_argmax_mode_sends_one_hot_labels(victim_model, embedded):

@@ -186,15 +186,24 @@ def test_combined_is_the_smallest_reference_rank(rng):
     assert combined.needs_logits and not combined.needs_input and combined.name == "msp+max-logit"
 
 
-def test_combined_flags_what_either_component_flags(lenet, fit_data, rng):
+def test_combined_score_is_the_smallest_mid_rank_of_its_components(lenet, fit_data, rng):
     x, _ = fit_data
     reference = x[:200]
-    combined = CombinedScore([MaxSoftmaxProbability(), NoiseLevel()]).fit(*outputs(lenet, reference), reference)
+    msp, noise = MaxSoftmaxProbability(), NoiseLevel()
+    combined = CombinedScore([msp, noise]).fit(*outputs(lenet, reference), reference)
     clean = np.zeros((10, 1, 28, 28), dtype=np.float32)
     clean[:, :, 8:20, 8:20] = 1.0
     noisy = np.clip(clean + 0.1 * rng.choice([-1.0, 1.0], size=clean.shape), 0, 1).astype(np.float32)
-    noise_rank = combined.component_ranks(*outputs(lenet, noisy), noisy)[:, 1]
-    assert np.all(combined(*outputs(lenet, noisy), noisy) <= noise_rank)
+    queries = np.concatenate([noisy, x[200:230]])
+    # reference: each component's mid-rank among its own reference scores, counted pairwise, then the minimum
+    expected = []
+    for component in (msp, noise):
+        ref_scores = component(*outputs(lenet, reference), reference)
+        scores = component(*outputs(lenet, queries), queries)
+        below = (ref_scores[None, :] < scores[:, None]).sum(1)
+        ties = (ref_scores[None, :] == scores[:, None]).sum(1)
+        expected.append((below + ties / 2.0) / len(ref_scores))
+    np.testing.assert_allclose(combined(*outputs(lenet, queries), queries), np.minimum(*expected), atol=1e-12)
 
 
 def test_fitted_scores_round_trip_through_a_checkpoint(lenet, fit_data, tmp_path):

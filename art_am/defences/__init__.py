@@ -16,34 +16,28 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-Defences against model stealing as ART postprocessors.
+Defences against model stealing as ART postprocessors, and their documented helpers: AM's answer as a pure function,
+threshold calibration and the Section 6 confidence matching. Internals (query discovery, MAD's budget step, the top-1
+guard) stay in their modules.
 """
 
 from art_am.defences.adaptive_misinformation import (
     AdaptiveMisinformation,
     adaptive_misinformation_answer,
-    blend,
     misinformation_weight,
 )
 from art_am.defences.calibration import threshold_for_accuracy_budget, threshold_for_false_positive_rate
 from art_am.defences.confidence_matching import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.deceptive_perturbation import DeceptivePerturbation
-from art_am.defences.prediction_poisoning import PredictionPoisoning, budget_step
-from art_am.defences.query_input import SUPPORTED_ART_VERSIONS, find_query_input
-from art_am.defences.top1 import keep_top1
+from art_am.defences.prediction_poisoning import PredictionPoisoning
 
 __all__ = [
     "AdaptiveMisinformation",
     "ConfidenceMatch",
     "DeceptivePerturbation",
     "PredictionPoisoning",
-    "SUPPORTED_ART_VERSIONS",
     "adaptive_misinformation_answer",
-    "blend",
-    "budget_step",
-    "find_query_input",
     "fit_confidence_matching",
-    "keep_top1",
     "misinformation_weight",
     "threshold_for_accuracy_budget",
     "threshold_for_false_positive_rate",
