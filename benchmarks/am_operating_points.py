@@ -16,19 +16,19 @@ from art_am.defences import (
     threshold_for_false_positive_rate,
 )
 from art_am.inference import predict_proba
-from benchmarks.cli import scenario_parser, write_output
+from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
 from benchmarks.model_cache import get_models
-from benchmarks.scenarios import PRESETS
+from benchmarks.scenarios import Scenario
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
-def operating_points(preset: str, scenario_name: str, data_root: str, cache_dir: str, nu: float = 1000.0) -> dict:
+def operating_points(scenario: Scenario, data_root: str, cache_dir: str, nu: float = 1000.0) -> dict:
     """
+    :param scenario: The scenario, set up for its device.
     :return: JSON-serialisable table of AM's operating points.
     """
-    scenario = next(s for s in PRESETS[preset] if s.name == scenario_name).with_device("cpu", False)
     models = {kind: model for kind, (model, _) in get_models(scenario, 0, cache_dir, data_root).items()}
     x_test, y_test = load_source(scenario.test_source, data_root)
     sets = {"benign test": x_test, **{k: load_source(v, data_root)[0] for k, v in scenario.ood_sources.items()}}
@@ -74,9 +74,13 @@ def operating_points(preset: str, scenario_name: str, data_root: str, cache_dir:
     }
 
 
-def main() -> None:
-    args = scenario_parser(__doc__, scenario="fashion_mnist").parse_args()
-    write_output(args.output, operating_points(args.preset, args.scenario, args.data_root, args.cache_dir))
+def main(argv: list[str] | None = None) -> None:
+    args = scenario_parser(__doc__).parse_args(argv)
+    tables = [
+        operating_points(scenario.with_device(args.device, False), args.data_root, args.cache_dir)
+        for scenario in selected_scenarios(args)
+    ]
+    write_output(args.output, tables)
 
 
 if __name__ == "__main__":

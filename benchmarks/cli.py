@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
+from art_am.atomic import write_text_atomic
 from benchmarks.scenarios import PRESETS, Scenario
 
 
@@ -16,13 +16,16 @@ def scenario_parser(description: str | None, scenario: str | None = None) -> arg
     """
     :param description: The script's docstring.
     :param scenario: Default scenario name (None: every scenario of the preset).
-    :return: A parser with ``--preset``, ``--scenario``, ``--data-root``, ``--cache-dir`` and ``--output``.
+    :return: A parser with ``--preset``, ``--scenario``, ``--data-root``, ``--cache-dir``, ``--device`` and
+             ``--output``: the flags every benchmark entry point shares, with the same names and defaults as
+             ``benchmarks.run``.
     """
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="paper")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--scenario", default=scenario, help="a scenario of the preset (default: %(default)s)")
     parser.add_argument("--data-root", default="data", help="folder of real datasets")
     parser.add_argument("--cache-dir", default="runs/cache", help="folder of trained-model checkpoints")
+    parser.add_argument("--device", default="cpu", help="torch device of training and inference, e.g. cuda")
     parser.add_argument("--output", default=None, help="JSON file to write the result to")
     return parser
 
@@ -45,9 +48,7 @@ def write_output(path: str | None, result: object) -> None:
     text = json.dumps(result, indent=1)
     print(text)
     if path:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_text_atomic(path, text)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

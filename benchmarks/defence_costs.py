@@ -64,12 +64,12 @@ def dcp_cost(probabilities: np.ndarray, betas=(0.5, 1.0, 2.0), gammas=(0.1, 0.2,
     return results
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from benchmarks.data import load_source  # pylint: disable=import-outside-toplevel
     from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
 
-    args = scenario_parser(__doc__, scenario="fashion_mnist").parse_args()
-    scenario = selected_scenarios(args)[0].with_device("cpu", False)
+    args = scenario_parser(__doc__).parse_args(argv)
+    scenario = selected_scenarios(args)[0].with_device(args.device, False)
     plain = get_models(scenario, 0, args.cache_dir, args.data_root)["plain"][0]
     x_test, _ = load_source(scenario.test_source, args.data_root)
     report = {"oracle_scaling": oracle_scaling(), "dcp_cost": dcp_cost(predict_proba(plain, x_test).astype(np.float64))}

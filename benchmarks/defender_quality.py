@@ -44,11 +44,10 @@ def defender_quality(scenario: Scenario, seed: int, cache_dir: str, data_root: s
     return report
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = scenario_parser(__doc__)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     reports = [
         defender_quality(scenario.with_device(args.device, True), args.seed, args.cache_dir, args.data_root)

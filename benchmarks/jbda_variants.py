@@ -21,16 +21,16 @@ from benchmarks.model_cache import get_models
 VARIANTS = ("jbda", "jbself", "jbtop3", "t-rnd")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from art_am.attacks import JacobianDatasetAugmentation  # pylint: disable=import-outside-toplevel
     from benchmarks.attack_runs import scenario_input_shape  # pylint: disable=import-outside-toplevel
 
     parser = scenario_parser(__doc__)
     parser.add_argument("--step-sizes", default=None, help="comma-separated lambdas (default: the scenario's)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     results = []
     for scenario in selected_scenarios(args):
-        scenario = scenario.with_device("cpu", False)
+        scenario = scenario.with_device(args.device, False)
         models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
         x_test, y_test = load_source(scenario.test_source, args.data_root)
         settings = scenario.attacks
@@ -40,7 +40,7 @@ def main() -> None:
             y_test[settings.jbda_seeds :],
         )
         victim = DefenceFactory(scenario, models, 0).live_victim(
-            DefencePoint("undefended"), scenario_input_shape(scenario), "cpu"
+            DefencePoint("undefended"), scenario_input_shape(scenario), args.device
         )
         truth = victim.predict(x_eval).argmax(1)
         budget = settings.jbda_seeds * 2 ** (settings.jbda_rounds - 1)
@@ -53,7 +53,9 @@ def main() -> None:
                         victim, nb_rounds=settings.jbda_rounds, step_size=step, nb_epochs=settings.jbda_epochs,
                         use_probability=soft, variant=variant, query_budget=budget, seed=0, verbose=False,
                     )  # fmt: skip
-                    clone = attack.extract(seeds, thieved_classifier=make_clone(scenario, settings.jbda_lr, 0, "cpu"))
+                    clone = attack.extract(
+                        seeds, thieved_classifier=make_clone(scenario, settings.jbda_lr, 0, args.device)
+                    )
                     labels = clone.predict(x_eval).argmax(1)
                     results.append(
                         {

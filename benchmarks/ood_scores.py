@@ -34,7 +34,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
-from art_am.atomic import write_json_atomic
+from art_am.atomic import write_json_atomic, write_text_atomic
 from art_am.defences import (
     AdaptiveMisinformation,
     adaptive_misinformation_answer,
@@ -598,8 +598,7 @@ def _run_study_job(scenario_name: str, job: tuple, args: argparse.Namespace) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = scenario_parser(__doc__, scenario="mnist")
-    parser.add_argument("--device", default="cpu", help="torch device of training and clones")
+    parser = scenario_parser(__doc__)
     add_executor_arguments(parser)
     parser.add_argument("--run-dir", default="runs/ood_scores")
     parser.add_argument("--scores", default=",".join(SCORE_NAMES), help="comma-separated subset of %(default)s")
@@ -613,7 +612,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--argmax-scores", default="", help="scores to run JBDA with argmax labels against too")
     parser.add_argument("--nu", type=float, default=None, help="AM's switch steepness (default: the scenario's)")
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th")
-    parser.add_argument("--report", action="store_true", help="write the report from the finished jobs instead")
+    parser.add_argument(
+        "--report-only",
+        "--report",
+        dest="report",
+        action="store_true",
+        help="only write the report from the finished jobs (the same flag as benchmarks.run's; --report is kept)",
+    )
     args = parser.parse_args(argv)
     args.scores = args.scores.split(",")
     unknown = set(args.scores) - set(SCORE_NAMES)
@@ -634,8 +639,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.report:
             result = study.report()
             write_output(args.output or os.path.join(study.folder, "report.json"), result)
-            with open(os.path.join(study.folder, "report.md"), "w", encoding="utf-8") as handle:
-                handle.write(markdown(result))
+            write_text_atomic(os.path.join(study.folder, "report.md"), markdown(result))
             figure(result, os.path.join(study.folder, f"ood-scores-{scenario.name}.png"))
             curve_figure(result, os.path.join(study.folder, f"ood-scores-curves-{scenario.name}.png"))
         else:

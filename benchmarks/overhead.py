@@ -149,7 +149,7 @@ def measure_overhead(
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from benchmarks.cli import (
         scenario_parser,
         selected_scenarios,
@@ -159,8 +159,7 @@ def main() -> None:
     from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
 
     parser = scenario_parser(__doc__)
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     tables = []
     for scenario in selected_scenarios(args):
         scenario = scenario.with_device(args.device, True)

@@ -24,10 +24,9 @@ from benchmarks.data import load_source
 VARIANTS = ((40, 0.1), (40, 0.25), (40, 1.0), (60, 0.5), (20, 0.5))
 
 
-def main() -> None:
-    parser = scenario_parser(__doc__, scenario="fashion_mnist")
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> None:
+    parser = scenario_parser(__doc__)
+    args = parser.parse_args(argv)
     scenario = selected_scenarios(args)[0]
     x_train, y_train = load_source(scenario.train_source, args.data_root)
     x_test, y_test = load_source(scenario.test_source, args.data_root)

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -41,7 +43,7 @@ from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenar
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
 from benchmarks.jobs import LABEL_MODES, Job
-from benchmarks.model_cache import get_models, get_sign_detector
+from benchmarks.model_cache import exclusive, get_models, get_sign_detector
 from benchmarks.provenance import provenance
 from benchmarks.scenarios import PRESETS, Scenario
 
@@ -65,8 +67,9 @@ def scenario_of(options: argparse.Namespace, name: str) -> Scenario:
 
 def prepare_models(options: argparse.Namespace, scenario_name: str, seed: int) -> str:
     """
-    Train (or find in the cache) every model of a (scenario, seed): the prerequisite of its jobs. Concurrent callers
-    are safe: the cache trains each model once under a file lock.
+    Train (or find in the cache) every model of a (scenario, seed), and compute and store what its jobs read (defender
+    accuracies, served answers of every query set): the prerequisite of its jobs. Concurrent callers are safe: the
+    cache trains each model once and the context is computed once, under file locks.
 
     :return: ``"<scenario>/seed<k>"``.
     """
@@ -75,6 +78,10 @@ def prepare_models(options: argparse.Namespace, scenario_name: str, seed: int) -
     if scenario.am_detector_thresholds:
         for family in ("sign", "broad") if scenario.broad_detector else ("sign",):
             get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root, seed, family)
+    # the evaluation and every query set's served answers, stored for the workers
+    run = scenario_run(options, scenario_name, seed)
+    for source in scenario.attacks.knockoff_sources:
+        run.prepare_answers(source)
     return f"{scenario_name}/seed{seed}"
 
 
@@ -94,28 +101,63 @@ class ScenarioRun:
             scenario.test_source, scenario.attacks.jbda_seeds, options.data_root, scenario.shuffle_test
         )
         self.points = defence_points(scenario)
-        self.factory = DefenceFactory(
-            scenario,
+        # What every job of this (scenario, seed) reads is computed once, by the first process that needs it (the
+        # prerequisite step), and stored under the run folder; other processes load it instead of rebuilding it.
+        self.context = os.path.join(options.run_dir, "context", scenario.name, f"seed{seed}")
+        evaluation = self._stored("evaluation.npz", self._evaluate)
+        # Defender accuracy on both parts: validation chooses the operating points, test reports them.
+        self.defender_accuracy = {
+            part: {p: float(evaluation[f"{part}/{p.key}"]) for p in self.points} for part in ("validation", "test")
+        }
+        self.msp_benign = evaluation["msp_benign"]
+        self.true_labels = {name: evaluation[f"true_labels/{name}"] for name in ("plain", "oe")}
+        self._query_answers: dict[str, tuple[np.ndarray, dict, dict]] = {}
+
+    @functools.cached_property
+    def factory(self) -> DefenceFactory:
+        """
+        :return: The defence factory (served answers and live victims), built on first use: jobs that only read stored
+                 answers never build its scores.
+        """
+        return DefenceFactory(
+            self.scenario,
             self.models,
-            seed,
+            self.seed,
             self._combined_score("sign"),
             self._confidence_match(),
-            self._combined_score("broad") if scenario.broad_detector else None,
+            self._combined_score("broad") if self.scenario.broad_detector else None,
         )
-        # Defender accuracy on both parts: validation chooses the operating points, test reports them.
-        self.defender_accuracy = {}
+
+    def _stored(self, name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """
+        :return: The arrays of ``<context>/<name>``, computed (under a file lock, so once) and saved when missing.
+        """
+        path = os.path.join(self.context, name)
+        with exclusive(path):
+            if os.path.isfile(path):
+                with np.load(path) as stored:
+                    return {key: stored[key] for key in stored.files}
+            arrays = compute()
+
+            def write(temporary: str) -> None:
+                with open(temporary, "wb") as stream:  # a file object: savez would append ".npz" to a name
+                    np.savez(stream, **arrays)
+
+            write_atomic(path, write)
+        return arrays
+
+    def _evaluate(self) -> dict[str, np.ndarray]:
+        arrays = {}
         for part, (x, y) in {
             "validation": (self.split.x_validation, self.split.y_validation),
             "test": (self.split.x_test, self.split.y_test),
         }.items():
             served = self.factory.served_answers(x, self.points)
-            self.defender_accuracy[part] = {p: float((served[p].argmax(1) == y).mean()) for p in self.points}
-        self.msp_benign = served[DefencePoint("oe_only")].max(axis=1)
-        self.true_labels = {
-            name: served[DefencePoint("undefended" if name == "plain" else "oe_only")].argmax(1)
-            for name in ("plain", "oe")
-        }
-        self._query_answers: dict[str, tuple[np.ndarray, dict, dict]] = {}
+            arrays.update({f"{part}/{p.key}": np.array((served[p].argmax(1) == y).mean()) for p in self.points})
+        arrays["msp_benign"] = served[DefencePoint("oe_only")].max(axis=1)
+        arrays["true_labels/plain"] = served[DefencePoint("undefended")].argmax(1)
+        arrays["true_labels/oe"] = served[DefencePoint("oe_only")].argmax(1)
+        return arrays
 
     def _combined_score(self, family: str) -> CombinedScore | None:
         """
@@ -221,16 +263,31 @@ class ScenarioRun:
 
     def _answers(self, source: str) -> tuple[np.ndarray, dict, dict]:
         """
-        :return: ``(queries, served answers per setting, switch scores)`` of a KnockoffNets query set, computed once.
+        :return: ``(queries, served answers per setting, switch scores)`` of a KnockoffNets query set, computed once
+                 per run folder (answers stored as float32, the precision KnockoffNets trains on).
         """
         if source not in self._query_answers:
             x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
             x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
-            switch_scores = self.factory.switch_scores(x_queries, None, self.points)
-            served = self.factory.served_answers(x_queries, self.points, switch_scores)
+
+            def compute() -> dict[str, np.ndarray]:
+                scores = self.factory.switch_scores(x_queries, None, self.points)
+                served = self.factory.served_answers(x_queries, self.points, scores)
+                arrays = {f"served/{p.key}": served[p].astype(np.float32) for p in self.points}
+                return arrays | {f"switch/{variant}": value for variant, value in scores.items()}
+
+            arrays = self._stored(f"answers-{source}.npz", compute)
+            served = {p: arrays[f"served/{p.key}"].astype(np.float64) for p in self.points}
+            switch_scores = {k[len("switch/") :]: v for k, v in arrays.items() if k.startswith("switch/")}
             self._query_answers[source] = (x_queries, served, switch_scores)
             self._save_query_statistics(source, served)
         return self._query_answers[source]
+
+    def prepare_answers(self, source: str) -> None:
+        """
+        Compute and store the served answers of a KnockoffNets query set (the prerequisite step calls it).
+        """
+        self._answers(source)
 
     def _accuracy(self, clone, validation: bool = False) -> float:
         x, y = (

@@ -1,10 +1,12 @@
 import copy
 import threading
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from art.attacks.extraction import KnockoffNets
+from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
 from art_am.defences import (
@@ -294,3 +296,29 @@ def test_skipping_negligible_rows_stays_within_its_bound(models, x_random):
     fast = AdaptiveMisinformation(counting, tau, nu=1000.0, negligible_weight=1e-12)(preds, x=x_random)
     assert sum(calls) < len(x_random)  # f_hat ran on fewer rows
     np.testing.assert_allclose(fast, exact, rtol=0, atol=1e-7)
+
+
+def test_preprocessing_the_defence_does_not_see_is_warned_about_once(models, x_random):
+    victim_model, misinformation = models
+    plain = PyTorchClassifier(
+        model=victim_model,
+        loss=nn.CrossEntropyLoss(),
+        input_shape=(1, 28, 28),
+        nb_classes=10,
+        postprocessing_defences=[AdaptiveMisinformation(misinformation, threshold=0.5)],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ART's default identity standardisation: no warning
+        plain.predict(x_random[:4])
+    standardised = PyTorchClassifier(
+        model=victim_model,
+        loss=nn.CrossEntropyLoss(),
+        input_shape=(1, 28, 28),
+        nb_classes=10,
+        preprocessing=(0.5, 0.25),
+        postprocessing_defences=[AdaptiveMisinformation(misinformation, threshold=0.5)],
+    )
+    with pytest.warns(UserWarning, match="preprocesses its input") as caught:
+        standardised.predict(x_random[:4])
+        standardised.predict(x_random[:4])
+    assert sum("preprocesses its input" in str(w.message) for w in caught) == 1

@@ -16,12 +16,13 @@ import sys
 
 import pytest
 
+from benchmarks.defence_points import defence_points
 from benchmarks.jobs import pending, plan
 from benchmarks.scenario_run import FAULT_INJECTION_VARIABLE
 from benchmarks.scenarios import MICRO
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# A fixed subset of the micro preset: 7 defence settings x 2 attacks, soft labels.
+# A fixed subset of the micro preset: every defence setting x 2 attacks, soft labels.
 JOB_ARGUMENTS = ["--preset", "micro", "--attacks", "knockoff,jbda", "--labels", "soft", "--skip-overhead"]
 JOB_ARGUMENTS += ["--no-progress", "--cpus-per-job", "1"]
 
@@ -54,7 +55,8 @@ def _points(run_dir) -> dict[str, dict]:
 
 def test_shards_stripe_the_whole_list_before_dropping_finished_jobs(tmp_path):
     jobs = plan(MICRO, [0], ["knockoff", "jbda"], ["soft", "argmax"])
-    assert len(jobs) == len({job.job_id for job in jobs}) == 28
+    # one job per defence setting, attack (one KnockoffNets source) and label mode, each id distinct
+    assert len(jobs) == len({job.job_id for job in jobs}) == len(defence_points(MICRO)) * 2 * 2
     shards = [pending(jobs, str(tmp_path), (index, 3)) for index in range(3)]
     assert sorted(job.job_id for shard in shards for job in shard) == sorted(job.job_id for job in jobs)
     # Shard 1 finishes two of its jobs and shard 0 one of its own; a restarted shard 1 runs only the rest of its own.
@@ -74,7 +76,8 @@ def test_two_runs_sharing_an_empty_cache_train_each_model_once(tmp_path):
     ]
     outputs = [_finish(process) for process in runs]
     trained = sum(output.count("benchmarks.model_cache: trained") for output in outputs)
-    assert trained == 4  # plain, oe, misinformation, sign detector: each once across both runs
+    # plain, oe, misinformation and the two detectors (sign and broad family): each once across both runs
+    assert trained == 3 + 2
     assert _points(tmp_path / "run0") == _points(tmp_path / "run1")
     from art_am.training import load_checkpoint  # pylint: disable=import-outside-toplevel
 
@@ -110,14 +113,15 @@ def test_ray_executor_survives_a_killed_worker_equals_local_and_resumes(tmp_path
     marker = ray_run / "points" / "micro" / "seed0" / f"{killed}.json.killed"
     assert marker.exists()  # the worker running that job died ...
     ray_points = _points(ray_run)
-    assert len(ray_points) == 14 and f"{killed}.json" in ray_points  # ... and the retried task finished it
+    settings = len(defence_points(MICRO))  # soft labels (the default here), KnockoffNets and JBDA
+    assert len(ray_points) == 2 * settings and f"{killed}.json" in ray_points  # ... and the retried task finished it
     # The same jobs in this process, one torch thread each as under Ray, give the same points.
     _finish(_benchmark(local_run, cache))
     assert _points(local_run) == ray_points
     # A second run recomputes nothing.
     modified = {path: os.path.getmtime(path) for path in glob.glob(str(ray_run / "points" / "micro" / "seed0" / "*"))}
     output = _finish(_benchmark(ray_run, cache, *ray_arguments, namespace=True))
-    assert "14 jobs, 0 of them this shard's and unfinished" in output
+    assert f"{2 * settings} jobs, 0 of them this shard's and unfinished" in output
     assert all(os.path.getmtime(path) == time for path, time in modified.items())
 
 
@@ -156,11 +160,12 @@ def test_a_killed_driver_loses_no_point_and_a_restart_recomputes_none(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.communicate()
     finished = {path: os.path.getmtime(path) for path in glob.glob(str(folder / "*.json"))}
-    assert 2 <= len(finished) < 7
+    settings = len(defence_points(MICRO))  # KnockoffNets with soft labels: one job per setting
+    assert 2 <= len(finished) < settings
     for path in finished:
         with open(path, encoding="utf-8") as stream:
             json.load(stream)  # whole files only
     output = _finish(_benchmark(run_dir, cache, "--attacks", "knockoff"))
-    assert f"7 jobs, {7 - len(finished)} of them this shard's and unfinished" in output
-    assert len(glob.glob(str(folder / "*.json"))) == 7
+    assert f"{settings} jobs, {settings - len(finished)} of them this shard's and unfinished" in output
+    assert len(glob.glob(str(folder / "*.json"))) == settings
     assert all(os.path.getmtime(path) == time_ for path, time_ in finished.items())

@@ -101,6 +101,17 @@ def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: st
     return to_probabilities(outputs, preds_type, f"{name} output", nb_classes)
 
 
+def _identity(operation: Any) -> bool:
+    """
+    :return: Whether an ART preprocessing operation leaves the input unchanged (ART's default standardisation, mean 0
+             and std 1, is in every estimator's list).
+    """
+    if not type(operation).__name__.startswith("StandardisationMeanStd"):
+        return False
+    mean, std = np.asarray(getattr(operation, "mean", 1.0)), np.asarray(getattr(operation, "std", 0.0))
+    return bool(np.all(mean == 0.0) and np.all(std == 1.0))
+
+
 class InputAwarePostprocessor(Postprocessor, abc.ABC):
     """
     A postprocessor computed from the model outputs and the query that produced them. In the plain ART call
@@ -126,6 +137,7 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._checked_models: set[int] = set()
+        self._warned_estimators: set[int] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         # Locks cannot be copied or pickled; copies (e.g. deepcopy of the estimator) get their own.
@@ -153,6 +165,7 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         if len(probabilities) == 0:
             return probabilities.astype(np.float32)
         self._check_auxiliary_models_on(query[:1], probabilities.shape[1], estimator)
+        self._warn_about_preprocessing(estimator)
         logits = as_logits(preds, self.preds_type)
         return self._postprocess(probabilities, query, estimator, logits).astype(np.float32)
 
@@ -169,6 +182,27 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
                 auxiliary_probabilities(model, query, 1, name, nb_classes)
             with self._lock:
                 self._checked_models.add(id(model))
+
+    def _warn_about_preprocessing(self, estimator: Any) -> None:
+        """
+        Warn once per calling estimator that applies preprocessing (preprocessing defences, or a standardisation other
+        than the identity): its model sees the preprocessed input, while this defence's auxiliary models and input
+        scores get the raw query.
+        """
+        if estimator is None or id(estimator) in self._warned_estimators:
+            return
+        operations = [op for op in getattr(estimator, "preprocessing_operations", None) or [] if not _identity(op)]
+        with self._lock:
+            self._warned_estimators.add(id(estimator))
+        if operations:
+            names = ", ".join(type(op).__name__ for op in operations)
+            warnings.warn(
+                f"{type(self).__name__}: the calling estimator preprocesses its input ({names}) before its model, but "
+                "this defence's auxiliary models and input scores receive the raw query x. Give them the same "
+                "preprocessing (e.g. wrap them in a module that applies it) or move it into the protected model.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _auxiliary_models(self, estimator: Any) -> list[tuple[str, Any]]:
         """
