@@ -18,8 +18,12 @@
 """
 Defences against model stealing as ART postprocessors, and their documented helpers: AM's answer as a pure function,
 threshold calibration and the Section 6 confidence matching. Internals (query discovery, MAD's budget step, the top-1
-guard) stay in their modules.
+guard) stay in their modules. Importing this package does not import torch: :class:`PredictionPoisoning`, which
+differentiates a PyTorch surrogate, is loaded on first use.
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from art_am.defences.adaptive_misinformation import (
     AdaptiveMisinformation,
@@ -29,7 +33,6 @@ from art_am.defences.adaptive_misinformation import (
 from art_am.defences.calibration import threshold_for_accuracy_budget, threshold_for_false_positive_rate
 from art_am.defences.confidence_matching import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.deceptive_perturbation import DeceptivePerturbation
-from art_am.defences.prediction_poisoning import PredictionPoisoning
 
 __all__ = [
     "AdaptiveMisinformation",
@@ -42,3 +45,12 @@ __all__ = [
     "threshold_for_accuracy_budget",
     "threshold_for_false_positive_rate",
 ]
+
+if TYPE_CHECKING:
+    from art_am.defences.prediction_poisoning import PredictionPoisoning
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PredictionPoisoning":
+        return importlib.import_module(f"{__name__}.prediction_poisoning").PredictionPoisoning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

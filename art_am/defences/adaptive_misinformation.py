@@ -167,8 +167,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
     ) -> None:
         """
         :param misinformation_model: ``f_hat``: a ``torch.nn.Module`` returning logits for the same raw input the
-               victim's estimator receives (include any normalisation in it), or an ART ``PyTorchClassifier``
-               (whose own preprocessing then applies).
+               victim's estimator receives (include any normalisation in it), or any ART classifier of any
+               framework (whose own preprocessing then applies). AM itself needs no torch.
         :param threshold: tau: queries whose score is below it get misinformation; in [0, 1] for the maximum softmax
                probability.
         :param nu: Steepness of the reverse sigmoid (> 0); the paper's 1000 by default.

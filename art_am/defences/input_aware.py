@@ -27,17 +27,16 @@ a ``ValueError`` naming the argument on the first query, not a raw torch error o
 from __future__ import annotations
 
 import abc
+import sys
 import threading
 import warnings
 from typing import Any
 
 import numpy as np
 from art.defences.postprocessor.postprocessor import Postprocessor
-from torch import nn
 
 from art_am.defences.probabilities import PREDS_TYPES, as_logits, on_simplex, to_probabilities
 from art_am.defences.query_input import find_query_input
-from art_am.inference import batched_logits
 from art_am.validation import check_choice, check_integer
 
 # Rows of an auxiliary ``nn.Module``'s outputs that all lie this close to the simplex are taken for probabilities (a
@@ -45,20 +44,28 @@ from art_am.validation import check_choice, check_integer
 AUXILIARY_SIMPLEX_TOLERANCE = 1e-4
 
 
+def is_torch_module(model: Any) -> bool:
+    """
+    :return: Whether ``model`` is a ``torch.nn.Module``, without importing torch (a program that never imported torch
+             holds no module).
+    """
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(model, torch.nn.Module)
+
+
 def check_auxiliary_model(model: Any, name: str) -> None:
     """
-    :param model: A ``torch.nn.Module`` returning logits or an ART ``PyTorchClassifier``.
+    :param model: A ``torch.nn.Module`` returning logits, or any ART classifier (of any framework) whose ``predict``
+                  takes the raw query.
     :param name: Argument name for error messages.
     :raises ValueError: For anything else, or a module whose weights are on the meta device (not materialised).
     """
-    from art.estimators.classification import PyTorchClassifier  # pylint: disable=import-outside-toplevel
+    from art.estimators.classification.classifier import ClassifierMixin  # pylint: disable=import-outside-toplevel
 
-    if not isinstance(model, (nn.Module, PyTorchClassifier)):
-        raise ValueError(
-            f"{name} must be a torch.nn.Module returning logits or an ART PyTorchClassifier, got {type(model)}."
-        )
-    module = model if isinstance(model, nn.Module) else model.model
-    if any(tensor.is_meta for tensor in list(module.parameters()) + list(module.buffers())):
+    if not (is_torch_module(model) or isinstance(model, ClassifierMixin)):
+        raise ValueError(f"{name} must be a torch.nn.Module returning logits or an ART classifier, got {type(model)}.")
+    module: Any = model if is_torch_module(model) else getattr(model, "model", None)
+    if is_torch_module(module) and any(tensor.is_meta for tensor in [*module.parameters(), *module.buffers()]):
         raise ValueError(f"{name} has weights on the meta device (not materialised): load real weights into it first.")
 
 
@@ -68,8 +75,8 @@ def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: st
 
     :param model: A ``torch.nn.Module`` returning logits (evaluated as in eval mode, without changing the module,
                   without gradients, on its own device and dtype; a module whose outputs all lie on the simplex is
-                  taken to end in a softmax, with a warning) or an ART ``PyTorchClassifier`` (its own preprocessing
-                  applies; its outputs are auto-detected as logits or probabilities).
+                  taken to end in a softmax, with a warning) or any ART classifier (its own preprocessing applies;
+                  its outputs are auto-detected as logits or probabilities).
     :param x: Raw query.
     :param batch_size: Rows per forward pass.
     :param name: Argument name for error messages.
@@ -78,7 +85,9 @@ def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: st
     :raises ValueError: If the model cannot run on the query, the class counts differ or the outputs are not finite.
     """
     try:
-        if isinstance(model, nn.Module):
+        if is_torch_module(model):
+            from art_am.inference import batched_logits  # pylint: disable=import-outside-toplevel
+
             outputs = batched_logits(model, x, batch_size).numpy()
         else:
             outputs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size)
@@ -87,7 +96,7 @@ def auxiliary_probabilities(model: Any, x: np.ndarray, batch_size: int, name: st
             f"{name} could not be evaluated on the query (rows of shape {np.shape(x)[1:]}, dtype "
             f"{np.asarray(x).dtype}); it must take the same raw input as the protected estimator: {error}"
         ) from error
-    if not isinstance(model, nn.Module):
+    if not is_torch_module(model):
         return to_probabilities(outputs, "auto", f"{name} output", nb_classes)
     preds_type = "logits"
     if np.ndim(outputs) == 2 and len(outputs) and on_simplex(outputs, AUXILIARY_SIMPLEX_TOLERANCE).all():

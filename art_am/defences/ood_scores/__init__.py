@@ -27,12 +27,39 @@ needed, the input) to its in-distribution-ness, higher for queries that look lik
 - :class:`CombinedScore`: the smallest in-distribution rank of several scores.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from art_am.defences.ood_scores.base import OODScore
 from art_am.defences.ood_scores.combined import CombinedScore
-from art_am.defences.ood_scores.feature_scores import FeatureScore, KNearestNeighbours, Mahalanobis
 from art_am.defences.ood_scores.noise_level import NoiseLevel
 from art_am.defences.ood_scores.output_scores import Energy, MaxLogit, MaxSoftmaxProbability
-from art_am.defences.ood_scores.sign_step_detector import SignStepDetector, SignStepNetwork, sign_step_perturbation
+
+# The scores that run a PyTorch network are imported on first use, so that importing Adaptive Misinformation (and the
+# output scores) does not import torch (ART's rule for framework-independent modules).
+_TORCH_SCORES = {
+    "FeatureScore": "feature_scores",
+    "KNearestNeighbours": "feature_scores",
+    "Mahalanobis": "feature_scores",
+    "SignStepDetector": "sign_step_detector",
+    "SignStepNetwork": "sign_step_detector",
+    "sign_step_perturbation": "sign_step_detector",
+}
+
+if TYPE_CHECKING:
+    from art_am.defences.ood_scores.feature_scores import FeatureScore, KNearestNeighbours, Mahalanobis
+    from art_am.defences.ood_scores.sign_step_detector import (
+        SignStepDetector,
+        SignStepNetwork,
+        sign_step_perturbation,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TORCH_SCORES:
+        return getattr(importlib.import_module(f"{__name__}.{_TORCH_SCORES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CombinedScore",

@@ -24,12 +24,14 @@ switches to misinformation where the score is below its threshold: ``a = S(score
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from art_am.validation import check_real
+
+if TYPE_CHECKING:
+    import torch
 
 
 class OODScore(abc.ABC):

@@ -25,10 +25,14 @@ out-of-distribution images, an input-space score catches synthetic perturbations
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from art_am.defences.ood_scores.base import OODScore
+
+if TYPE_CHECKING:
+    import torch
 
 
 class CombinedScore(OODScore):
@@ -94,6 +98,8 @@ class CombinedScore(OODScore):
     def state_dict(self) -> dict[str, torch.Tensor]:
         if self.references is None:
             raise ValueError("The combined score is not fitted: nothing to save.")
+        import torch  # pylint: disable=import-outside-toplevel  (only saving state needs torch)
+
         state = {f"reference.{i}": torch.from_numpy(r.copy()) for i, r in enumerate(self.references)}
         for i, component in enumerate(self.components):
             state.update({f"component.{i}.{key}": value for key, value in component.state_dict().items()})
