@@ -80,9 +80,13 @@ def run_knockoff(
     seed: int,
     device: str,
     verbose: bool,
+    y_queries: np.ndarray | None = None,
 ) -> tuple[PyTorchClassifier, int]:
     """
-    :return: The clone trained by KnockoffNets (random policy) and the number of queries used.
+    :param y_queries: The attacker's labels of its query set: given, ART's adaptive policy runs (a bandit over those
+                      classes, rewarded by the victim's answers; it trains on top-1 labels whatever ``soft`` says);
+                      None, the random policy.
+    :return: The clone trained by KnockoffNets and the number of queries used.
     """
     victim = BlackBoxClassifier(
         AnswerLookup(x_queries, answers), scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0)
@@ -95,12 +99,15 @@ def run_knockoff(
         batch_size_query=1024,
         nb_epochs=scenario.attacks.clone_epochs,
         nb_stolen=budget,
-        sampling_strategy="random",
+        sampling_strategy="random" if y_queries is None else "adaptive",
+        # ART's "all" reward divides by a running variance that is zero while a reward term stays constant (e.g.
+        # against a victim whose answers do not vary), which makes the policy NaN; "cert" is always defined.
+        reward="cert",
         use_probability=soft,
         verbose=verbose,
     )
     clone = make_clone(scenario, scenario.attacks.clone_lr, seed, device)
-    return attack.extract(x_queries, thieved_classifier=clone), budget
+    return attack.extract(x_queries, y_queries, thieved_classifier=clone), budget
 
 
 class QueryRecorder:

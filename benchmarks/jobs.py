@@ -33,10 +33,11 @@ from benchmarks.defence_points import DefencePoint, defence_points
 from benchmarks.scenarios import Scenario
 
 LABEL_MODES = {"soft": True, "argmax": False}
-# Attack kinds: KnockoffNets and the two selective (truth-filtering) attackers run once per KnockoffNets query source
-# ("<kind>:<source>"); JBDA and the detector-aware JBDA once. The last three are the adaptive attackers of issue 16.
-PER_SOURCE_ATTACKS = ("knockoff", "confident", "consistent")
-ATTACKS = ("knockoff", "jbda", "jbda-aware", "confident", "consistent")
+# Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the two selective (truth-filtering)
+# attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the detector-aware JBDA once. All but
+# the first two are the adaptive attackers of issue 16.
+PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "confident", "consistent")
+ATTACKS = ("knockoff", "jbda", "jbda-aware", "knockoff-adaptive", "confident", "consistent")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Job:
 
     scenario: str
     seed: int
-    attack: str  # "jbda", "jbda-aware" or "<knockoff|confident|consistent>:<query source label>"
+    attack: str  # "jbda", "jbda-aware" or "<knockoff|knockoff-adaptive|confident|consistent>:<query source label>"
     labels: str  # a key of LABEL_MODES
     point: DefencePoint
 

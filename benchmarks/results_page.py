@@ -39,6 +39,7 @@ OVERHEAD_TARGETS = [
 ]
 ADAPTIVE_ATTACKS = {
     "jbda-aware": "JBDA shaping its steps against its own copy of the sign detector",
+    "knockoff-adaptive": "KnockoffNets with ART's adaptive policy, a bandit steering queries by the answers",
     "confident": "the Section 6 attacker, training on the most confident half of its answers",
     "consistent": "the label-consistency attacker, keeping answers that agree across shifted copies",
 }
@@ -215,7 +216,7 @@ def _headline_lines(points: list[dict]) -> list[str]:
 
 def _attack_order(attack: str) -> tuple[int, str]:
     kind, _, source = attack.partition(":")
-    order = ["knockoff", "confident", "consistent", "jbda", "jbda-aware"]
+    order = ["knockoff", "knockoff-adaptive", "confident", "consistent", "jbda", "jbda-aware"]
     return (order.index(kind) if kind in order else len(order), source)
 
 

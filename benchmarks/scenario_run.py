@@ -232,8 +232,14 @@ class ScenarioRun:
             )
         else:
             x_queries, served, switch_scores = self._answers(source)
+            y_queries = None
+            if kind == "knockoff-adaptive":  # ART's adaptive policy needs the attacker's own labels of its data
+                _, labels = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
+                if labels is None:
+                    raise ValueError(f"knockoff-adaptive needs labels of the query source {source!r}, which has none.")
+                y_queries = labels[: len(x_queries)]
             clone, queries = run_knockoff(
-                self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False
+                self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False, y_queries
             )
             extra = {}
             if point.defence in switch_scores:

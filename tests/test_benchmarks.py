@@ -45,6 +45,16 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
         "knockoff_fashion_mnist-soft-am-0.9.json",
         "knockoff_fashion_mnist-soft-dcp-1.json",
     ]
+    # ART's adaptive KnockoffNets policy runs on the stored answers, with the attacker's labels of its query set
+    adaptive = ["--run-dir", str(tmp_path / "adaptive"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
+    adaptive += ["--no-progress", "--attacks", "knockoff-adaptive", "--labels", "argmax", "--defences", "undefended"]
+    run_module.main(["--preset", "micro"] + adaptive)
+    (point,) = glob.glob(str(tmp_path / "adaptive" / "points" / "micro" / "seed0" / "*.json"))
+    record = json.load(open(point))
+    assert (
+        record["attack"] == "knockoff-adaptive:fashion_mnist"
+        and record["queries"] == micro_preset.attacks.knockoff_queries
+    )
 
 
 def test_unknown_scenario_is_an_error(micro_preset, tmp_path):
