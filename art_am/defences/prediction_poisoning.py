@@ -40,7 +40,7 @@ from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_proba
 from art_am.defences.mad_oracles import DenseGram, LastLayerGram, argmax_oracle, extreme_oracle
 from art_am.defences.top1 import keep_top1
 from art_am.inference import eval_view, model_device, model_dtype
-from art_am.models import reinitialised_copy
+from art_am.models.reinit import reinitialised_copy
 from art_am.validation import check_choice, check_integer, check_real
 
 logger = logging.getLogger(__name__)

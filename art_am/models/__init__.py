@@ -27,6 +27,7 @@ from typing import Any
 from torch import nn
 
 from art_am.models.lenet import LeNet5
+from art_am.models.reinit import reinitialised_copy
 from art_am.models.resnet import CifarResNet, ResNet18
 from art_am.validation import check_integer
 
@@ -50,29 +51,6 @@ def create_model(name: str, num_classes: int = 10, **kwargs: Any) -> nn.Module:
         raise ValueError(f"Unknown model '{name}'. Valid names: {', '.join(MODEL_NAMES)}.")
     check_integer(num_classes, "num_classes", low=2)
     return _FACTORIES[name](num_classes=num_classes, **kwargs)
-
-
-def reinitialised_copy(model: nn.Module, seed: int = 0) -> nn.Module:
-    """
-    A copy of ``model`` with the same architecture and freshly initialised weights (every submodule's
-    ``reset_parameters``), e.g. Prediction Poisoning's default surrogate. The global RNG state is left untouched.
-
-    :param model: Template module.
-    :param seed: Seed of the new initialisation.
-    :return: The copy, in eval mode, on the template's device.
-    """
-    import copy  # pylint: disable=import-outside-toplevel
-
-    import torch  # pylint: disable=import-outside-toplevel
-
-    duplicate = copy.deepcopy(model)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        for module in duplicate.modules():
-            reset = getattr(module, "reset_parameters", None)
-            if callable(reset):
-                reset()
-    return duplicate.eval()
 
 
 __all__ = ["CifarResNet", "LeNet5", "MODEL_NAMES", "ResNet18", "create_model", "reinitialised_copy"]
