@@ -21,7 +21,15 @@ import sys
 from art_am.atomic import write_text_atomic
 from benchmarks.defence_points import AM_VARIANTS, DEFENCE_LABELS
 from benchmarks.report import BUDGET_PP, load_points
-from benchmarks.selection import Summary, has_validation, matched_comparison, verdict, with_attacker_best
+from benchmarks.selection import (
+    MIN_SEEDS,
+    Summary,
+    has_validation,
+    matched_comparison,
+    too_few_seeds,
+    verdict,
+    with_attacker_best,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "results")
@@ -139,8 +147,8 @@ def cut_verdict(undefended_clone: Summary, cut: Summary | None) -> str:
     if cut is None:
         return "no setting inside the budget"
     interval = cut.interval
-    if interval is None:
-        return "one seed: no verdict"
+    if cut.n < MIN_SEEDS or interval is None:
+        return too_few_seeds(cut.n)
     if interval[0] >= CUT_TARGET:
         return "met"
     if interval[1] < CUT_TARGET:

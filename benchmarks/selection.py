@@ -20,6 +20,7 @@ from scipy import stats
 from benchmarks.defence_points import AM_VARIANTS
 
 BASELINES = ("pp_extreme", "pp_argmax", "dcp")
+MIN_SEEDS = 3  # a verdict rests on at least this many seeds (docs/results.md's rule)
 COMPARED = AM_VARIANTS + BASELINES
 VALIDATION_FIELD = "defender_accuracy_validation"
 
@@ -172,6 +173,13 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
     return entries
 
 
+def too_few_seeds(n: int) -> str:
+    """
+    :return: The verdict of a comparison measured on fewer than :data:`MIN_SEEDS` seeds.
+    """
+    return f"{n} seed{'s' * (n != 1)}: no verdict"
+
+
 def _summary(values: list[float]) -> Summary | None:
     return Summary(tuple(values)) if values else None
 
@@ -180,11 +188,11 @@ def verdict(difference: Summary) -> str:
     """
     :param difference: AM's clone accuracy minus a baseline's, per seed.
     :return: ``AM lower`` / ``AM higher`` where the 95 % interval of the mean difference excludes zero, ``not
-             separable`` where it contains it, ``one seed`` where there is no interval.
+             separable`` where it contains it, ``<n> seed(s): no verdict`` with fewer than :data:`MIN_SEEDS` seeds.
     """
     interval = difference.interval
-    if interval is None:
-        return "one seed"
+    if difference.n < MIN_SEEDS or interval is None:
+        return too_few_seeds(difference.n)
     if interval[1] < 0:
         return "AM lower"
     if interval[0] > 0:

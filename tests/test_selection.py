@@ -65,7 +65,8 @@ def test_verdict_reads_the_interval():
     assert verdict(Summary((-0.30, -0.32, -0.31))) == "AM lower"
     assert verdict(Summary((0.30, 0.32, 0.31))) == "AM higher"
     assert verdict(Summary((-0.3, 0.2, 0.05))) == "not separable"
-    assert verdict(Summary((-0.3,))) == "one seed"
+    assert verdict(Summary((-0.3,))) == "1 seed: no verdict"
+    assert verdict(Summary((-0.30, -0.32))) == "2 seeds: no verdict"  # an interval exists, but the rule wants 3
 
 
 def test_matched_comparison_pairs_am_and_baselines_by_seed():
