@@ -147,7 +147,7 @@ class ScoreStudy:
         self.scores = build_scores(self.models["oe"], x_train, y_train, detector)
         for score in self.scores.values():
             if isinstance(score, CombinedScore):
-                score.fit(calibration.probabilities, calibration.logits, calibration.x)
+                score.fit(calibration.x, probabilities=calibration.probabilities, logits=calibration.logits)
         self.benign_scores = {name: self.benign.scores(score) for name, score in self.scores.items()}
         self.thresholds = {
             (name, budget): threshold_for_accuracy_budget(

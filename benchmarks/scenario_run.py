@@ -174,7 +174,7 @@ class ScenarioRun:
         )
         reference = self.split.x_validation
         score = CombinedScore([MaxSoftmaxProbability(), detector])
-        return score.fit(predict_proba(self.models["oe"], reference).astype(np.float64), None, reference)
+        return score.fit(reference, probabilities=predict_proba(self.models["oe"], reference).astype(np.float64))
 
     def _confidence_match(self) -> ConfidenceMatch | None:
         """

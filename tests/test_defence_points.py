@@ -30,7 +30,7 @@ def combined_score(models):
     detector = SignStepDetector(batch_size=64).fit(rng.random((128, 1, 28, 28), dtype=np.float32))
     reference = rng.random((300, 1, 28, 28), dtype=np.float32)
     score = CombinedScore([MaxSoftmaxProbability(), detector])
-    return score.fit(predict_proba(models["oe"], reference).astype(np.float64), None, reference)
+    return score.fit(reference, probabilities=predict_proba(models["oe"], reference).astype(np.float64))
 
 
 def test_served_answers_equal_the_live_postprocessors(micro_preset, models, combined_score, x_random):

@@ -177,7 +177,9 @@ def test_noise_level_layouts_and_bad_shapes(rng):
 def test_combined_is_the_smallest_reference_rank(rng):
     logits = rng.normal(0, 3, (400, 10))
     probabilities = softmax(logits)
-    combined = CombinedScore([MaxSoftmaxProbability(), MaxLogit()]).fit(probabilities[:200], logits[:200])
+    combined = CombinedScore([MaxSoftmaxProbability(), MaxLogit()]).fit(
+        probabilities=probabilities[:200], logits=logits[:200]
+    )
     ranks = combined.component_ranks(probabilities[200:], logits[200:])
     assert np.all((ranks >= 0) & (ranks <= 1))
     expected = [np.mean(MaxSoftmaxProbability()(probabilities[:200]) < v) for v in probabilities[200:].max(1)]
@@ -190,7 +192,7 @@ def test_combined_score_is_the_smallest_mid_rank_of_its_components(lenet, fit_da
     x, _ = fit_data
     reference = x[:200]
     msp, noise = MaxSoftmaxProbability(), NoiseLevel()
-    combined = CombinedScore([msp, noise]).fit(*outputs(lenet, reference), reference)
+    combined = CombinedScore([msp, noise]).fit(reference, None, *outputs(lenet, reference))
     clean = np.zeros((10, 1, 28, 28), dtype=np.float32)
     clean[:, :, 8:20, 8:20] = 1.0
     noisy = np.clip(clean + 0.1 * rng.choice([-1.0, 1.0], size=clean.shape), 0, 1).astype(np.float32)
@@ -212,7 +214,7 @@ def test_fitted_scores_round_trip_through_a_checkpoint(lenet, fit_data, tmp_path
         "mahalanobis": Mahalanobis(lenet.features).fit(x, y),
         "knn": KNearestNeighbours(lenet.features, k=4, max_bank=100).fit(x),
     }
-    scores["combined"] = CombinedScore([scores["knn"], NoiseLevel()]).fit(*outputs(lenet, x[:50]), x[:50])
+    scores["combined"] = CombinedScore([scores["knn"], NoiseLevel()]).fit(x[:50], None, *outputs(lenet, x[:50]))
     path = tmp_path / "defender.pt"
     save_checkpoint(path, lenet, {"architecture": "lenet5"}, {k: s.state_dict() for k, s in scores.items()})
     model, _ = load_checkpoint(path)
@@ -272,7 +274,7 @@ def test_false_positive_calibration_holds_on_held_out_data(lenet, fit_data, name
     }[name]
     probabilities, logits = outputs(lenet, benign)
     if isinstance(score, CombinedScore):
-        score.fit(probabilities[:1000], logits[:1000], benign[:1000])
+        score.fit(benign[:1000], probabilities=probabilities[:1000], logits=logits[:1000])
     values = score(probabilities, logits, benign)
     rate = 0.05
     tau = threshold_for_false_positive_rate(values[1000:2500], rate)
@@ -291,7 +293,7 @@ def test_am_with_each_score_in_the_plain_art_call(lenet, fit_data, x_random):
         Mahalanobis(victim_model.features).fit(x, y),
         KNearestNeighbours(victim_model.features, k=3).fit(x),
         NoiseLevel(),
-        CombinedScore([MaxSoftmaxProbability(), NoiseLevel()]).fit(*outputs(victim_model, queries), queries),
+        CombinedScore([MaxSoftmaxProbability(), NoiseLevel()]).fit(queries, None, *outputs(victim_model, queries)),
     ]
     truth = softmax(batched_logits(victim_model, queries).numpy().astype(np.float64))
     fake = softmax(batched_logits(misinformation_model, queries).numpy().astype(np.float64))
@@ -395,3 +397,20 @@ def test_accuracy_budget_counts_from_the_reference_accuracy(rng):
     )
     assert tau_ref < tau_own
     assert accuracy_own >= own - 0.01 and accuracy_ref >= own - 0.005
+
+
+def test_every_score_has_the_interfaces_fit_signature():
+    import inspect  # pylint: disable=import-outside-toplevel
+
+    from art_am.defences import ood_scores  # pylint: disable=import-outside-toplevel
+
+    expected = list(inspect.signature(ood_scores.OODScore.fit).parameters)
+    assert expected == ["self", "x", "y", "probabilities", "logits"]
+    classes = [getattr(ood_scores, name) for name in ood_scores.__all__]
+    scores = [c for c in classes if inspect.isclass(c) and issubclass(c, ood_scores.OODScore)]
+    assert len(scores) >= 8
+    for score in scores:
+        assert list(inspect.signature(score.fit).parameters) == expected, score.__name__
+    # scores without fitted state accept the call and return themselves
+    msp = ood_scores.MaxSoftmaxProbability()
+    assert msp.fit(np.zeros((2, 1, 28, 28)), probabilities=np.full((2, 10), 0.1)) is msp

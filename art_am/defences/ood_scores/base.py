@@ -37,9 +37,11 @@ if TYPE_CHECKING:
 class OODScore(abc.ABC):
     """
     An in-distribution-ness score. Subclasses set what they need (``needs_logits``, ``needs_input``), the range of
-    their values (``bounds``, None for unbounded) and implement :meth:`_score`. Scores with fitted state implement
-    ``fit``, :attr:`is_fitted`, :meth:`state_dict` and :meth:`load_state_dict` (tensors only, so that a checkpoint
-    holding them loads with ``torch.load(..., weights_only=True)``).
+    their values (``bounds``, None for unbounded) and implement :meth:`_score`. Every score has one ``fit``
+    signature, ``fit(x=None, y=None, probabilities=None, logits=None)`` (in-distribution inputs, their labels, and the
+    protected model's outputs on them; each score reads what it needs); scores with fitted state implement it with
+    :attr:`is_fitted`, :meth:`state_dict` and :meth:`load_state_dict` (tensors only, so that a checkpoint holding them
+    loads with ``torch.load(..., weights_only=True)``).
     """
 
     name: str = "score"
@@ -77,6 +79,25 @@ class OODScore(abc.ABC):
     @abc.abstractmethod
     def _score(self, probabilities: np.ndarray, logits: np.ndarray | None, x: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
+
+    def fit(
+        self,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        logits: np.ndarray | None = None,
+    ) -> OODScore:
+        """
+        Fit the score on in-distribution data; scores without fitted state need nothing and return at once.
+
+        :param x: In-distribution inputs.
+        :param y: Their labels.
+        :param probabilities: The protected model's probabilities on ``x``.
+        :param logits: Its logits on ``x``.
+        :return: self.
+        """
+        del x, y, probabilities, logits
+        return self
 
     @property
     def is_fitted(self) -> bool:

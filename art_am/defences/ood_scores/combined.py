@@ -59,15 +59,24 @@ class CombinedScore(OODScore):
         self.name = "+".join(c.name for c in self.components)
         self.references: list[np.ndarray] | None = None
 
-    def fit(self, probabilities: np.ndarray, logits: np.ndarray | None = None, x: np.ndarray | None = None):
+    def fit(
+        self,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        logits: np.ndarray | None = None,
+    ) -> CombinedScore:
         """
         Record each component's scores on in-distribution reference queries.
 
-        :param probabilities: ``(N, K)`` probabilities of the protected model on the reference queries.
-        :param logits: Its logits, where a component needs them.
         :param x: The reference queries, where a component needs them.
+        :param y: Unused.
+        :param probabilities: ``(N, K)`` probabilities of the protected model on the reference queries (required).
+        :param logits: Its logits, where a component needs them.
         :return: self.
         """
+        if probabilities is None:
+            raise ValueError("CombinedScore.fit needs the protected model's probabilities on the reference queries.")
         if len(probabilities) < 2:
             raise ValueError(f"fit needs at least 2 reference queries, got {len(probabilities)}.")
         self.references = [np.sort(component(probabilities, logits, x)) for component in self.components]

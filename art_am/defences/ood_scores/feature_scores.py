@@ -108,13 +108,23 @@ class Mahalanobis(FeatureScore):
         self.means: np.ndarray | None = None
         self.precision: np.ndarray | None = None
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> Mahalanobis:
+    def fit(
+        self,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        logits: np.ndarray | None = None,
+    ) -> Mahalanobis:
         """
         :param x: In-distribution training inputs.
         :param y: Their labels, as indices ``(N,)`` or one-hot ``(N, K)``.
+        :param probabilities: Unused.
+        :param logits: Unused.
         :return: self.
-        :raises ValueError: If the labels do not match ``x`` or a class has no example.
+        :raises ValueError: If ``x`` or ``y`` is missing, the labels do not match ``x`` or a class has no example.
         """
+        if x is None or y is None:
+            raise ValueError("Mahalanobis.fit needs the in-distribution inputs x and their labels y.")
         labels = np.asarray(y)
         labels = labels.argmax(axis=1) if labels.ndim == 2 else labels.astype(np.int64)
         if labels.shape != (len(x),):
@@ -197,12 +207,22 @@ class KNearestNeighbours(FeatureScore):
         self.k, self.max_bank, self.seed = k, max_bank, seed
         self.bank: torch.Tensor | None = None
 
-    def fit(self, x: np.ndarray, y: np.ndarray | None = None) -> KNearestNeighbours:
+    def fit(
+        self,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        logits: np.ndarray | None = None,
+    ) -> KNearestNeighbours:
         """
         :param x: In-distribution training inputs (at least ``k``).
         :param y: Unused (the score is label-free).
+        :param probabilities: Unused.
+        :param logits: Unused.
         :return: self.
         """
+        if x is None:
+            raise ValueError("KNearestNeighbours.fit needs the in-distribution inputs x.")
         if len(x) < self.k:
             raise ValueError(f"fit needs at least k={self.k} inputs, got {len(x)}.")
         if len(x) > self.max_bank:

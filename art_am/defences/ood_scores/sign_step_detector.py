@@ -199,13 +199,24 @@ class SignStepDetector(OODScore):
             self.network = SignStepNetwork(in_channels).to(device)
         self.fitted = False
 
-    def fit(self, x: np.ndarray) -> SignStepDetector:
+    def fit(
+        self,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        logits: np.ndarray | None = None,
+    ) -> SignStepDetector:
         """
         Train the detector on clean in-distribution images against their sign-step perturbed copies.
 
         :param x: Clean training images ``(N, C, H, W)`` in ``clip_values``.
+        :param y: Unused (the detector is label-free).
+        :param probabilities: Unused.
+        :param logits: Unused.
         :return: self.
         """
+        if x is None:
+            raise ValueError("SignStepDetector.fit needs the clean in-distribution images x.")
         generator = torch.Generator().manual_seed(self.seed)
         clean_images = torch.as_tensor(np.asarray(x, dtype=np.float32))
         device = next(self.network.parameters()).device
@@ -219,9 +230,9 @@ class SignStepDetector(OODScore):
                 perturbed = sign_step_perturbation(
                     clean, generator, self.step_range, self.max_steps, self.clip_values, family=self.family
                 )
-                logits = self.network(torch.cat([clean, perturbed]).to(device))
+                detector_logits = self.network(torch.cat([clean, perturbed]).to(device))
                 labels = torch.cat([torch.zeros(len(clean)), torch.ones(len(clean))]).to(device)
-                loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
+                loss = nn.functional.binary_cross_entropy_with_logits(detector_logits, labels)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
