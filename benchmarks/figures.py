@@ -122,6 +122,15 @@ def _cdf(axis, values: np.ndarray, **style) -> None:
     axis.plot(ordered, 100 * np.arange(1, len(ordered) + 1) / len(ordered), **style)
 
 
+def _finish_cdf(axis, xlabel: str, title: str) -> None:
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("queries at or below (cumulative %)")
+    axis.set_title(title, fontsize=9)
+    axis.legend(fontsize=7)
+    axis.grid(alpha=0.3)
+    _percent_axes(axis, x=False)
+
+
 def _msp_figure(plt, folder: str, scenario: str, seed_folder: str) -> None:
     if not glob.glob(os.path.join(seed_folder, "queries-*.npz")):
         return  # no query statistics saved with these points
@@ -135,12 +144,9 @@ def _msp_figure(plt, folder: str, scenario: str, seed_folder: str) -> None:
                 benign_drawn = True
             label = "JBDA queries" if source == "jbda" else f"KnockoffNets queries ({source})"
             _cdf(axis, data["msp_queries"], label=label)
-    axis.set_xlabel("maximum softmax probability of the OE defender")
-    axis.set_ylabel("queries at or below (cumulative %)")
-    axis.set_title(f"{scenario}: benign vs attack queries (seed 0)", fontsize=9)
-    axis.legend(fontsize=7)
-    axis.grid(alpha=0.3)
-    _percent_axes(axis, x=False)
+    _finish_cdf(
+        axis, "maximum softmax probability of the OE defender", f"{scenario}: benign vs attack queries (seed 0)"
+    )
     _save(plt, figure, os.path.join(folder, f"msp-cdf-{scenario}.png"))
 
 
@@ -169,12 +175,8 @@ def _hellinger_figures(plt, folder: str, scenario: str, seed_folder: str, rows: 
                     color=colour,
                     label=f"{DEFENCE_LABELS[defence]} {parameter:g} (defender {100 * defender:.1f} %)",
                 )
-        axis.set_xlabel("Hellinger distance between true and served answer")
-        axis.set_ylabel("queries at or below (cumulative %)")
-        axis.set_title(f"{scenario}: KnockoffNets queries ({source}), seed 0", fontsize=9)
-        axis.legend(fontsize=7)
-        axis.grid(alpha=0.3)
-        _percent_axes(axis, x=False)
+        title = f"{scenario}: KnockoffNets queries ({source}), seed 0"
+        _finish_cdf(axis, "Hellinger distance between true and served answer", title)
         _save(plt, figure, os.path.join(folder, f"hellinger-{scenario}-{source}.png"))
 
 
