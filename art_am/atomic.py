@@ -72,3 +72,20 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
             stream.write(text)
 
     write_atomic(path, write)
+
+
+def write_npz_atomic(path: str | os.PathLike, arrays: dict, compressed: bool = False) -> None:
+    """
+    :param path: Destination ``.npz`` file.
+    :param arrays: Named arrays.
+    :param compressed: Use ``numpy.savez_compressed``.
+    """
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    save = np.savez_compressed if compressed else np.savez
+
+    def write(temporary: str) -> None:
+        with open(temporary, "wb") as stream:  # a file object: savez would append ".npz" to a name
+            save(stream, **arrays)
+
+    write_atomic(path, write)

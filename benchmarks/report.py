@@ -20,8 +20,11 @@ from benchmarks.figures import write_figures
 from benchmarks.selection import (
     Summary,
     by_experiment,
+    ci95,
     has_validation,
     matched_comparison,
+    pct,
+    per_seed_parameters,
     verdict,
     with_attacker_best,
 )
@@ -69,22 +72,6 @@ def aggregate(points: list[dict]) -> list[dict]:
     return rows
 
 
-def _pct(summary: Summary | None, digits: int = 1) -> str:
-    if summary is None or summary.n == 0:
-        return "–"
-    text = f"{100 * summary.mean:.{digits}f}"
-    return text if summary.std is None else f"{text} ± {100 * summary.std:.{digits}f}"
-
-
-def _interval(summary: Summary | None) -> str:
-    interval = None if summary is None else summary.interval
-    return "–" if interval is None else f"[{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
-
-
-def _parameters(values: list) -> str:
-    return ", ".join("none" if v is None else f"{v:g}" for v in values)
-
-
 def _budget_section(comparison: list[dict]) -> list[str]:
     lines = [
         f"## Every defence at its operating point inside a {BUDGET_PP:g} pp budget",
@@ -101,14 +88,14 @@ def _budget_section(comparison: list[dict]) -> list[str]:
     for entry in (e for e in comparison if e["drop_pp"] == BUDGET_PP):
         head = f"| {entry['scenario']} | {entry['attack']} | {entry['labels']} |"
         lines.append(
-            f"{head} undefended | | {_pct(entry['undefended_defender'], 2)} | {_pct(entry['undefended_clone'])} | "
-            f"{_interval(entry['undefended_clone'])} | | |"
+            f"{head} undefended | | {pct(entry['undefended_defender'], 2)} | {pct(entry['undefended_clone'])} | "
+            f"{ci95(entry['undefended_clone'])} | | |"
         )
         for defence, chosen in entry["defences"].items():
             lines.append(
-                f"{head} {DEFENCE_LABELS[defence]} | {_parameters(chosen['parameters'])} | "
-                f"{_pct(chosen['defender'], 2)} | {_pct(chosen['clone'])} | {_interval(chosen['clone'])} | "
-                f"{_pct(chosen['cut'])} | {_interval(chosen['cut'])} |"
+                f"{head} {DEFENCE_LABELS[defence]} | {per_seed_parameters(chosen['parameters'])} | "
+                f"{pct(chosen['defender'], 2)} | {pct(chosen['clone'])} | {ci95(chosen['clone'])} | "
+                f"{pct(chosen['cut'])} | {ci95(chosen['cut'])} |"
             )
     return lines
 
@@ -128,8 +115,8 @@ def _comparison_section(comparison: list[dict]) -> list[str]:
         for (variant, baseline), difference in entry["differences"].items():
             lines.append(
                 f"| {entry['scenario']} | {entry['attack']} | {entry['labels']} | {entry['drop_pp']:g} | "
-                f"{DEFENCE_LABELS[variant]} | {DEFENCE_LABELS[baseline]} | {_pct(difference)} | "
-                f"{_interval(difference)} | {verdict(difference)} |"
+                f"{DEFENCE_LABELS[variant]} | {DEFENCE_LABELS[baseline]} | {pct(difference)} | "
+                f"{ci95(difference)} | {verdict(difference)} |"
             )
     return lines
 
@@ -152,14 +139,14 @@ def _settings_section(rows: list[dict]) -> list[str]:
         parameter = "" if row["parameter"] is None else f"{row['parameter']:g}"
         lines.append(
             f"| {DEFENCE_LABELS[row['defence']]} | {parameter} | {len(row['seeds'])} | "
-            f"{_pct(row.get('defender_accuracy_validation'), 2)} | {_pct(row['defender_accuracy'], 2)} | "
-            f"{_pct(row['clone_accuracy'])} | {_interval(row['clone_accuracy'])} | {_pct(row['clone_fidelity'])} | "
+            f"{pct(row.get('defender_accuracy_validation'), 2)} | {pct(row['defender_accuracy'], 2)} | "
+            f"{pct(row['clone_accuracy'])} | {ci95(row['clone_accuracy'])} | {pct(row['clone_fidelity'])} | "
             f"{row['queries'].mean:.0f} | {row['seconds'].mean:.1f} |"
         )
         if "seeds_only_clone_accuracy" in row:
             lines.append(
-                f"| seeds only (floor) | | {len(row['seeds'])} | | | {_pct(row['seeds_only_clone_accuracy'])} | "
-                f"{_interval(row['seeds_only_clone_accuracy'])} | | | |"
+                f"| seeds only (floor) | | {len(row['seeds'])} | | | {pct(row['seeds_only_clone_accuracy'])} | "
+                f"{ci95(row['seeds_only_clone_accuracy'])} | | | |"
             )
     return lines
 

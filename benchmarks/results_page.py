@@ -24,8 +24,11 @@ from benchmarks.report import BUDGET_PP, load_points
 from benchmarks.selection import (
     MIN_SEEDS,
     Summary,
+    ci95,
     has_validation,
     matched_comparison,
+    pct,
+    per_seed_parameters,
     too_few_seeds,
     verdict,
     with_attacker_best,
@@ -126,17 +129,6 @@ def load_runs(results_dir: str = RESULTS) -> dict[str, tuple[dict, list[dict], l
     return runs
 
 
-def _pct(summary: Summary | None) -> str:
-    if summary is None:
-        return "–"
-    return f"{100 * summary.mean:.1f}" + ("" if summary.std is None else f" ± {100 * summary.std:.1f}")
-
-
-def _interval(summary: Summary | None) -> str:
-    interval = None if summary is None else summary.interval
-    return "–" if interval is None else f"[{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
-
-
 def cut_verdict(undefended_clone: Summary, cut: Summary | None) -> str:
     """
     :return: The ≥ 40 pp target read from the interval of the mean cut: ``met`` where its lower end reaches 40 pp,
@@ -185,31 +177,31 @@ def _run_lines(name: str, description: dict, points: list[dict]) -> list[str]:
     return lines + [""]
 
 
-def _headline_lines(points: list[dict]) -> list[str]:
+def _headline_lines(comparison: list[dict]) -> list[str]:
     lines = [
         "| attack | labels | defence | parameter per seed | defender (test) | clone (test) | clone 95 % | cut (pp) "
         "| cut 95 % | ≥ 40 pp target |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
-    for entry in (e for e in matched_comparison(points, (BUDGET_PP,)) if e["labels"] in ("soft", "argmax", "best")):
+    for entry in (e for e in comparison if e["labels"] in ("soft", "argmax", "best")):
         head = f"| {entry['attack']} | {entry['labels']} |"
         lines.append(
-            f"{head} undefended | | {_pct(entry['undefended_defender'])} | {_pct(entry['undefended_clone'])} | "
-            f"{_interval(entry['undefended_clone'])} | | | |"
+            f"{head} undefended | | {pct(entry['undefended_defender'])} | {pct(entry['undefended_clone'])} | "
+            f"{ci95(entry['undefended_clone'])} | | | |"
         )
         for defence, chosen in entry["defences"].items():
-            parameters = ", ".join("none" if v is None else f"{v:g}" for v in chosen["parameters"])
+            parameters = per_seed_parameters(chosen["parameters"])
             target = cut_verdict(entry["undefended_clone"], chosen["cut"]) if defence in AM_VARIANTS else ""
             lines.append(
-                f"{head} {DEFENCE_LABELS[defence]} | {parameters} | {_pct(chosen['defender'])} | "
-                f"{_pct(chosen['clone'])} | {_interval(chosen['clone'])} | {_pct(chosen['cut'])} | "
-                f"{_interval(chosen['cut'])} | {target} |"
+                f"{head} {DEFENCE_LABELS[defence]} | {parameters} | {pct(chosen['defender'])} | "
+                f"{pct(chosen['clone'])} | {ci95(chosen['clone'])} | {pct(chosen['cut'])} | "
+                f"{ci95(chosen['cut'])} | {target} |"
             )
         for (variant, baseline), difference in entry["differences"].items():
             verdicts.append(
                 f"| {entry['attack']} | {entry['labels']} | {DEFENCE_LABELS[variant]} | {DEFENCE_LABELS[baseline]} | "
-                f"{_pct(difference)} | {_interval(difference)} | {verdict(difference)} |"
+                f"{pct(difference)} | {ci95(difference)} | {verdict(difference)} |"
             )
     lines += [
         "",
@@ -228,12 +220,12 @@ def _attack_order(attack: str) -> tuple[int, str]:
     return (order.index(kind) if kind in order else len(order), source)
 
 
-def _strongest_attacker_lines(points: list[dict]) -> list[str]:
+def _strongest_attacker_lines(comparison: list[dict]) -> list[str]:
     """
     The clone each attacker gets from each defence at its 0.5 pp operating point, with the label mode the attacker
     would pick ('best'), and the strongest attacker per defence: the result a defence is judged by.
     """
-    entries = [e for e in matched_comparison(points, (BUDGET_PP,)) if e["labels"] == "best"]
+    entries = [e for e in comparison if e["labels"] == "best"]
     if not entries:
         return []
     attacks = sorted({e["attack"] for e in entries}, key=_attack_order)
@@ -253,7 +245,7 @@ def _strongest_attacker_lines(points: list[dict]) -> list[str]:
             elif defence in entry["defences"]:
                 clones[attack] = entry["defences"][defence]["clone"]
         measured = {a: c for a, c in clones.items() if c is not None}
-        cells = [_pct(clones.get(a)) for a in attacks]
+        cells = [pct(clones.get(a)) for a in attacks]
         if not measured:
             lines.append(f"| {DEFENCE_LABELS[defence]} | " + " | ".join(cells) + " | – | – | | | |")
             continue
@@ -263,17 +255,17 @@ def _strongest_attacker_lines(points: list[dict]) -> list[str]:
             entry = by_attack[strongest]
             cut = entry["defences"][defence]["cut"]
             target = cut_verdict(entry["undefended_clone"], cut) if defence in AM_VARIANTS else ""
-            tail = f" {_pct(cut)} | {_interval(cut)} | {target} |"
+            tail = f" {pct(cut)} | {ci95(cut)} | {target} |"
         lines.append(
             f"| {DEFENCE_LABELS[defence]} | "
             + " | ".join(cells)
-            + f" | {strongest} | {_pct(measured[strongest])} |"
+            + f" | {strongest} | {pct(measured[strongest])} |"
             + tail
         )
     return lines
 
 
-def _did_not_hold_lines(points: list[dict]) -> list[str]:
+def _did_not_hold_lines(points: list[dict], comparison: list[dict]) -> list[str]:
     """
     What did not hold, read off the same selection: AM variants without a setting inside the budget on some seeds
     (and whether outlier exposure alone already cost more), verdicts where a baseline beat AM, and threatening attacks
@@ -294,12 +286,12 @@ def _did_not_hold_lines(points: list[dict]) -> list[str]:
             f"- Seed {seed}: outlier exposure alone (OE only) costs more than {BUDGET_PP:g} pp of validation "
             "accuracy, so no AM setting is inside the budget on that seed; AM's rows summarise the other seeds only."
         )
-    for entry in matched_comparison(points, (BUDGET_PP,)):
+    for entry in comparison:
         for (variant, baseline), difference in entry["differences"].items():
             if verdict(difference) == "AM higher":
                 lines.append(
                     f"- {entry['attack']}, {entry['labels']} labels: {DEFENCE_LABELS[baseline]} leaves a lower clone "
-                    f"than {DEFENCE_LABELS[variant]} ({_pct(difference)} pp, 95 % {_interval(difference)})."
+                    f"than {DEFENCE_LABELS[variant]} ({pct(difference)} pp, 95 % {ci95(difference)})."
                 )
         if entry["labels"] != "best" or entry["undefended_clone"].mean < THREAT:
             continue
@@ -379,8 +371,10 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
             "the validation images, per seed. " + description.get("substitutions", ""),
             "",
         ]
-        lines += _headline_lines(points) + [""]
-        strongest = _strongest_attacker_lines(points)
+        # every table of this run reads the same selection: the operating points inside the budget, per seed
+        comparison = matched_comparison(points, (BUDGET_PP,))
+        lines += _headline_lines(comparison) + [""]
+        strongest = _strongest_attacker_lines(comparison)
         if strongest:
             lines += (
                 [
@@ -394,7 +388,7 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
                 + strongest
                 + [""]
             )
-        lines += [f"### What did not hold (`results/{name}`)", ""] + _did_not_hold_lines(points) + [""]
+        lines += [f"### What did not hold (`results/{name}`)", ""] + _did_not_hold_lines(points, comparison) + [""]
     lines += ["## Overhead", ""]
     for name, (_, _, overheads) in runs.items():
         lines += _overhead_lines(name, overheads)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from art_am.atomic import write_atomic, write_json_atomic
+from art_am.atomic import write_json_atomic, write_npz_atomic
 from art_am.defences import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
@@ -138,12 +138,7 @@ class ScenarioRun:
                 with np.load(path) as stored:
                     return {key: stored[key] for key in stored.files}
             arrays = compute()
-
-            def write(temporary: str) -> None:
-                with open(temporary, "wb") as stream:  # a file object: savez would append ".npz" to a name
-                    np.savez(stream, **arrays)
-
-            write_atomic(path, write)
+            write_npz_atomic(path, arrays)
         return arrays
 
     def _evaluate(self) -> dict[str, np.ndarray]:
@@ -306,14 +301,8 @@ class ScenarioRun:
 
     def _save_arrays(self, name: str, arrays: dict[str, np.ndarray]) -> None:
         path = os.path.join(self.folder, name)
-        if os.path.isfile(path):
-            return
-
-        def write(temporary: str) -> None:
-            with open(temporary, "wb") as stream:  # a file object: savez would append ".npz" to a name
-                np.savez_compressed(stream, **arrays)
-
-        write_atomic(path, write)
+        if not os.path.isfile(path):
+            write_npz_atomic(path, arrays, compressed=True)
 
     def _save_query_statistics(self, source_label: str, answers: dict) -> None:
         """

@@ -66,6 +66,31 @@ class Summary:
         return self.mean - half, self.mean + half
 
 
+def pct(summary: Summary | None, digits: int = 1) -> str:
+    """
+    :return: ``mean ± std`` in %, the mean alone for one value, ``–`` for none.
+    """
+    if summary is None:
+        return "–"
+    text = f"{100 * summary.mean:.{digits}f}"
+    return text if summary.std is None else f"{text} ± {100 * summary.std:.{digits}f}"
+
+
+def ci95(summary: Summary | None) -> str:
+    """
+    :return: The 95 % interval in %, ``–`` where there is none.
+    """
+    interval = None if summary is None else summary.interval
+    return "–" if interval is None else f"[{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
+
+
+def per_seed_parameters(values: list) -> str:
+    """
+    :return: Per-seed operating parameters, ``none`` where no setting qualified.
+    """
+    return ", ".join("none" if v is None else f"{v:g}" for v in values)
+
+
 def with_attacker_best(points: list[dict]) -> list[dict]:
     """
     Add, for every (scenario, seed, attack, setting) measured with both soft and argmax labels, a point labelled

@@ -30,7 +30,7 @@ import os
 
 import numpy as np
 
-from art_am.atomic import write_atomic
+from art_am.atomic import write_npz_atomic
 from art_am.datasets.npz import class_labels
 
 logger = logging.getLogger(__name__)
@@ -82,13 +82,7 @@ def decode_packed_jpeg(
         with np.load(cached) as archive:
             return archive["x"], archive["y"]
     x, y = _decode(path, size)
-    os.makedirs(folder, exist_ok=True)
-
-    def write(temporary: str) -> None:
-        with open(temporary, "wb") as stream:  # a file object: savez would append ".npz" to a name
-            np.savez(stream, x=x, y=y)
-
-    write_atomic(cached, write)
+    write_npz_atomic(cached, {"x": x, "y": y})
     logger.info("decoded %d images of %s into %s", len(x), path, cached)
     return x, y
 
