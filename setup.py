@@ -6,7 +6,7 @@ ranges (exact pins only in constraints.txt). The version has one source, art_am/
 from setuptools import setup
 
 INSTALL_REQUIRES = [
-    "adversarial-robustness-toolbox>=1.17,<1.21",
+    "adversarial-robustness-toolbox>=1.17.1,<1.21",
     # ART 1.20.1 imports packaging without declaring it.
     "packaging",
     "numpy>=1.24",

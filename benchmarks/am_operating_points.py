@@ -18,7 +18,7 @@ from art_am.defences import (
 from art_am.inference import predict_proba
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
-from benchmarks.model_cache import get_models
+from benchmarks.model_cache import load_models
 from benchmarks.scenarios import Scenario
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
@@ -29,7 +29,7 @@ def operating_points(scenario: Scenario, data_root: str, cache_dir: str, nu: flo
     :param scenario: The scenario, set up for its device.
     :return: JSON-serialisable table of AM's operating points.
     """
-    models = {kind: model for kind, (model, _) in get_models(scenario, 0, cache_dir, data_root).items()}
+    models = load_models(scenario, 0, cache_dir, data_root)
     x_test, y_test = load_source(scenario.test_source, data_root)
     sets = {"benign test": x_test, **{k: load_source(v, data_root)[0] for k, v in scenario.ood_sources.items()}}
     probs = {

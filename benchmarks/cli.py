@@ -12,22 +12,39 @@ from art_am.atomic import write_text_atomic
 from benchmarks.scenarios import PRESETS, Scenario
 
 
-def scenario_parser(description: str | None, scenario: str | None = None) -> argparse.ArgumentParser:
+def scenario_parser(
+    description: str | None, scenario: str | None = None, output: bool = True
+) -> argparse.ArgumentParser:
     """
+    The one parser builder of the benchmark entry points, so that every flag has one name and one default.
+
     :param description: The script's docstring.
     :param scenario: Default scenario name (None: every scenario of the preset).
-    :return: A parser with ``--preset``, ``--scenario``, ``--data-root``, ``--cache-dir``, ``--device`` and
-             ``--output``: the flags every benchmark entry point shares, with the same names and defaults as
-             ``benchmarks.run``.
+    :param output: Whether the script writes one JSON result (``--output``).
+    :return: A parser with ``--preset``, ``--scenario``, ``--data-root``, ``--cache-dir``, ``--device`` (and
+             ``--output``).
     """
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--scenario", default=scenario, help="a scenario of the preset (default: %(default)s)")
-    parser.add_argument("--data-root", default="data", help="folder of real datasets")
+    parser.add_argument("--data-root", default="data", help="folder of real datasets (not needed for quick)")
     parser.add_argument("--cache-dir", default="runs/cache", help="folder of trained-model checkpoints")
     parser.add_argument("--device", default="cpu", help="torch device of training and inference, e.g. cuda")
-    parser.add_argument("--output", default=None, help="JSON file to write the result to")
+    if output:
+        parser.add_argument("--output", default=None, help="JSON file to write the result to")
     return parser
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, run_dir: str | None) -> None:
+    """
+    The flags of entry points that run resumable jobs: ``--run-dir``, ``--shard`` and ``--report-only``.
+
+    :param parser: A parser from :func:`scenario_parser`.
+    :param run_dir: Default output folder (None: the entry point derives one).
+    """
+    parser.add_argument("--run-dir", default=run_dir, help="output folder of points and report")
+    parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th (parallel processes)")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild the report from saved points")
 
 
 def selected_scenarios(args: argparse.Namespace) -> list[Scenario]:

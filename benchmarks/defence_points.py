@@ -22,7 +22,7 @@ from art_am.defences import (
     adaptive_misinformation_answer,
 )
 from art_am.defences.confidence_matching import ConfidenceMatch
-from art_am.defences.ood_scores import CombinedScore
+from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import batched_logits, predict_proba
 from art_am.models import reinitialised_copy
 from benchmarks.attack_runs import defended_estimator
@@ -148,7 +148,8 @@ class DefenceFactory:
                     probs["misinformation"],
                     scores[point.defence],
                     point.parameter,
-                    self._switch_nu(point.defence),
+                    self.scenario.nu,
+                    unit=self._switch_unit(point.defence),
                     **self._temperatures(point.defence),
                 )
             elif point.defence.startswith("pp_"):
@@ -162,8 +163,8 @@ class DefenceFactory:
                 answers[point] = dcp(probs["plain"]).astype(np.float64)
         return answers
 
-    def _switch_nu(self, variant: str) -> float:
-        return self.scenario.detector_nu if variant in DETECTOR_FAMILIES else self.scenario.nu
+    def _switch_unit(self, variant: str) -> float:
+        return self._required_score(variant).unit if variant in DETECTOR_FAMILIES else MaxSoftmaxProbability.unit
 
     def _temperatures(self, variant: str) -> dict[str, float]:
         if variant != "am_cm":
@@ -220,7 +221,7 @@ class DefenceFactory:
             defence = AdaptiveMisinformation(
                 self.models["misinformation"],
                 point.parameter,
-                nu=self._switch_nu(point.defence),
+                nu=self.scenario.nu,
                 preds_type="logits",
                 score=self._required_score(point.defence) if point.defence in DETECTOR_FAMILIES else None,
                 **self._temperatures(point.defence),

@@ -28,7 +28,6 @@ Run it on a quiet machine: the ratio is what it measures.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
@@ -37,29 +36,26 @@ import time
 import numpy as np
 
 from art_am.atomic import write_json_atomic
+from benchmarks.cli import scenario_parser, selected_scenarios
 from benchmarks.executors import run_jobs
 from benchmarks.jobs import plan
 from benchmarks.run import build_parser
 from benchmarks.scenario_run import prepare_models
-from benchmarks.scenarios import PRESETS
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--data-root", default="data")
-    parser.add_argument("--cache-dir", default="runs/cache")
+    parser = scenario_parser(__doc__)
     parser.add_argument(
         "--jobs", type=int, default=24, help="KnockoffNets jobs of the first scenario (soft, then argmax)"
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", default="1,2", help="comma-separated CPU counts of the local Ray cluster")
-    parser.add_argument("--output", default=None, help="JSON file for the measurements")
     args = parser.parse_args(argv)
-    scenario = PRESETS[args.preset][0]
+    scenario = selected_scenarios(args)[0]
     jobs = plan(scenario, [0], ["knockoff"], ["soft", "argmax"])[: args.jobs]
     options = build_parser().parse_args(
-        ["--preset", args.preset, "--data-root", args.data_root, "--cache-dir", args.cache_dir, "--no-progress"]
+        ["--preset", args.preset, "--data-root", args.data_root, "--cache-dir", args.cache_dir, "--device", args.device]
+        + ["--no-progress"]
     )
     options.executor, options.cpus_per_job = "ray", 1
     warm_up = tempfile.mkdtemp(prefix="scaling-")

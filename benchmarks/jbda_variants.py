@@ -16,7 +16,7 @@ from benchmarks.attack_runs import make_clone
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint
-from benchmarks.model_cache import get_models
+from benchmarks.model_cache import load_models
 
 VARIANTS = ("jbda", "jbself", "jbtop3", "t-rnd")
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for scenario in selected_scenarios(args):
         scenario = scenario.with_device(args.device, False)
-        models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
+        models = load_models(scenario, 0, args.cache_dir, args.data_root)
         x_test, y_test = load_source(scenario.test_source, args.data_root)
         settings = scenario.attacks
         seeds, x_eval, y_eval = (

@@ -110,6 +110,13 @@ def get_models(
     return models
 
 
+def load_models(scenario: Scenario, seed: int, cache_dir: str, data_root: str) -> dict[str, torch.nn.Module]:
+    """
+    :return: :func:`get_models`' models without their metadata: ``{kind: model}``.
+    """
+    return {kind: model for kind, (model, _) in get_models(scenario, seed, cache_dir, data_root).items()}
+
+
 def get_sign_detector(
     scenario: Scenario, images: int, cache_dir: str, data_root: str, seed: int = 0, family: str = "sign"
 ) -> SignStepDetector:

@@ -113,9 +113,7 @@ def measure_overhead(
     }
     if combined_score is not None:
         cases["AM, MSP + sign detector, tau=0.01"] = (
-            AdaptiveMisinformation(
-                models["misinformation"], 0.01, nu=scenario.detector_nu, preds_type="logits", score=combined_score
-            ),
+            AdaptiveMisinformation(models["misinformation"], 0.01, preds_type="logits", score=combined_score),
             models["oe"],
             x,
         )
@@ -156,14 +154,14 @@ def main(argv: list[str] | None = None) -> None:
         write_output,
     )  # pylint: disable=import-outside-toplevel
     from benchmarks.data import load_source  # pylint: disable=import-outside-toplevel
-    from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
+    from benchmarks.model_cache import load_models  # pylint: disable=import-outside-toplevel
 
     parser = scenario_parser(__doc__)
     args = parser.parse_args(argv)
     tables = []
     for scenario in selected_scenarios(args):
         scenario = scenario.with_device(args.device, True)
-        models = {kind: model for kind, (model, _) in get_models(scenario, 0, args.cache_dir, args.data_root).items()}
+        models = load_models(scenario, 0, args.cache_dir, args.data_root)
         x_test, _ = load_source(scenario.test_source, args.data_root)
         tables.append(measure_overhead(scenario, models, x_test, args.device))
     write_output(args.output, tables)

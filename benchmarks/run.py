@@ -21,7 +21,7 @@ import os
 import time
 
 from art_am.atomic import write_json_atomic
-from benchmarks.cli import parse_shard
+from benchmarks.cli import add_run_arguments, parse_shard, scenario_parser
 from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
@@ -36,14 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     """
     :return: The command line of the benchmark.
     """
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--data-root", default="data", help="folder of real datasets (not needed for quick)")
-    parser.add_argument("--run-dir", default=None, help="output folder; runs/<preset> by default")
-    parser.add_argument("--cache-dir", default="runs/cache", help="folder of trained-model checkpoints")
+    parser = scenario_parser(__doc__, output=False)
+    add_run_arguments(parser, run_dir=None)  # runs/<preset> by default
     parser.add_argument("--seeds", type=int, default=1, help="repeat with seeds 0..N-1; the report gives mean ± std")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--scenario", default=None, help="only this scenario of the preset")
     parser.add_argument(
         "--attacks",
         default="knockoff,jbda",
@@ -58,8 +53,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--skip-overhead", action="store_true")
-    parser.add_argument("--shard", default="0/1", help="K/N: run every N-th job from the K-th (parallel processes)")
-    parser.add_argument("--report-only", action="store_true", help="only rebuild the report from saved points")
     add_executor_arguments(parser)
     return parser
 

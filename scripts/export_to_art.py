@@ -35,7 +35,6 @@ MODULES = {
             "adaptive_misinformation",
             "input_aware",
             "probabilities",
-            "query_input",
             "calibration",
             "confidence_matching",
             "deceptive_perturbation",

@@ -14,7 +14,7 @@ from art_am.attacks import (
     shifted_views,
     step_forms,
 )
-from tests.conftest import classifier, tiny_cnn
+from tests.helpers import classifier, tiny_cnn
 
 
 def _victim(seed=0):

@@ -16,7 +16,7 @@ from art_am.defences import (
     threshold_for_accuracy_budget,
     threshold_for_false_positive_rate,
 )
-from tests.conftest import classifier, tiny_cnn
+from tests.helpers import classifier, tiny_cnn
 
 
 def softmax64(z):

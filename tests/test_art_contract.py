@@ -1,7 +1,10 @@
 """
-The contract with ART that input-aware postprocessors rely on (see art_am/defences/query_input.py). If a future ART
+The contract with ART that input-aware postprocessors rely on (see art_am/defences/input_aware.py). If a future ART
 release breaks it, these tests fail with a message that says what changed.
 """
+
+import re
+from pathlib import Path
 
 import art
 import numpy as np
@@ -10,8 +13,8 @@ from art.defences.postprocessor.postprocessor import Postprocessor
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from art_am.defences.query_input import SUPPORTED_ART_VERSIONS, find_query_input
-from tests.conftest import classifier, tiny_cnn
+from art_am.defences.input_aware import SUPPORTED_ART_VERSIONS, find_query_input
+from tests.helpers import classifier, tiny_cnn
 
 
 class _Probe(Postprocessor):
@@ -30,6 +33,23 @@ def test_installed_art_is_a_supported_version():
         f"ART {art.__version__} is outside the versions on which the query-input mechanism was checked "
         f"({SUPPORTED_ART_VERSIONS}); run this file and widen SUPPORTED_ART_VERSIONS if it passes."
     )
+
+
+def test_declared_range_is_the_tested_one():
+    """setup.py declares SUPPORTED_ART_VERSIONS; its lower end is the version CI's lowest-ART job installs and its
+    upper end admits the pinned one (the sdist carries both constraint files)."""
+    root = Path(__file__).resolve().parent.parent
+    declared = re.search(r'"adversarial-robustness-toolbox([^"]+)"', (root / "setup.py").read_text()).group(1)
+    assert SpecifierSet(declared) == SpecifierSet(SUPPORTED_ART_VERSIONS)
+
+    def pinned(name: str) -> Version:
+        text = (root / name).read_text()
+        return Version(re.search(r"^adversarial-robustness-toolbox==(\S+)", text, re.MULTILINE).group(1))
+
+    lowest, newest = pinned("constraints-lowest.txt"), pinned("constraints.txt")
+    lower_bounds = [Version(s.version) for s in SpecifierSet(SUPPORTED_ART_VERSIONS) if s.operator == ">="]
+    assert lower_bounds == [lowest], (lower_bounds, lowest)
+    assert newest in SpecifierSet(SUPPORTED_ART_VERSIONS) and lowest < newest
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 128])

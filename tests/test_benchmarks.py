@@ -87,7 +87,7 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     ood_scores.main(arguments)
     assert os.path.isfile(removed)
     assert all(os.path.getmtime(p) == t for p, t in modified.items() if p != removed)
-    ood_scores.main(arguments + ["--report"])
+    ood_scores.main(arguments + ["--report-only"])
     report = json.load(open(tmp_path / "run" / "micro" / "report.json"))
     assert set(report["auroc"]) == set(ood_scores.SCORE_NAMES)
     columns = report["auroc"]["noise-level"]

@@ -5,7 +5,7 @@ from art.defences.postprocessor import ReverseSigmoid
 
 from art_am.defences import DeceptivePerturbation
 from art_am.defences.top1 import keep_top1
-from tests.conftest import classifier, tiny_cnn
+from tests.helpers import classifier, tiny_cnn
 
 
 @pytest.mark.parametrize("k", [2, 5, 10, 100])

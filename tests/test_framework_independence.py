@@ -22,7 +22,6 @@ FRAMEWORK_FREE = [
     "art_am/defences/adaptive_misinformation.py",
     "art_am/defences/input_aware.py",
     "art_am/defences/probabilities.py",
-    "art_am/defences/query_input.py",
     "art_am/defences/calibration.py",
     "art_am/defences/confidence_matching.py",
     "art_am/defences/deceptive_perturbation.py",

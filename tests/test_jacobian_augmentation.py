@@ -6,7 +6,7 @@ from torch import nn
 from art_am.attacks import JacobianDatasetAugmentation
 from art_am.inference import accuracy
 from art_am.training import TrainingConfig, train_defender
-from tests.conftest import classifier, tiny_cnn
+from tests.helpers import classifier, tiny_cnn
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,17 @@ import copy
 import numpy as np
 import pytest
 import torch
-from conftest import classifier, tiny_cnn
 from scipy.special import logsumexp
 from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
 
-from art_am.defences import AdaptiveMisinformation, threshold_for_accuracy_budget, threshold_for_false_positive_rate
+from art_am.defences import (
+    AdaptiveMisinformation,
+    adaptive_misinformation_answer,
+    misinformation_weight,
+    threshold_for_accuracy_budget,
+    threshold_for_false_positive_rate,
+)
 from art_am.defences.ood_scores import (
     CombinedScore,
     Energy,
@@ -29,6 +34,7 @@ from art_am.defences.probabilities import softmax
 from art_am.inference import batched_logits
 from art_am.models import LeNet5
 from art_am.training import load_checkpoint, load_extra_state, save_checkpoint
+from tests.helpers import classifier, tiny_cnn
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +319,7 @@ def test_am_with_each_score_in_the_plain_art_call(lenet, fit_data, x_random):
 
 def test_am_default_score_is_msp_and_thresholds_are_checked(lenet):
     am = AdaptiveMisinformation(tiny_cnn(), 0.5)
-    assert isinstance(am.score, MaxSoftmaxProbability)
+    assert am.score is None and isinstance(am.switch_score, MaxSoftmaxProbability)  # stored as given
     with pytest.raises(ValueError, match="threshold must be at most 1.0 for the msp score"):
         AdaptiveMisinformation(tiny_cnn(), 1.5)
     with pytest.raises(ValueError, match="for the noise-level score"):
@@ -414,3 +420,38 @@ def test_every_score_has_the_interfaces_fit_signature():
     # scores without fitted state accept the call and return themselves
     msp = ood_scores.MaxSoftmaxProbability()
     assert msp.fit(np.zeros((2, 1, 28, 28)), probabilities=np.full((2, 10), 0.1)) is msp
+
+
+def test_nu_counts_in_each_scores_unit(rng):
+    """The default nu = 1000 is a hard switch on the rank scale too (unit: a percentile), where per unit of rank it
+    would blend a query 0.1 % of ranks above tau (weight 0.27). Reference: the reverse sigmoid written out."""
+    logits = rng.normal(0, 3, (600, 10))
+    probabilities = softmax(logits)
+    combined = CombinedScore([MaxSoftmaxProbability(), MaxLogit()]).fit(
+        probabilities=probabilities[:400], logits=logits[:400]
+    )
+    assert combined.unit == 0.01 and MaxSoftmaxProbability.unit == 1.0
+    misinformation = softmax(rng.normal(0, 3, (200, 10)))
+    tau = 0.3
+    values = combined(probabilities[400:], logits[400:])
+    expected_weight = 1.0 / (1.0 + np.exp(np.clip(1000.0 / 0.01 * (values - tau), -700, 700)))
+    served, weight = adaptive_misinformation_answer(
+        probabilities[400:], misinformation, values, tau, 1000.0, unit=combined.unit
+    )
+    np.testing.assert_allclose(weight, expected_weight, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(
+        served, (1 - expected_weight[:, None]) * probabilities[400:] + expected_weight[:, None] * misinformation
+    )
+    # 0.1 % of ranks from tau: a hard switch on the rank unit, a blend on a unit of 1
+    assert misinformation_weight(np.array([tau + 0.001]), tau, 1000.0, combined.unit)[0] < 1e-40
+    np.testing.assert_allclose(misinformation_weight(np.array([tau + 0.001]), tau, 1000.0)[0], 1 / (1 + np.e))
+    # the live postprocessor switches on the same unit
+    x = rng.random((200, 1, 28, 28), dtype=np.float32)
+    am = AdaptiveMisinformation(tiny_cnn(seed=3), tau, preds_type="logits", score=combined, negligible_weight=0.0)
+    served_live = am(logits[400:].astype(np.float32), x=x)
+    f_hat = softmax(batched_logits(tiny_cnn(seed=3), x).numpy().astype(np.float64))
+    np.testing.assert_allclose(
+        served_live,
+        (1 - expected_weight[:, None]) * probabilities[400:] + expected_weight[:, None] * f_hat,
+        atol=1e-5,
+    )

@@ -7,7 +7,7 @@ from art_am.defences import PredictionPoisoning
 from art_am.defences.mad_oracles import DenseGram, LastLayerGram, argmax_oracle, extreme_oracle
 from art_am.defences.prediction_poisoning import all_parameter_gram, budget_step
 from art_am.models import LeNet5
-from tests.conftest import classifier, tiny_cnn
+from tests.helpers import classifier, tiny_cnn
 
 
 def _probabilities(rng, n, k, concentration=0.3):

@@ -14,7 +14,7 @@ from torch import nn
 
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
 from art_am.defences.probabilities import softmax
-from tests.conftest import classifier, tiny_cnn
+from tests.helpers import classifier, tiny_cnn
 
 
 def _one_ulp_ties(rows: int, classes: int, seed: int) -> np.ndarray:

@@ -23,7 +23,8 @@ sigmoid of the true model's maximum softmax probability::
     y' = (1 - a) f(x) + a f_hat(x),   a = S(max_i f(x)_i - tau),   S(z) = 1 / (1 + exp(nu z))     (paper Eqs. 8-11)
 
 The score ``max_i f(x)_i`` is the default of a pluggable in-distribution-ness score (:mod:`art_am.defences.ood_scores`):
-``a = S(score(x) - tau)`` with the same meaning for every score.
+``a = S((score(x) - tau) / unit)`` with the same meaning for every score, where each score sets its ``unit`` (1 for
+the maximum softmax probability) so that the paper's ``nu = 1000`` is a hard switch on its scale.
 
 | Paper link: https://arxiv.org/abs/1911.07100
 """
@@ -38,21 +39,27 @@ from scipy.special import expit
 
 from art_am.defences.input_aware import InputAwarePostprocessor, auxiliary_probabilities, check_auxiliary_model
 from art_am.defences.ood_scores import MaxSoftmaxProbability, OODScore
+from art_am.defences.probabilities import softmax
 from art_am.validation import check_real
 
 logger = logging.getLogger(__name__)
 
+# The paper's score; stateless, so one instance serves every defence constructed with score=None.
+_MAX_SOFTMAX_PROBABILITY = MaxSoftmaxProbability()
 
-def misinformation_weight(score: np.ndarray, threshold: float, nu: float) -> np.ndarray:
+
+def misinformation_weight(score: np.ndarray, threshold: float, nu: float, unit: float = 1.0) -> np.ndarray:
     """
-    The switch ``a = S(score - threshold)``, ``S(z) = 1 / (1 + exp(nu z))``, without overflow for any ``nu``.
+    The switch ``a = S((score - threshold) / unit)``, ``S(z) = 1 / (1 + exp(nu z))``, without overflow for any ``nu``.
 
     :param score: In-distribution-ness, e.g. the maximum softmax probability of the true model.
     :param threshold: tau.
-    :param nu: Steepness (> 0).
+    :param nu: Steepness (> 0), per ``unit`` of score.
+    :param unit: The score's unit (:attr:`OODScore.unit <art_am.defences.ood_scores.OODScore.unit>`; 1 for the maximum
+                 softmax probability).
     :return: Weight of the misinformation answer, in [0, 1], float64.
     """
-    return expit(-nu * (np.asarray(score, dtype=np.float64) - threshold))
+    return expit(-(nu / unit) * (np.asarray(score, dtype=np.float64) - threshold))
 
 
 def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
@@ -63,10 +70,7 @@ def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """
     if temperature == 1.0:
         return probabilities
-    logs = np.log(np.clip(probabilities, 1e-300, None)) / temperature
-    logs -= logs.max(axis=1, keepdims=True)
-    exponentials = np.exp(logs)
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    return softmax(np.log(np.clip(probabilities, 1e-300, None)), temperature)
 
 
 def blend(
@@ -101,10 +105,11 @@ def adaptive_misinformation_answer(
     victim_temperature: float = 1.0,
     misinformation_temperature: float = 1.0,
     negligible_weight: float = 0.0,
+    unit: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """
-    AM's answer, paper Eqs. 8-11: ``y' = (1 - a) f + a f_hat`` with ``a = S(score - tau)``. The one place the formula
-    lives: :class:`AdaptiveMisinformation` and every benchmark sweep call it.
+    AM's answer, paper Eqs. 8-11: ``y' = (1 - a) f + a f_hat`` with ``a = S((score - tau) / unit)``. The one place the
+    formula lives: :class:`AdaptiveMisinformation` and every benchmark sweep call it.
 
     :param victim_probs: ``(N, K)`` probabilities of the true model ``f``.
     :param misinformation_probs: ``(N, K)`` probabilities of ``f_hat`` (rows whose weight is negligible are not read).
@@ -114,9 +119,10 @@ def adaptive_misinformation_answer(
     :param victim_temperature: Temperature of ``f``'s answer (1: the paper's defence).
     :param misinformation_temperature: Temperature of ``f_hat``'s answer.
     :param negligible_weight: Rows whose weight is at most this are answered by ``f`` alone.
+    :param unit: The score's unit (``OODScore.unit``; 1 for the maximum softmax probability).
     :return: ``(served (N, K) probabilities, weights a (N,))``.
     """
-    weight = misinformation_weight(score, threshold, nu)
+    weight = misinformation_weight(score, threshold, nu, unit)
     weight = np.where(weight > negligible_weight, weight, 0.0)
     return blend(victim_probs, misinformation_probs, weight, victim_temperature, misinformation_temperature), weight
 
@@ -129,7 +135,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         victim = PyTorchClassifier(model=f, ..., postprocessing_defences=[am])
         victim.predict(x)   # defended probabilities
 
-    The query ``x`` is found in the calling ``predict`` (see :mod:`art_am.defences.query_input`), or passed
+    The query ``x`` is found in the calling ``predict`` (see :mod:`art_am.defences.input_aware`), or passed
     directly: ``am(preds, x=x)``. ``f`` should be trained with outlier exposure and ``f_hat`` with
     :func:`art_am.training.train_misinformation_model`. The out-of-distribution score is the paper's maximum softmax
     probability unless ``score`` names another (:mod:`art_am.defences.ood_scores`); calibrate ``threshold`` for it
@@ -171,7 +177,8 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
                framework (whose own preprocessing then applies). AM itself needs no torch.
         :param threshold: tau: queries whose score is below it get misinformation; in [0, 1] for the maximum softmax
                probability.
-        :param nu: Steepness of the reverse sigmoid (> 0); the paper's 1000 by default.
+        :param nu: Steepness of the reverse sigmoid (> 0) per unit of the score (``score.unit``: 1 for the maximum
+               softmax probability, so the paper's 1000 by default is a hard switch for every score).
         :param preds_type: What the victim returns: ``"logits"``, ``"probabilities"`` or ``"auto"``.
         :param batch_size: Rows per forward pass of ``f_hat``.
         :param victim_temperature: Temperature of ``f``'s served answer (> 1 smooths); 1 is the paper's defence.
@@ -193,7 +200,7 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
         self.victim_temperature = victim_temperature
         self.misinformation_temperature = misinformation_temperature
         self.negligible_weight = negligible_weight
-        self.score = MaxSoftmaxProbability() if score is None else score
+        self.score = score
         self._nb_queries = 0
         self._nb_misinformed = 0
         self._sum_weight = 0.0
@@ -202,9 +209,10 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
     def _postprocess(
         self, probabilities: np.ndarray, x: np.ndarray, estimator: Any, logits: np.ndarray | None
     ) -> np.ndarray:
-        score = self.score(probabilities, logits, x)
+        switch_score = self.switch_score
+        score = switch_score(probabilities, logits, x)
         # f_hat runs only on the rows whose answer it can change by more than negligible_weight.
-        needed = misinformation_weight(score, self.threshold, self.nu) > self.negligible_weight
+        needed = misinformation_weight(score, self.threshold, self.nu, switch_score.unit) > self.negligible_weight
         misinformation_probs = np.zeros_like(probabilities)
         if needed.any():
             misinformation_probs[needed] = auxiliary_probabilities(
@@ -219,12 +227,20 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
             self.victim_temperature,
             self.misinformation_temperature,
             self.negligible_weight,
+            switch_score.unit,
         )
         with self._lock:
             self._nb_queries += len(weight)
             self._nb_misinformed += int((weight > 0.5).sum())
             self._sum_weight += float(weight.sum())
         return served
+
+    @property
+    def switch_score(self) -> OODScore:
+        """
+        :return: The score AM switches on: ``score``, or the paper's maximum softmax probability where it is None.
+        """
+        return _MAX_SOFTMAX_PROBABILITY if self.score is None else self.score
 
     def _auxiliary_models(self, estimator: Any) -> list[tuple[str, Any]]:
         return [("misinformation_model", self.misinformation_model)]
@@ -254,9 +270,9 @@ class AdaptiveMisinformation(InputAwarePostprocessor):
     def _check_params(self) -> None:
         super()._check_params()
         check_auxiliary_model(self.misinformation_model, "misinformation_model")
-        if not isinstance(self.score, OODScore):
+        if self.score is not None and not isinstance(self.score, OODScore):
             raise ValueError(f"score must be an art_am.defences.ood_scores.OODScore or None, got {self.score!r}.")
-        self.score.check_threshold(self.threshold)
+        self.switch_score.check_threshold(self.threshold)
         check_real(self.nu, "nu", low=0.0, low_open=True)
         check_real(self.negligible_weight, "negligible_weight", low=0.0, high=0.5, high_open=True)
         check_real(self.victim_temperature, "victim_temperature", low=0.0, low_open=True)

@@ -54,6 +54,7 @@ def threshold_for_accuracy_budget(
     nu: float = 1000.0,
     scores: np.ndarray | None = None,
     reference_accuracy: float | None = None,
+    unit: float = 1.0,
 ) -> tuple[float, float]:
     """
     The largest tau whose defended accuracy on the held-out benign data stays within ``max_accuracy_drop`` of the
@@ -68,6 +69,8 @@ def threshold_for_accuracy_budget(
                    maximum softmax probability of ``victim_probs`` by default.
     :param reference_accuracy: The accuracy the budget counts from, e.g. that of a normally trained model the defender
                                replaces; the undefended accuracy of ``victim_probs`` by default.
+    :param unit: The unit of ``scores`` (``OODScore.unit`` of the score that made them; 1 for the maximum softmax
+                 probability).
     :return: ``(tau, defended accuracy at tau)``; the lowest candidate tau when no tau meets the budget.
     :raises ValueError: On mismatched shapes or a budget outside [0, 1].
     """
@@ -82,10 +85,11 @@ def threshold_for_accuracy_budget(
     target = reference_accuracy - max_accuracy_drop
     # The lowest candidate misinforms nothing: 0 for the maximum softmax probability, else far enough below the lowest
     # score that the switch gives every row a weight below 1e-21.
-    candidates = np.unique(np.concatenate([[min(0.0, float(score.min()) - 50.0 / nu)], score]))
+    check_real(unit, "unit", low=0.0, low_open=True)
+    candidates = np.unique(np.concatenate([[min(0.0, float(score.min()) - 50.0 * unit / nu)], score]))
 
     def defended_accuracy(tau: float) -> float:
-        served, _ = adaptive_misinformation_answer(victim_probs, misinformation_probs, score, tau, nu)
+        served, _ = adaptive_misinformation_answer(victim_probs, misinformation_probs, score, tau, nu, unit=unit)
         return float((served.argmax(1) == labels).mean())
 
     best = (float(candidates[0]), defended_accuracy(float(candidates[0])))

@@ -16,12 +16,28 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-Base class of postprocessors that need the query ``x`` as well as the model outputs, and the evaluation of the
-auxiliary model such a defence runs on ``x`` (a misinformation model, a surrogate).
+The query path of postprocessors that need the query ``x`` as well as the model outputs (Adaptive Misinformation,
+Prediction Poisoning), in the order a call takes it: how the defence finds ``x`` (:func:`find_query_input`), how it
+runs an auxiliary model on ``x`` (a misinformation model, a surrogate: :func:`auxiliary_probabilities`), and the base
+class whose ``__call__`` strings them together with the output checks of :mod:`art_am.defences.probabilities`.
 
-An auxiliary model is checked when the defence is built (its type, that its weights are materialised) and on the
-defence's first call (that it runs on the query and returns the protected model's class count), so that a mismatch is
-a ``ValueError`` naming the argument on the first query, not a raw torch error on the first out-of-distribution one.
+**Finding x.** ART calls a postprocessor with the model outputs only: ``defence(preds)`` from
+``estimator._apply_postprocessing``, which every ART estimator calls from a method that has the query as its argument
+``x`` (``predict(self, x, ...)``). So the postprocessor walks up the calling frames of its own thread to the first
+frame whose ``self`` is an estimator listing this very postprocessor in ``postprocessing_defences`` and that has a
+local ``x``, and takes that ``x``.
+
+Why this and not a hook: frames belong to the calling thread, so concurrent ``predict`` calls cannot see each
+other's queries, nothing is stored between calls, the whole ``x`` of that call is seen (any ``batch_size``), and it
+works for ``nn.Sequential`` models whose forward hooks ART bypasses. Limits: it needs CPython frame introspection and
+ART's argument name ``x``; the ``x`` is the raw input, before ART's preprocessing. When no such frame exists the
+caller gets an error telling it to pass ``x=`` explicitly; a length mismatch is an error too, never a guess.
+The clean upstream fix is a backward-compatible ``Postprocessor.__call__(preds, x=None)`` (see docs/upstream.md).
+
+**Auxiliary models.** An auxiliary model is checked when the defence is built (its type, that its weights are
+materialised) and on the defence's first call (that it runs on the query and returns the protected model's class
+count), so that a mismatch is a ``ValueError`` naming the argument on the first query, not a raw torch error on the
+first out-of-distribution one.
 """
 
 from __future__ import annotations
@@ -36,8 +52,52 @@ import numpy as np
 from art.defences.postprocessor.postprocessor import Postprocessor
 
 from art_am.defences.probabilities import PREDS_TYPES, as_logits, on_simplex, to_probabilities
-from art_am.defences.query_input import find_query_input
 from art_am.validation import check_choice, check_integer
+
+# The ART versions CI tests (tests/test_art_contract.py among the whole suite): the lowest, constraints-lowest.txt,
+# and the pinned one, constraints.txt; setup.py declares the same range.
+SUPPORTED_ART_VERSIONS = ">=1.17.1,<1.21"
+
+
+def _lists_postprocessor(owner: Any, postprocessor: Any) -> bool:
+    defences = getattr(owner, "postprocessing_defences", None)
+    if not defences:
+        return False
+    return any(defence is postprocessor for defence in defences)
+
+
+def find_query_input(postprocessor: Any, preds: np.ndarray, x: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
+    """
+    Return the query whose outputs ``preds`` the postprocessor is processing, and the estimator that called it.
+
+    :param postprocessor: The calling postprocessor (compared by identity).
+    :param preds: The outputs being post-processed, ``(N, K)``.
+    :param x: The query, when the caller passes it directly; it is then only checked.
+    :return: ``(query, estimator)``: the query array ``(N, ...)``, raw (before the estimator's preprocessing), and the
+             calling estimator (None when ``x`` was passed directly).
+    :raises ValueError: If no calling ART estimator lists the postprocessor, or if ``x`` and ``preds`` differ in length.
+    """
+    name = type(postprocessor).__name__
+    estimator = None
+    if x is None:
+        frame = sys._getframe(1)  # pylint: disable=protected-access
+        while frame is not None:
+            local_vars = frame.f_locals
+            if "x" in local_vars and _lists_postprocessor(local_vars.get("self"), postprocessor):
+                x, estimator = local_vars["x"], local_vars["self"]
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        del frame
+        if x is None:
+            raise ValueError(
+                f"{name} needs the query x but was not called from the predict method of an ART estimator that lists "
+                f"it in postprocessing_defences. Call it as {name.lower()}(preds, x=x)."
+            )
+    x_array = np.asarray(x)
+    if len(x_array) != len(preds):
+        raise ValueError(f"{name}: x has {len(x_array)} rows but preds has {len(preds)}; they must be the same query.")
+    return x_array, estimator
+
 
 # Rows of an auxiliary ``nn.Module``'s outputs that all lie this close to the simplex are taken for probabilities (a
 # model ending in a softmax) instead of being softmaxed a second time.
@@ -124,8 +184,8 @@ def _identity(operation: Any) -> bool:
 class InputAwarePostprocessor(Postprocessor, abc.ABC):
     """
     A postprocessor computed from the model outputs and the query that produced them. In the plain ART call
-    (``PyTorchClassifier(..., postprocessing_defences=[defence])``) the query is found as described in
-    :mod:`art_am.defences.query_input`; a direct call passes it: ``defence(preds, x=x)``. Subclasses implement
+    (``PyTorchClassifier(..., postprocessing_defences=[defence])``) the query is found by :func:`find_query_input`;
+    a direct call passes it: ``defence(preds, x=x)``. Subclasses implement
     :meth:`_postprocess` on validated probabilities and list their auxiliary models in :meth:`_auxiliary_models`.
     Parameters are checked again at every call, so that one reassigned after construction (``am.threshold = nan``)
     is an error, not a defence silently switched off.

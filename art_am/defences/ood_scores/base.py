@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 class OODScore(abc.ABC):
     """
     An in-distribution-ness score. Subclasses set what they need (``needs_logits``, ``needs_input``), the range of
-    their values (``bounds``, None for unbounded) and implement :meth:`_score`. Every score has one ``fit``
+    their values (``bounds``, None for unbounded), the ``unit`` AM's steepness ``nu`` counts in, and implement
+    :meth:`_score`. Every score has one ``fit``
     signature, ``fit(x=None, y=None, probabilities=None, logits=None)`` (in-distribution inputs, their labels, and the
     protected model's outputs on them; each score reads what it needs); scores with fitted state implement it with
     :attr:`is_fitted`, :meth:`state_dict` and :meth:`load_state_dict` (tensors only, so that a checkpoint holding them
@@ -48,6 +49,10 @@ class OODScore(abc.ABC):
     needs_logits: bool = False
     needs_input: bool = False
     bounds: tuple[float, float] | None = None
+    # AM's switch is S((score - tau) / unit) with steepness nu: each score sets the unit so that the paper's nu = 1000
+    # is a hard switch on its own scale (a user never picks nu per score). 1 for the maximum softmax probability (the
+    # paper), a logit for logit-based scores, a grey level for the noise level, a percentile for rank combinations.
+    unit: float = 1.0
 
     def __call__(
         self, probabilities: np.ndarray, logits: np.ndarray | None = None, x: np.ndarray | None = None

@@ -43,6 +43,9 @@ class CombinedScore(OODScore):
 
     name = "combined"
     bounds = (0.0, 1.0)
+    # One percentile of the references: with nu = 1000 a query 0.1 % of ranks above tau gets weight expit(-100), a
+    # hard switch (with a unit of 1 it would get expit(-1) = 0.27, a blended answer).
+    unit = 0.01
 
     def __init__(self, components: list[OODScore]) -> None:
         """
