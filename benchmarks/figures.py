@@ -5,7 +5,9 @@ The report's figures, drawn from aggregated rows and saved query statistics:
   seed's point, the swept parameter beside each point, a second panel zoomed on the 5 pp below the undefended model,
   and on JBDA panels the floor a clone reaches from the truthfully answered seeds alone;
 - MSP CDFs of benign and attack queries (Fig. 2) and Hellinger-distance CDFs of AM against PP at matched defender
-  accuracy (Fig. 5), from seed 0's saved statistics.
+  accuracy (Fig. 5), from seed 0's saved statistics;
+- the adaptive-attacker figure: per scenario, every attacker's clone against every defence at its operating point
+  inside the 0.5 pp budget (the label mode the attacker's validation images prefer), mean ± std with each seed's point.
 
 Every defence has one colour and marker in every figure (``STYLES``).
 """
@@ -25,7 +27,9 @@ STYLES = {
     "undefended": ("black", "*"),
     "oe_only": ("grey", "P"),
     "am": ("tab:blue", "o"),
+    "am_cm": ("tab:purple", "X"),
     "am_detector": ("tab:cyan", "v"),
+    "am_detector_broad": ("navy", "<"),
     "pp_extreme": ("tab:red", "s"),
     "pp_argmax": ("tab:orange", "^"),
     "dcp": ("tab:green", "D"),
@@ -180,18 +184,89 @@ def _hellinger_figures(plt, folder: str, scenario: str, seed_folder: str, rows: 
         _save(plt, figure, os.path.join(folder, f"hellinger-{scenario}-{source}.png"))
 
 
-def write_figures(run_dir: str, rows: list[dict], experiments: dict[tuple, dict[int, list[dict]]]) -> None:
+ATTACK_ORDER = ("knockoff", "knockoff-adaptive", "confident", "consistent", "jbda", "jbda-aware")
+
+
+def attack_key(attack: str) -> tuple[int, str]:
+    """
+    :return: The sort key of an attack name: plain attacks first, adaptive ones after, by source.
+    """
+    kind, _, source = attack.partition(":")
+    return (ATTACK_ORDER.index(kind) if kind in ATTACK_ORDER else len(ATTACK_ORDER), source)
+
+
+def _adaptive_figures(plt, folder: str, comparison: list[dict], budget_pp: float) -> None:
+    """
+    One figure per scenario with more than the two plain attacks: grouped bars of clone accuracy (test images) per
+    attacker, one bar per defence at its per-seed operating point, the undefended clone first.
+    """
+    # the label mode the attacker prefers on validation images ("best"), or the only one it has (argmax for ART's
+    # adaptive KnockoffNets)
+    chosen: dict[tuple[str, str], dict] = {}
+    for entry in (e for e in comparison if e["drop_pp"] == budget_pp):
+        key = (entry["scenario"], entry["attack"])
+        if key not in chosen or entry["labels"] == "best":
+            chosen[key] = entry
+    entries = list(chosen.values())
+    for scenario in sorted({e["scenario"] for e in entries}):
+        mine = sorted((e for e in entries if e["scenario"] == scenario), key=lambda e: attack_key(e["attack"]))
+        if len(mine) <= 2:
+            continue
+        defences = ["undefended"] + [d for d in STYLES if d != "undefended" and any(d in e["defences"] for e in mine)]
+        width = 0.8 / len(defences)
+        figure, axis = plt.subplots(figsize=(max(8.0, 1.6 * len(mine)), 4.6))
+        for index, defence in enumerate(defences):
+            colour, marker = STYLES[defence]
+            for position, entry in enumerate(mine):
+                summary = entry["undefended_clone"] if defence == "undefended" else entry["defences"].get(defence, {})
+                summary = summary if defence == "undefended" else summary.get("clone")
+                if summary is None or not summary.values:
+                    continue
+                x = position - 0.4 + width * (index + 0.5)
+                values = 100 * np.asarray(summary.values)
+                axis.bar(x, values.mean(), width, color=colour, alpha=0.55, label=None if position else defence)
+                if len(values) > 1:
+                    axis.errorbar(x, values.mean(), yerr=values.std(ddof=1), color="black", capsize=2, linewidth=0.8)
+                axis.scatter(np.full(len(values), x), values, color=colour, marker=marker, s=10, zorder=3)
+        handles = [
+            plt.Rectangle((0, 0), 1, 1, color=STYLES[d][0], alpha=0.55, label=DEFENCE_LABELS[d]) for d in defences
+        ]
+        axis.legend(handles=handles, fontsize=7, ncol=2, loc="upper right")
+        ticks = [e["attack"].replace(":", "\n") + ("" if e["labels"] == "best" else f"\n({e['labels']})") for e in mine]
+        axis.set_xticks(range(len(mine)), ticks, fontsize=8)
+        axis.set_ylabel("clone accuracy (test images)")
+        axis.set_ylim(0, 100)
+        _percent_axes(axis, x=False)
+        axis.set_title(
+            f"{scenario}: clones against each defence at its operating point (≤ {budget_pp:g} pp); "
+            "mean ± std, dots: seeds",
+            fontsize=9,
+        )
+        _save(plt, figure, os.path.join(folder, f"adaptive-attackers-{scenario}.png"))
+
+
+def write_figures(
+    run_dir: str,
+    rows: list[dict],
+    experiments: dict[tuple, dict[int, list[dict]]],
+    comparison: list[dict] | None = None,
+    budget_pp: float = 0.5,
+) -> None:
     """
     Draw every figure of a run into ``<run_dir>/figures``.
 
     :param run_dir: The run folder (seed 0's query statistics are read from its points).
     :param rows: Aggregated rows (``benchmarks.report.aggregate``).
     :param experiments: Points by (scenario, attack, labels) and seed (``benchmarks.selection.by_experiment``).
+    :param comparison: ``benchmarks.selection.matched_comparison`` of the points, for the adaptive-attacker figure.
+    :param budget_pp: The defender-accuracy budget of that figure, in percentage points.
     """
     plt = _pyplot()
     folder = os.path.join(run_dir, "figures")
     os.makedirs(folder, exist_ok=True)
     _tradeoff_figures(plt, folder, rows, experiments)
+    if comparison:
+        _adaptive_figures(plt, folder, comparison, budget_pp)
     for seed_folder in sorted(glob.glob(os.path.join(run_dir, "points", "*", "seed0"))):
         scenario = os.path.basename(os.path.dirname(seed_folder))
         _msp_figure(plt, folder, scenario, seed_folder)

@@ -236,5 +236,5 @@ def write_report(run_dir: str) -> str:
     summary = _markdown(points, rows, comparison, overheads)
     write_text_atomic(os.path.join(run_dir, "summary.md"), summary)
     if points:
-        write_figures(run_dir, rows, by_experiment(points))
+        write_figures(run_dir, rows, by_experiment(points), comparison, BUDGET_PP)
     return summary

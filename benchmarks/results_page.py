@@ -20,6 +20,7 @@ import sys
 
 from art_am.atomic import write_text_atomic
 from benchmarks.defence_points import AM_VARIANTS, DEFENCE_LABELS
+from benchmarks.figures import attack_key
 from benchmarks.report import BUDGET_PP, load_points
 from benchmarks.selection import (
     MIN_SEEDS,
@@ -214,12 +215,6 @@ def _headline_lines(comparison: list[dict]) -> list[str]:
     return lines + verdicts
 
 
-def _attack_order(attack: str) -> tuple[int, str]:
-    kind, _, source = attack.partition(":")
-    order = ["knockoff", "knockoff-adaptive", "confident", "consistent", "jbda", "jbda-aware"]
-    return (order.index(kind) if kind in order else len(order), source)
-
-
 def _strongest_attacker_lines(comparison: list[dict]) -> list[str]:
     """
     The clone each attacker gets from each defence at its 0.5 pp operating point, with the label mode the attacker
@@ -228,7 +223,7 @@ def _strongest_attacker_lines(comparison: list[dict]) -> list[str]:
     entries = [e for e in comparison if e["labels"] == "best"]
     if not entries:
         return []
-    attacks = sorted({e["attack"] for e in entries}, key=_attack_order)
+    attacks = sorted({e["attack"] for e in entries}, key=attack_key)
     by_attack = {e["attack"]: e for e in entries}
     defences = ["undefended"] + list(dict.fromkeys(d for e in entries for d in e["defences"]))
     lines = [

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -46,6 +47,8 @@ from benchmarks.jobs import LABEL_MODES, Job
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector
 from benchmarks.provenance import provenance
 from benchmarks.scenarios import PRESETS, Scenario
+
+logger = logging.getLogger(__name__)
 
 # Fault injection for the engine's tests: a job whose id contains this variable's value kills its worker process
 # (os._exit) the first time it runs, as a crashed or pre-empted worker would; a marker file beside the point records
@@ -104,7 +107,11 @@ class ScenarioRun:
         # What every job of this (scenario, seed) reads is computed once, by the first process that needs it (the
         # prerequisite step), and stored under the run folder; other processes load it instead of rebuilding it.
         self.context = os.path.join(options.run_dir, "context", scenario.name, f"seed{seed}")
-        evaluation = self._stored("evaluation.npz", self._evaluate)
+        evaluation = self._stored(
+            "evaluation.npz",
+            self._evaluate,
+            {f"{part}/{p.key}" for part in ("validation", "test") for p in self.points},
+        )
         # Defender accuracy on both parts: validation chooses the operating points, test reports them.
         self.defender_accuracy = {
             part: {p: float(evaluation[f"{part}/{p.key}"]) for p in self.points} for part in ("validation", "test")
@@ -128,15 +135,25 @@ class ScenarioRun:
             self._combined_score("broad") if self.scenario.broad_detector else None,
         )
 
-    def _stored(self, name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    def _stored(
+        self, name: str, compute: Callable[[], dict[str, np.ndarray]], required: set[str]
+    ) -> dict[str, np.ndarray]:
         """
+        :param name: File name under the context folder.
+        :param compute: Computes every array of the file.
+        :param required: Keys the caller reads: a stored file without one of them (written before the scenario gained
+                         a defence setting) is computed again and replaced, as a whole (its arrays are deterministic
+                         functions of the cached models).
         :return: The arrays of ``<context>/<name>``, computed (under a file lock, so once) and saved when missing.
         """
         path = os.path.join(self.context, name)
         with exclusive(path):
             if os.path.isfile(path):
                 with np.load(path) as stored:
-                    return {key: stored[key] for key in stored.files}
+                    arrays = {key: stored[key] for key in stored.files}
+                if required <= set(arrays):
+                    return arrays
+                logger.info("%s lacks %d required arrays: computing it again", path, len(required - set(arrays)))
             arrays = compute()
             write_npz_atomic(path, arrays)
         return arrays
@@ -277,7 +294,7 @@ class ScenarioRun:
                 arrays = {f"served/{p.key}": served[p].astype(np.float32) for p in self.points}
                 return arrays | {f"switch/{variant}": value for variant, value in scores.items()}
 
-            arrays = self._stored(f"answers-{source}.npz", compute)
+            arrays = self._stored(f"answers-{source}.npz", compute, {f"served/{p.key}" for p in self.points})
             served = {p: arrays[f"served/{p.key}"].astype(np.float64) for p in self.points}
             switch_scores = {k[len("switch/") :]: v for k, v in arrays.items() if k.startswith("switch/")}
             self._query_answers[source] = (x_queries, served, switch_scores)
@@ -301,8 +318,11 @@ class ScenarioRun:
 
     def _save_arrays(self, name: str, arrays: dict[str, np.ndarray]) -> None:
         path = os.path.join(self.folder, name)
-        if not os.path.isfile(path):
-            write_npz_atomic(path, arrays, compressed=True)
+        if os.path.isfile(path):
+            with np.load(path) as stored:
+                if set(arrays) <= set(stored.files):
+                    return
+        write_npz_atomic(path, arrays, compressed=True)
 
     def _save_query_statistics(self, source_label: str, answers: dict) -> None:
         """

@@ -169,3 +169,36 @@ def test_a_killed_driver_loses_no_point_and_a_restart_recomputes_none(tmp_path):
     assert f"{settings} jobs, {settings - len(finished)} of them this shard's and unfinished" in output
     assert len(glob.glob(str(folder / "*.json"))) == settings
     assert all(os.path.getmtime(path) == time_ for path, time_ in finished.items())
+
+
+def test_a_stored_context_missing_a_new_setting_is_computed_again(tmp_path):
+    """A scenario that gains a defence setting after its context was stored (a new threshold) must not read a file
+    without it (KeyError) nor serve the old arrays: the file is computed again, once, and replaced."""
+    from types import SimpleNamespace  # pylint: disable=import-outside-toplevel
+
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    from benchmarks.scenario_run import ScenarioRun  # pylint: disable=import-outside-toplevel
+
+    run = SimpleNamespace(context=str(tmp_path))
+    calls = []
+
+    def compute_old():
+        calls.append("old")
+        return {"served/a": np.zeros(2)}
+
+    def compute_new():
+        calls.append("new")
+        return {"served/a": np.ones(2), "served/b": np.full(2, 2.0)}
+
+    first = ScenarioRun._stored(run, "answers.npz", compute_old, {"served/a"})  # pylint: disable=protected-access
+    again = ScenarioRun._stored(run, "answers.npz", compute_new, {"served/a"})  # pylint: disable=protected-access
+    assert calls == ["old"] and np.array_equal(first["served/a"], again["served/a"])  # loaded, not recomputed
+    grown = ScenarioRun._stored(  # pylint: disable=protected-access
+        run, "answers.npz", compute_new, {"served/a", "served/b"}
+    )
+    assert calls == ["old", "new"] and np.array_equal(grown["served/b"], np.full(2, 2.0))
+    with np.load(tmp_path / "answers.npz") as stored:
+        assert set(stored.files) == {"served/a", "served/b"}
+    ScenarioRun._stored(run, "answers.npz", compute_new, {"served/a", "served/b"})  # pylint: disable=protected-access
+    assert calls == ["old", "new"]
