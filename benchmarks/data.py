@@ -2,7 +2,10 @@
 Data sources of a benchmark, named by strings: ``embedded:<part>`` (the packaged default: train, test, outliers,
 queries) or ``<dataset>:<train|test>`` (any name of :data:`art_am.datasets.DATASET_NAMES`, read from ``--data-root``),
 optionally followed by a selection: ``?classes=A-B`` keeps the images of classes A to B (inclusive), ``&limit=N`` the
-first N of those after a fixed shuffle (seed 0), e.g. ``tinyimagenet32:train?classes=0-99&limit=20000``.
+first N of those after a fixed shuffle (seed 0), e.g. ``tinyimagenet32:train?classes=0-99&limit=20000``; and a
+conversion: ``&size=S`` resizes to S x S (box filter: bilinear antialiased), ``&channels=3`` repeats a grey channel.
+Sources joined by `` + `` are concatenated without labels (their label spaces differ), e.g. the conservative CIFAR-10
+outliers ``kmnist:test?size=32&channels=3 + notmnist:test?size=32&channels=3``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
     :raises ValueError: For a malformed spec.
     :raises DatasetNotFoundError: With the command that would fetch the missing files.
     """
+    if " + " in spec:
+        parts = [load_source(part.strip(), data_root)[0] for part in spec.split(" + ")]
+        if len({part.shape[1:] for part in parts}) != 1:
+            raise ValueError(f"data source '{spec}': the parts' images differ in shape {[p.shape[1:] for p in parts]}.")
+        return np.concatenate(parts), None
     base, _, query = spec.partition("?")
     if query:
         x, y = load_source(base, data_root)
@@ -55,9 +63,11 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
 
 def _select(x: np.ndarray, y: np.ndarray | None, query: str, spec: str) -> tuple[np.ndarray, np.ndarray | None]:
     options = dict(item.partition("=")[::2] for item in query.split("&"))
-    unknown = set(options) - {"classes", "limit"}
+    unknown = set(options) - {"classes", "limit", "size", "channels"}
     if unknown:
-        raise ValueError(f"data source '{spec}': unknown selection {sorted(unknown)}; use classes=A-B and limit=N.")
+        raise ValueError(
+            f"data source '{spec}': unknown selection {sorted(unknown)}; use classes=A-B, limit=N, size=S, channels=3."
+        )
     keep = np.arange(len(x))
     if "classes" in options:
         low, _, high = options["classes"].partition("-")
@@ -68,7 +78,33 @@ def _select(x: np.ndarray, y: np.ndarray | None, query: str, spec: str) -> tuple
         if not options["limit"].isdigit() or int(options["limit"]) < 1:
             raise ValueError(f"data source '{spec}': limit must be a positive integer.")
         keep = np.sort(np.random.default_rng(0).permutation(keep)[: int(options["limit"])])
-    return x[keep], None if y is None else y[keep]
+    x, y = x[keep], None if y is None else y[keep]
+    if "channels" in options:
+        if options["channels"] != "3" or x.shape[1] not in (1, 3):
+            raise ValueError(f"data source '{spec}': channels=3 converts grey images (1 channel) to RGB.")
+        x = np.repeat(x, 3 // x.shape[1], axis=1)
+    if "size" in options:
+        if not options["size"].isdigit() or int(options["size"]) < 1:
+            raise ValueError(f"data source '{spec}': size must be a positive integer.")
+        x = _resized(x, int(options["size"]))
+    return x, y
+
+
+def _resized(x: np.ndarray, size: int) -> np.ndarray:
+    """
+    :return: ``(N, C, size, size)`` float32 images, bilinear with antialiasing (a box-like filter when shrinking).
+    """
+    import torch  # pylint: disable=import-outside-toplevel
+    from torch.nn.functional import interpolate  # pylint: disable=import-outside-toplevel
+
+    if x.shape[-2:] == (size, size):
+        return x
+    images = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    resized = [
+        interpolate(chunk, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        for chunk in images.split(4096)
+    ]
+    return torch.cat(resized).clamp_(0.0, 1.0).numpy()
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,33 @@ def test_embedded_default_is_real_and_complete():
 def test_embedded_missing_file_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="build_embedded_data.py"):
         load_embedded_default(str(tmp_path / "none.npz"))
+
+
+def test_source_selections_and_conversions_equal_a_direct_computation():
+    from PIL import Image  # pylint: disable=import-outside-toplevel
+
+    from benchmarks.data import load_source  # pylint: disable=import-outside-toplevel
+
+    data = load_embedded_default()
+    x, y = load_source("embedded:test?classes=2-4&limit=50", "unused")
+    candidates = np.flatnonzero((data.y_test >= 2) & (data.y_test <= 4))
+    keep = np.sort(np.random.default_rng(0).permutation(candidates)[:50])
+    np.testing.assert_array_equal(x, data.x_test[keep])
+    np.testing.assert_array_equal(y, data.y_test[keep])
+    # size: antialiased bilinear, which is what Pillow's BILINEAR resize does on float images
+    small, _ = load_source("embedded:test?limit=5&size=12&channels=3", "unused")
+    assert small.shape == (5, 3, 12, 12) and small.dtype == np.float32
+    originals = data.x_test[np.sort(np.random.default_rng(0).permutation(len(data.x_test))[:5])]
+    for image, converted in zip(originals, small):
+        reference = np.asarray(Image.fromarray(image[0], mode="F").resize((12, 12), Image.Resampling.BILINEAR))
+        for channel in converted:
+            np.testing.assert_allclose(channel, np.clip(reference, 0, 1), atol=2e-3)
+    # concatenation: images of every part in order, no labels (the parts' label spaces differ)
+    joined, labels = load_source("embedded:test?limit=7 + embedded:outliers?limit=3", "unused")
+    assert labels is None and len(joined) == 10
+    np.testing.assert_array_equal(joined[:7], load_source("embedded:test?limit=7", "unused")[0])
+    with pytest.raises(ValueError, match="differ in shape"):
+        load_source("embedded:test?limit=2 + embedded:test?limit=2&channels=3", "unused")
+    for bad, message in (("size=0", "size must be"), ("channels=2", "channels=3"), ("colour=1", "unknown selection")):
+        with pytest.raises(ValueError, match=message):
+            load_source(f"embedded:test?{bad}", "unused")
