@@ -32,8 +32,13 @@ logger = logging.getLogger(__name__)
 MODEL_KINDS = ("plain", "oe", "misinformation")
 
 
+# Recipe fields added after models were cached: left out of the key while off, so that older checkpoints stay valid.
+_KEYED_WHEN_ON = ("mixed_precision", "channels_last")
+
+
 def _recipe_fields(recipe) -> dict:
-    return {k: v for k, v in recipe.as_dict().items() if k not in ("device", "progress")}
+    fields = {k: v for k, v in recipe.as_dict().items() if k not in ("device", "progress")}
+    return {k: v for k, v in fields.items() if k not in _KEYED_WHEN_ON or v}
 
 
 def _key(scenario: Scenario, kind: str, seed: int) -> dict:

@@ -93,7 +93,8 @@ def test_checkpoint_errors(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "field,value", [("epochs", 0), ("batch_size", -1), ("lr", 0.0), ("momentum", -0.1), ("oe_weight", -1.0)]
+    "field,value",
+    [("epochs", 0), ("batch_size", -1), ("lr", 0.0), ("momentum", -0.1), ("oe_weight", -1.0), ("channels_last", 1)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
@@ -110,3 +111,33 @@ def test_bad_training_arrays():
         train_misinformation_model(
             model, np.zeros((4, 1, 28, 28), np.float32), np.zeros(4, np.int64), np.zeros((4, 1, 28, 28), np.float32)
         )
+
+
+def test_batched_augmentation_equals_the_per_image_crop_and_flip():
+    """The device-side augmentation gathers every crop at once; reference: the per-image loop over the same draws."""
+    from art_am.training.loop import _augment  # pylint: disable=import-outside-toplevel
+
+    batch = torch.rand(33, 3, 10, 12, generator=torch.Generator().manual_seed(1))
+    augmented = _augment(batch, torch.Generator().manual_seed(7))
+    draws = torch.Generator().manual_seed(7)
+    dy = torch.randint(0, 9, (33,), generator=draws).tolist()
+    dx = torch.randint(0, 9, (33,), generator=draws).tolist()
+    flip = torch.rand(33, generator=draws).tolist()
+    padded = nn.functional.pad(batch, (4, 4, 4, 4), mode="reflect")
+    for i in range(33):
+        crop = padded[i, :, dy[i] : dy[i] + 10, dx[i] : dx[i] + 12]
+        torch.testing.assert_close(augmented[i], crop.flip(-1) if flip[i] < 0.5 else crop, rtol=0, atol=0)
+    assert 0 < sum(f < 0.5 for f in flip) < 33 and len(set(dy)) > 3  # both branches and several offsets exercised
+
+
+def test_mixed_precision_and_channels_last_train_the_same_model_shape(embedded):
+    """bfloat16 autocast and channels-last change how, not what, is trained: the model still learns (well above
+    chance) and comes back in the default memory format, float32."""
+    config = TrainingConfig(
+        epochs=2, lr=0.05, lr_step=2, batch_size=64, progress=False, mixed_precision=True, channels_last=True
+    )
+    model = create_model("lenet5", 10)
+    train_defender(model, embedded.x_train[:2000], embedded.y_train[:2000], config=config)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert all(p.is_contiguous() for p in model.parameters())
+    assert accuracy(model, embedded.x_test[:500], embedded.y_test[:500]) > 0.5
