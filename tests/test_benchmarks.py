@@ -104,3 +104,19 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     assert "AUROC" in open(tmp_path / "run" / "micro" / "report.md").read()
     assert os.path.isfile(tmp_path / "run" / "micro" / "ood-scores-micro.png")
     assert os.path.isfile(tmp_path / "run" / "micro" / "ood-scores-curves-micro.png")
+
+
+def test_training_speed_compares_every_variant_with_the_plain_loop(tmp_path):
+    from benchmarks import training_speed  # pylint: disable=import-outside-toplevel
+
+    output = tmp_path / "speed.json"
+    result = training_speed.main(
+        ["--architecture", "resnet8", "--images", "48", "--repeats", "2", "--output", str(output)]
+    )
+    rows = {row["variant"]: row for row in result["rows"]}
+    assert set(rows) == set(training_speed.VARIANTS) and json.loads(output.read_text())["images"] == 48
+    for row in rows.values():
+        assert len(row["seconds"]) == 2 and row["median_seconds"] > 0
+        assert row["images_per_second"] == pytest.approx(48 / row["median_seconds"])
+        assert row["speed_up_over_plain"] == pytest.approx(rows["plain"]["median_seconds"] / row["median_seconds"])
+    assert rows["plain"]["speed_up_over_plain"] == 1.0

@@ -1,6 +1,7 @@
 """Packed JPEG archives (CIFAR-10, Tiny ImageNet): decoding, resizing, the decode-once cache and clear errors."""
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -140,3 +141,31 @@ def test_the_colour_pipelines_run_end_to_end_on_generated_files(tmp_path, rng, m
     if preset == "flowers17-micro":  # 17 classes at 64x64: the clones answer in the defender's class space
         assert {r["scenario"] for r in records} == {"flowers17-micro"}
     assert (run_dir / "figures" / f"msp-cdf-{preset}.png").is_file()
+
+
+def test_device_data_keeps_the_first_images_of_each_class_at_32_pixels(tmp_path, smooth_images, monkeypatch):
+    import importlib.util  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setenv("ART_AM_CACHE", str(tmp_path / "decoded"))
+    source = tmp_path / "shared" / "npz"
+    source.mkdir(parents=True)
+    labels = [5, 1, 5, 1, 5, 0]
+    for name in ("cifar10_train_jpeg.npz", "cifar10_test_jpeg.npz", "kmnist_test.npz", "notmnist_test.npz"):
+        (source / name).write_bytes(b"copied as it is")
+    for split in ("train", "val"):
+        _pack(source / f"tinyimagenet_{split}_jpeg.npz", smooth_images, labels)
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "scripts", "pack_device_data.py")
+    spec = importlib.util.spec_from_file_location("pack_device_data", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "device"
+    module.main(["--data-root", str(tmp_path / "shared"), "--out", str(out), "--train-per-class", "2"])
+    assert (out / "npz" / "kmnist_test.npz").read_bytes() == b"copied as it is"
+    x, y = load_dataset("tinyimagenet32", out, train=True)
+    # the first two of classes 5 and 1, the only one of class 0, in their original order
+    np.testing.assert_array_equal(y, [5, 1, 5, 1, 0])
+    reference, _ = load_dataset("tinyimagenet32", tmp_path / "shared", train=True)
+    # each kept image is the resized original (a second JPEG encoding: close on average, not pixel for pixel)
+    distances = np.abs(x[:, None] - reference[None]).mean(axis=(2, 3, 4))
+    np.testing.assert_array_equal(distances.argmin(axis=1), [0, 1, 2, 3, 5])
+    assert distances[np.arange(5), [0, 1, 2, 3, 5]].max() < 0.03
