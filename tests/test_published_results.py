@@ -13,9 +13,19 @@ from benchmarks.publish import DOCS
 from benchmarks.report import write_report
 
 ROOT = os.path.dirname(DOCS)
+# every committed run (a folder of results/ with a RUN.json) is published as docs/benchmark_<name>.md
+RUNS = sorted(
+    name
+    for name in os.listdir(os.path.join(ROOT, "results"))
+    if os.path.isfile(os.path.join(ROOT, "results", name, "RUN.json"))
+)
 
 
-@pytest.mark.parametrize("name", ["quick", "paper_pp_argmax_rerun"])
+def test_every_committed_run_is_tested():
+    assert {"quick", "quick-fashion", "paper_pp_argmax_rerun"} <= set(RUNS)
+
+
+@pytest.mark.parametrize("name", RUNS)
 def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, name):
     run_dir = tmp_path / name
     for folder in ("points", "overhead"):
