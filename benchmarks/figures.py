@@ -21,6 +21,7 @@ import numpy as np
 
 from art_am.atomic import write_atomic
 from benchmarks.defence_points import DEFENCE_LABELS
+from benchmarks.selection import attacker_entries
 
 # One colour and marker per defence, used by every figure.
 STYLES = {
@@ -200,14 +201,7 @@ def _adaptive_figures(plt, folder: str, comparison: list[dict], budget_pp: float
     One figure per scenario with more than the two plain attacks: grouped bars of clone accuracy (test images) per
     attacker, one bar per defence at its per-seed operating point, the undefended clone first.
     """
-    # the label mode the attacker prefers on validation images ("best"), or the only one it has (argmax for ART's
-    # adaptive KnockoffNets)
-    chosen: dict[tuple[str, str], dict] = {}
-    for entry in (e for e in comparison if e["drop_pp"] == budget_pp):
-        key = (entry["scenario"], entry["attack"])
-        if key not in chosen or entry["labels"] == "best":
-            chosen[key] = entry
-    entries = list(chosen.values())
+    entries = [e for e in attacker_entries(comparison) if e["drop_pp"] == budget_pp]
     for scenario in sorted({e["scenario"] for e in entries}):
         mine = sorted((e for e in entries if e["scenario"] == scenario), key=lambda e: attack_key(e["attack"]))
         if len(mine) <= 2:

@@ -25,6 +25,7 @@ from benchmarks.report import BUDGET_PP, load_points
 from benchmarks.selection import (
     MIN_SEEDS,
     Summary,
+    attacker_entries,
     ci95,
     has_validation,
     matched_comparison,
@@ -223,16 +224,18 @@ def _headline_lines(comparison: list[dict]) -> list[str]:
 def _strongest_attacker_lines(comparison: list[dict]) -> list[str]:
     """
     The clone each attacker gets from each defence at its 0.5 pp operating point, with the label mode the attacker
-    would pick ('best'), and the strongest attacker per defence: the result a defence is judged by.
+    would pick ('best'; argmax where it ran nothing else), and the strongest attacker per defence: the result a
+    defence is judged by.
     """
-    entries = [e for e in comparison if e["labels"] == "best"]
+    entries = attacker_entries(comparison)
     if not entries:
         return []
     attacks = sorted({e["attack"] for e in entries}, key=attack_key)
     by_attack = {e["attack"]: e for e in entries}
+    titles = [a + ("" if by_attack[a]["labels"] == "best" else f" ({by_attack[a]['labels']})") for a in attacks]
     defences = ["undefended"] + list(dict.fromkeys(d for e in entries for d in e["defences"]))
     lines = [
-        "| defence | " + " | ".join(attacks) + " | strongest attacker | its clone | cut (pp) vs undefended, same "
+        "| defence | " + " | ".join(titles) + " | strongest attacker | its clone | cut (pp) vs undefended, same "
         "attacker | cut 95 % | ≥ 40 pp target |",
         "|---|" + "---|" * len(attacks) + "---|---|---|---|---|",
     ]
@@ -381,8 +384,9 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
                     f"### Against the strongest attacker (`results/{name}`)",
                     "",
                     "Clone accuracy (test, %) each attacker reaches against each defence at its operating point, with "
-                    "the label mode it would pick on validation images; a defence is judged by its strongest attacker, "
-                    "and the cut compares it with the same attacker against the undefended model.",
+                    "the label mode it would pick on validation images (argmax where it ran nothing else); a defence "
+                    "is judged by its strongest attacker, and the cut compares it with the same attacker against the "
+                    "undefended model.",
                     "",
                 ]
                 + strongest

@@ -198,6 +198,20 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
     return entries
 
 
+def attacker_entries(comparison: list[dict]) -> list[dict]:
+    """
+    :param comparison: Entries of :func:`matched_comparison`.
+    :return: One entry per (scenario, attack, drop): the label mode the attacker prefers on validation images
+             (``"best"``), or the only mode it ran (ART's adaptive KnockoffNets trains on argmax labels only).
+    """
+    chosen: dict[tuple, dict] = {}
+    for entry in comparison:
+        key = (entry["scenario"], entry["attack"], entry["drop_pp"])
+        if key not in chosen or entry["labels"] == "best":
+            chosen[key] = entry
+    return list(chosen.values())
+
+
 def too_few_seeds(n: int) -> str:
     """
     :return: The verdict of a comparison measured on fewer than :data:`MIN_SEEDS` seeds.

@@ -93,3 +93,20 @@ def test_attacker_best_chooses_on_validation_and_reports_test():
     ]
     best = [p for p in with_attacker_best(points) if p["labels"] == "best"]
     assert len(best) == 1 and best[0]["best_of"] == "soft" and best[0]["clone_accuracy"] == 0.40
+
+
+def test_attacker_entries_prefer_the_best_label_mode_else_the_only_one():
+    from benchmarks.selection import attacker_entries  # pylint: disable=import-outside-toplevel
+
+    def entry(attack, labels, drop=0.5):
+        return {"scenario": "s", "attack": attack, "labels": labels, "drop_pp": drop}
+
+    comparison = [
+        entry("jbda", "soft"),
+        entry("jbda", "best"),
+        entry("jbda", "argmax"),
+        entry("knockoff-adaptive:q", "argmax"),
+        entry("jbda", "soft", drop=1.0),
+    ]
+    chosen = {(e["attack"], e["drop_pp"]): e["labels"] for e in attacker_entries(comparison)}
+    assert chosen == {("jbda", 0.5): "best", ("knockoff-adaptive:q", 0.5): "argmax", ("jbda", 1.0): "soft"}
