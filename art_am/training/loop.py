@@ -165,7 +165,9 @@ def run_sgd(
     device = torch.device(config.device)
     generator = torch.Generator().manual_seed(config.seed)
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    model.to(device=device, memory_format=memory_format)
+    model.to(device)
+    if config.channels_last:
+        model.to(memory_format=memory_format)
     optimizer = torch.optim.SGD(
         model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
     )
