@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite against the lowest supported ART (constraints-lowest.txt), in a fresh virtual environment: the
 # lower end of SUPPORTED_ART_VERSIONS and setup.py's range (the upper end is constraints.txt's pin, which the main CI
-# step tests). Ray is not installed here, so the two Ray tests skip (they test the engine, not ART).
+# step tests). Ray is not installed here, so the Ray executor test skips (it tests the engine, not ART).
 # Usage: scripts/check_lowest_art.sh
 set -euxo pipefail
 cd "$(dirname "$0")/.."
