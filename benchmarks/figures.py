@@ -21,7 +21,7 @@ import numpy as np
 
 from art_am.atomic import write_atomic
 from benchmarks.defence_points import DEFENCE_LABELS
-from benchmarks.selection import attacker_entries
+from benchmarks.selection import attacker_entries, attacker_label
 
 # One colour and marker per defence, used by every figure.
 STYLES = {
@@ -212,13 +212,15 @@ def _adaptive_figures(plt, folder: str, comparison: list[dict], budget_pp: float
         for index, defence in enumerate(defences):
             colour, marker = STYLES[defence]
             for position, entry in enumerate(mine):
-                summary = entry["undefended_clone"] if defence == "undefended" else entry["defences"].get(defence, {})
-                summary = summary if defence == "undefended" else summary.get("clone")
+                if defence == "undefended":
+                    summary = entry["undefended_clone"]
+                else:
+                    summary = entry["defences"].get(defence, {}).get("clone")
                 if summary is None or not summary.values:
                     continue
                 x = position - 0.4 + width * (index + 0.5)
                 values = 100 * np.asarray(summary.values)
-                axis.bar(x, values.mean(), width, color=colour, alpha=0.55, label=None if position else defence)
+                axis.bar(x, values.mean(), width, color=colour, alpha=0.55)
                 if len(values) > 1:
                     axis.errorbar(x, values.mean(), yerr=values.std(ddof=1), color="black", capsize=2, linewidth=0.8)
                 axis.scatter(np.full(len(values), x), values, color=colour, marker=marker, s=10, zorder=3)
@@ -226,8 +228,9 @@ def _adaptive_figures(plt, folder: str, comparison: list[dict], budget_pp: float
             plt.Rectangle((0, 0), 1, 1, color=STYLES[d][0], alpha=0.55, label=DEFENCE_LABELS[d]) for d in defences
         ]
         axis.legend(handles=handles, fontsize=7, ncol=2, loc="upper right")
-        ticks = [e["attack"].replace(":", "\n") + ("" if e["labels"] == "best" else f"\n({e['labels']})") for e in mine]
-        axis.set_xticks(range(len(mine)), ticks, fontsize=8)
+        axis.set_xticks(
+            range(len(mine)), [attacker_label(e).replace(":", "\n").replace(" (", "\n(") for e in mine], fontsize=8
+        )
         axis.set_ylabel("clone accuracy (test images)")
         axis.set_ylim(0, 100)
         _percent_axes(axis, x=False)

@@ -26,6 +26,7 @@ from benchmarks.selection import (
     MIN_SEEDS,
     Summary,
     attacker_entries,
+    attacker_label,
     ci95,
     has_validation,
     matched_comparison,
@@ -232,7 +233,7 @@ def _strongest_attacker_lines(comparison: list[dict]) -> list[str]:
         return []
     attacks = sorted({e["attack"] for e in entries}, key=attack_key)
     by_attack = {e["attack"]: e for e in entries}
-    titles = [a + ("" if by_attack[a]["labels"] == "best" else f" ({by_attack[a]['labels']})") for a in attacks]
+    titles = [attacker_label(by_attack[a]) for a in attacks]
     defences = ["undefended"] + list(dict.fromkeys(d for e in entries for d in e["defences"]))
     lines = [
         "| defence | " + " | ".join(titles) + " | strongest attacker | its clone | cut (pp) vs undefended, same "

@@ -212,6 +212,14 @@ def attacker_entries(comparison: list[dict]) -> list[dict]:
     return list(chosen.values())
 
 
+def attacker_label(entry: dict) -> str:
+    """
+    :param entry: An entry of :func:`attacker_entries`.
+    :return: The attack's name, with its label mode where that is not the attacker's own choice ('best').
+    """
+    return entry["attack"] + ("" if entry["labels"] == "best" else f" ({entry['labels']})")
+
+
 def too_few_seeds(n: int) -> str:
     """
     :return: The verdict of a comparison measured on fewer than :data:`MIN_SEEDS` seeds.
