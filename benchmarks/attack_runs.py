@@ -135,18 +135,21 @@ def run_jbda(
     step_size: float | None = None,
     detector_aware: bool = False,
     detector_family: str = "sign",
+    optimise_iterations: int = 0,
 ) -> tuple[PyTorchClassifier, int, np.ndarray, dict]:
     """
     :param detector_aware: Run :class:`~art_am.attacks.DetectorAwareJBDA` (the attacker who shapes its steps against
                            its own copy of the sign-step detector) instead of plain JBDA.
     :param detector_family: The perturbation family of the attacker's detector copy (the deployed one's).
+    :param optimise_iterations: The detector-aware attacker's descent steps against its copy's gradient (0: it only
+                                chooses among the step forms).
     :return: The JBDA clone, the number of queries, all queries sent (for the MSP CDF), and what the attack recorded
              (for the detector-aware attacker: how often it chose each step form).
     """
     recorder = QueryRecorder(live_victim)
     victim = BlackBoxClassifier(recorder, scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0))
     settings = scenario.attacks
-    aware = {"detector_family": detector_family} if detector_aware else {}
+    aware = {"detector_family": detector_family, "optimise_iterations": optimise_iterations} if detector_aware else {}
     attack_class = DetectorAwareJBDA if detector_aware else JacobianDatasetAugmentation
     attack = attack_class(
         victim,

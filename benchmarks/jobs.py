@@ -34,10 +34,10 @@ from benchmarks.scenarios import Scenario
 
 LABEL_MODES = {"soft": True, "argmax": False}
 # Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the two selective (truth-filtering)
-# attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the detector-aware JBDA once. All but
-# the first two are the adaptive attackers of issue 16.
+# attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the two detector-aware JBDAs once.
+# All but the first two are the adaptive attackers of issue 16.
 PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "confident", "consistent")
-ATTACKS = ("knockoff", "jbda", "jbda-aware", "knockoff-adaptive", "confident", "consistent")
+ATTACKS = ("knockoff", "jbda", "jbda-aware", "jbda-optimised", "knockoff-adaptive", "confident", "consistent")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ class Job:
 
     scenario: str
     seed: int
-    attack: str  # "jbda", "jbda-aware" or "<knockoff|knockoff-adaptive|confident|consistent>:<query source label>"
+    # "jbda", "jbda-aware", "jbda-optimised" or "<knockoff|knockoff-adaptive|confident|consistent>:<query source label>"
+    attack: str
     labels: str  # a key of LABEL_MODES
     point: DefencePoint
 

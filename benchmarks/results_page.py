@@ -53,6 +53,7 @@ OVERHEAD_TARGETS = [
 ]
 ADAPTIVE_ATTACKS = {
     "jbda-aware": "JBDA shaping its steps against its own copy of the sign detector",
+    "jbda-optimised": "the same, also optimising each step against the copy's gradient",
     "knockoff-adaptive": "KnockoffNets with ART's adaptive policy, a bandit steering queries by the answers",
     "confident": "the Section 6 attacker, training on the most confident half of its answers",
     "consistent": "the label-consistency attacker, keeping answers that agree across shifted copies",

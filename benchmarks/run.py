@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--attacks",
         default="knockoff,jbda",
-        help=f"comma-separated subset of {','.join(ATTACKS)} (the last three: adaptive attackers; default %(default)s)",
+        help=f"comma-separated subset of {','.join(ATTACKS)} (all but knockoff and jbda: adaptive attackers; "
+        "default %(default)s)",
     )
     parser.add_argument("--sources", default=None, help="only this KnockoffNets query source")
     parser.add_argument("--labels", default="soft,argmax", help=f"comma-separated subset of {','.join(LABEL_MODES)}")

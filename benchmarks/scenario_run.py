@@ -211,7 +211,7 @@ class ScenarioRun:
         point, mode = job.point, job.labels
         start = time.perf_counter()
         kind, _, source = job.attack.partition(":")
-        if kind in ("jbda", "jbda-aware"):
+        if kind in ("jbda", "jbda-aware", "jbda-optimised"):
             victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
             clone, queries, sent, extra = run_jbda(
                 self.scenario,
@@ -221,7 +221,8 @@ class ScenarioRun:
                 self.seed,
                 self.device,
                 False,
-                detector_aware=kind == "jbda-aware",
+                detector_aware=kind != "jbda",
+                optimise_iterations=self.scenario.attacks.jbda_optimise_iterations if kind == "jbda-optimised" else 0,
                 # the attacker knows the code: its detector copy is trained on the family the defence deploys
                 detector_family=DETECTOR_FAMILIES.get(point.defence, "sign"),
             )

@@ -33,6 +33,7 @@ class AttackSettings:
     :param jbda_epochs: Clone epochs per JBDA round.
     :param jbda_step: JBDA step lambda.
     :param jbda_lr: Learning rate of the JBDA clone.
+    :param jbda_optimise_iterations: Descent steps of the ``jbda-optimised`` attacker against its detector copy.
     """
 
     knockoff_sources: dict[str, str]
@@ -44,6 +45,7 @@ class AttackSettings:
     jbda_epochs: int = 10
     jbda_step: float = 0.1
     jbda_lr: float = 0.01
+    jbda_optimise_iterations: int = 20
 
 
 @dataclass

@@ -342,6 +342,12 @@ CASES: list[BadInput] = [
     ),
     BadInput(
         "adaptive attackers",
+        "`DetectorAwareJBDA(min_movement=1.5)`",
+        lambda: DetectorAwareJBDA(_jbda().estimator, min_movement=1.5),
+        r"^min_movement",
+    ),
+    BadInput(
+        "adaptive attackers",
         "`SignStepDetector(family='all')`",
         lambda: SignStepDetector(family="all"),
         r"^family must be one of",

@@ -11,9 +11,11 @@ from art_am.attacks import (
     DetectorAwareJBDA,
     JacobianDatasetAugmentation,
     SelectiveExtraction,
+    optimised_step,
     shifted_views,
     step_forms,
 )
+from art_am.attacks.detector_aware_jbda import _project_magnitudes
 from tests.helpers import classifier, tiny_cnn
 
 
@@ -82,6 +84,73 @@ def test_detector_aware_jbda_trains_its_copy_on_the_seeds_only(embedded):
         DetectorAwareJBDA(_victim(), forms=("sign", "blur"))
     with pytest.raises(ValueError, match="detector_epochs"):
         DetectorAwareJBDA(_victim(), detector_epochs=0)
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.3, 0.8])
+def test_magnitude_projection_is_the_euclidean_projection(rng, floor):
+    from scipy.optimize import minimize  # pylint: disable=import-outside-toplevel
+
+    rows = rng.normal(0.2, 0.6, size=(4, 1, 3, 4)).astype(np.float64)
+    projected = _project_magnitudes(torch.as_tensor(rows, dtype=torch.float32), floor).numpy()
+    for row, mine in zip(rows, projected):
+        target = row.ravel()
+        # reference: the constrained least-squares problem solved by a general-purpose solver
+        reference = minimize(
+            lambda m, t=target: ((m - t) ** 2).sum(),
+            np.full(target.size, 0.5),
+            jac=lambda m, t=target: 2 * (m - t),
+            bounds=[(0.0, 1.0)] * target.size,
+            constraints=[
+                {"type": "ineq", "fun": lambda m: m.mean() - floor, "jac": lambda m: np.full(m.size, 1 / m.size)}
+            ],
+            method="SLSQP",
+            options={"ftol": 1e-12, "maxiter": 500},
+        ).x
+        np.testing.assert_allclose(mine.ravel(), reference, atol=1e-4)
+        assert mine.mean() >= floor - 1e-5
+
+
+class _LinearLogit(nn.Module):
+    """A detector whose logit is ``sum(weights * x)``: the magnitudes that lower it are known in closed form."""
+
+    def __init__(self, weights):
+        super().__init__()
+        self.weights = nn.Parameter(torch.as_tensor(weights), requires_grad=False)
+
+    def forward(self, x):
+        return (x * self.weights).flatten(1).sum(dim=1)
+
+
+def test_optimised_step_moves_only_the_pixels_that_lower_the_copys_logit(rng):
+    points = np.full((3, 1, 6, 6), 0.5, dtype=np.float32)
+    gradients = rng.normal(size=points.shape).astype(np.float32)
+    weights = np.where(rng.random((1, 1, 6, 6)) < 0.5, 1.0, -1.0).astype(np.float32)
+    delta = optimised_step(_LinearLogit(weights), points, gradients, 0.1, (0.0, 1.0), iterations=15, min_movement=0.2)
+    # the logit falls where a pixel's move along sign(g) meets a negative weight: those pixels take the full step,
+    # the others none (about half the pixels move, above the 0.2 floor)
+    lowers = weights * np.sign(gradients) < 0
+    np.testing.assert_allclose(delta, np.where(lowers, 0.1 * np.sign(gradients), 0.0), atol=1e-6)
+    # a floor above the share of helpful pixels forces extra movement, still along sign(g) and within the step
+    forced = optimised_step(_LinearLogit(weights), points, gradients, -0.1, None, iterations=15, min_movement=0.9)
+    moved = forced != 0
+    assert (np.sign(forced[moved]) == -np.sign(gradients)[moved]).all() and np.abs(forced).max() <= 0.1 + 1e-7
+    assert (np.abs(forced) / 0.1).reshape(3, -1).mean(axis=1) == pytest.approx([0.9] * 3, abs=1e-4)
+
+
+def test_detector_aware_jbda_optimises_against_its_copy_at_jbdas_budget(embedded):
+    seeds = embedded.x_test[:16]
+    plain = JacobianDatasetAugmentation(_victim(), nb_rounds=3, nb_epochs=1, seed=0, verbose=False)
+    plain.extract(seeds, thieved_classifier=classifier(tiny_cnn(seed=1)))
+    aware = DetectorAwareJBDA(
+        _victim(), nb_rounds=3, nb_epochs=1, seed=0, verbose=False, detector_epochs=2, optimise_iterations=5
+    )
+    aware.extract(seeds, thieved_classifier=classifier(tiny_cnn(seed=1)))
+    assert aware.queries_used == plain.queries_used
+    assert set(aware.chosen_forms) == set(STEP_FORMS) | {"optimised"}
+    assert sum(aware.chosen_forms.values()) == plain.queries_used - len(seeds)
+    for name, value in (("optimise_iterations", -1), ("min_movement", 1.5)):
+        with pytest.raises(ValueError, match=name):
+            DetectorAwareJBDA(_victim(), **{name: value})
 
 
 def test_confidence_selection_keeps_the_most_confident_answers(rng):

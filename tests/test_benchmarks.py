@@ -55,6 +55,13 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
         record["attack"] == "knockoff-adaptive:fashion_mnist"
         and record["queries"] == micro_preset.attacks.knockoff_queries
     )
+    # the detector-aware JBDA that optimises its steps against its copy of the deployed detector
+    optimised = ["--run-dir", str(tmp_path / "optimised"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
+    optimised += ["--no-progress", "--attacks", "jbda-optimised", "--labels", "soft", "--defences", "am_detector"]
+    run_module.main(["--preset", "micro"] + optimised)
+    (point,) = glob.glob(str(tmp_path / "optimised" / "points" / "micro" / "seed0" / "*.json"))
+    chosen = json.load(open(point))["step_forms_chosen"]
+    assert "optimised" in chosen and sum(chosen.values()) > 0
 
 
 def test_unknown_scenario_is_an_error(micro_preset, tmp_path):

@@ -20,7 +20,7 @@ Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is u
 attackers of the benchmark: a detector-aware JBDA and a selective (truth-filtering) random-query extraction.
 """
 
-from art_am.attacks.detector_aware_jbda import STEP_FORMS, DetectorAwareJBDA, step_forms
+from art_am.attacks.detector_aware_jbda import STEP_FORMS, DetectorAwareJBDA, optimised_step, step_forms
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
 from art_am.attacks.selective_extraction import SELECTIONS, SelectiveExtraction, shifted_views
 
@@ -30,6 +30,7 @@ __all__ = [
     "SELECTIONS",
     "STEP_FORMS",
     "SelectiveExtraction",
+    "optimised_step",
     "shifted_views",
     "step_forms",
 ]
