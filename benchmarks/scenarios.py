@@ -45,7 +45,7 @@ class AttackSettings:
     jbda_epochs: int = 10
     jbda_step: float = 0.1
     jbda_lr: float = 0.01
-    jbda_optimise_iterations: int = 20
+    jbda_optimise_iterations: int = 10
 
 
 @dataclass
