@@ -57,19 +57,23 @@ def defended_estimator(scenario: Scenario, model: torch.nn.Module, defence, devi
 
 class AnswerLookup:
     """
-    A victim's prediction function that serves precomputed answers, matched by the exact bytes of each query.
+    A victim's prediction function that serves precomputed answers, matched by the exact bytes of each query, and
+    keeps the indices of the queries it answered (in order, repeats included).
     """
 
     def __init__(self, x: np.ndarray, answers: np.ndarray) -> None:
         self.index = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(x, dtype=np.float32))}
         self.answers = answers.astype(np.float32)
+        self.asked: list[int] = []
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         rows = np.ascontiguousarray(x, dtype=np.float32)
         try:
-            return self.answers[[self.index[row.tobytes()] for row in rows]]
+            indices = [self.index[row.tobytes()] for row in rows]
         except KeyError as error:
             raise ValueError("AnswerLookup was asked a query it has no answer for.") from error
+        self.asked += indices
+        return self.answers[indices]
 
 
 def run_knockoff(
@@ -81,16 +85,23 @@ def run_knockoff(
     device: str,
     verbose: bool,
     y_queries: np.ndarray | None = None,
+    retrain: bool = False,
 ) -> tuple[PyTorchClassifier, int]:
     """
     :param y_queries: The attacker's labels of its query set: given, ART's adaptive policy runs (a bandit over those
                       classes, rewarded by the victim's answers; it trains on top-1 labels whatever ``soft`` says);
                       None, the random policy.
+    :param retrain: With ``y_queries``: let ART's policy choose the queries (its per-query clone updates go to a
+                    throwaway copy, which the ``cert`` reward never reads), then train a fresh clone on the chosen
+                    queries and their answers as the random policy trains (``soft`` or top-1 labels, the clone's
+                    epochs). ART's own adaptive clone, updated on one image per query, collapses at the clones'
+                    learning rates; this attacker keeps the policy and drops the collapse.
     :return: The clone trained by KnockoffNets and the number of queries used.
     """
-    victim = BlackBoxClassifier(
-        AnswerLookup(x_queries, answers), scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0)
-    )
+    if retrain and y_queries is None:
+        raise ValueError("retrain needs the attacker's labels y_queries: it retrains after ART's adaptive policy.")
+    lookup = AnswerLookup(x_queries, answers)
+    victim = BlackBoxClassifier(lookup, scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0))
     budget = min(scenario.attacks.knockoff_queries, len(x_queries))
     np.random.seed(seed)  # KnockoffNets draws its sample with NumPy's global generator
     attack = KnockoffNets(
@@ -107,7 +118,18 @@ def run_knockoff(
         verbose=verbose,
     )
     clone = make_clone(scenario, scenario.attacks.clone_lr, seed, device)
-    return attack.extract(x_queries, y_queries, thieved_classifier=clone), budget
+    if not retrain:
+        return attack.extract(x_queries, y_queries, thieved_classifier=clone), budget
+    attack.set_params(nb_epochs=1)  # the throwaway's last fit; the clone is trained below
+    attack.extract(
+        x_queries, y_queries, thieved_classifier=make_clone(scenario, scenario.attacks.clone_lr, seed, device)
+    )
+    chosen = np.asarray(lookup.asked, dtype=np.int64)
+    labels = answers[chosen].astype(np.float32)
+    if not soft:
+        labels = np.eye(labels.shape[1], dtype=np.float32)[labels.argmax(axis=1)]
+    clone.fit(x_queries[chosen], labels, nb_epochs=scenario.attacks.clone_epochs, batch_size=128)
+    return clone, budget
 
 
 class QueryRecorder:

@@ -185,7 +185,16 @@ def _hellinger_figures(plt, folder: str, scenario: str, seed_folder: str, rows: 
         _save(plt, figure, os.path.join(folder, f"hellinger-{scenario}-{source}.png"))
 
 
-ATTACK_ORDER = ("knockoff", "knockoff-adaptive", "confident", "consistent", "jbda", "jbda-aware", "jbda-optimised")
+ATTACK_ORDER = (
+    "knockoff",
+    "knockoff-adaptive",
+    "knockoff-bandit",
+    "confident",
+    "consistent",
+    "jbda",
+    "jbda-aware",
+    "jbda-optimised",
+)
 
 
 def attack_key(attack: str) -> tuple[int, str]:

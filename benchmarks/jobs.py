@@ -36,8 +36,17 @@ LABEL_MODES = {"soft": True, "argmax": False}
 # Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the two selective (truth-filtering)
 # attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the two detector-aware JBDAs once.
 # All but the first two are the adaptive attackers of issue 16.
-PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "confident", "consistent")
-ATTACKS = ("knockoff", "jbda", "jbda-aware", "jbda-optimised", "knockoff-adaptive", "confident", "consistent")
+PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "knockoff-bandit", "confident", "consistent")
+ATTACKS = (
+    "knockoff",
+    "jbda",
+    "jbda-aware",
+    "jbda-optimised",
+    "knockoff-adaptive",
+    "knockoff-bandit",
+    "confident",
+    "consistent",
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class Job:
 
     scenario: str
     seed: int
-    # "jbda", "jbda-aware", "jbda-optimised" or "<knockoff|knockoff-adaptive|confident|consistent>:<query source label>"
+    # "jbda", "jbda-aware", "jbda-optimised" or "<a kind of PER_SOURCE_ATTACKS>:<query source label>"
     attack: str
     labels: str  # a key of LABEL_MODES
     point: DefencePoint

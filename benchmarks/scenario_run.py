@@ -246,13 +246,21 @@ class ScenarioRun:
         else:
             x_queries, served, switch_scores = self._answers(source)
             y_queries = None
-            if kind == "knockoff-adaptive":  # ART's adaptive policy needs the attacker's own labels of its data
+            if kind in ("knockoff-adaptive", "knockoff-bandit"):  # ART's adaptive policy needs the attacker's labels
                 _, labels = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
                 if labels is None:
-                    raise ValueError(f"knockoff-adaptive needs labels of the query source {source!r}, which has none.")
+                    raise ValueError(f"{kind} needs labels of the query source {source!r}, which has none.")
                 y_queries = labels[: len(x_queries)]
             clone, queries = run_knockoff(
-                self.scenario, x_queries, served[point], LABEL_MODES[mode], self.seed, self.device, False, y_queries
+                self.scenario,
+                x_queries,
+                served[point],
+                LABEL_MODES[mode],
+                self.seed,
+                self.device,
+                False,
+                y_queries,
+                retrain=kind == "knockoff-bandit",
             )
             extra = {}
             if point.defence in switch_scores:

@@ -184,6 +184,10 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                     "defender": _summary([p["defender_accuracy"] for p in found.values()]),
                     "clone": _summary([p["clone_accuracy"] for p in found.values()]),
                     "cut": _summary([undefended[s]["clone_accuracy"] - p["clone_accuracy"] for s, p in found.items()]),
+                    # AM only: the share of the attack's queries answered by the misinformation model
+                    "misinformation": _summary(
+                        [p["misinformation_rate"] for p in found.values() if p.get("misinformation_rate") is not None]
+                    ),
                 }
             for variant in AM_VARIANTS:
                 for baseline in BASELINES:

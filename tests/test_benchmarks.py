@@ -47,14 +47,13 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     ]
     # ART's adaptive KnockoffNets policy runs on the stored answers, with the attacker's labels of its query set
     adaptive = ["--run-dir", str(tmp_path / "adaptive"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
-    adaptive += ["--no-progress", "--attacks", "knockoff-adaptive", "--labels", "argmax", "--defences", "undefended"]
-    run_module.main(["--preset", "micro"] + adaptive)
-    (point,) = glob.glob(str(tmp_path / "adaptive" / "points" / "micro" / "seed0" / "*.json"))
-    record = json.load(open(point))
-    assert (
-        record["attack"] == "knockoff-adaptive:fashion_mnist"
-        and record["queries"] == micro_preset.attacks.knockoff_queries
-    )
+    adaptive += ["--no-progress", "--attacks", "knockoff-adaptive,knockoff-bandit", "--labels", "argmax"]
+    run_module.main(["--preset", "micro", "--defences", "undefended"] + adaptive)
+    records = [
+        json.load(open(p)) for p in glob.glob(str(tmp_path / "adaptive" / "points" / "micro" / "seed0" / "*.json"))
+    ]
+    assert sorted(r["attack"] for r in records) == ["knockoff-adaptive:fashion_mnist", "knockoff-bandit:fashion_mnist"]
+    assert all(r["queries"] == micro_preset.attacks.knockoff_queries for r in records)
     # the detector-aware JBDA that optimises its steps against its copy of the deployed detector
     optimised = ["--run-dir", str(tmp_path / "optimised"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
     optimised += ["--no-progress", "--attacks", "jbda-optimised", "--labels", "soft", "--defences", "am_detector"]

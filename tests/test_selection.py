@@ -74,8 +74,9 @@ def test_matched_comparison_pairs_am_and_baselines_by_seed():
     for seed, (am_clone, pp_clone) in enumerate([(0.20, 0.50), (0.25, 0.52), (0.22, 0.49)]):
         points += [
             _point("undefended", None, 0.95, 0.95, 0.80, seed),
-            _point("am", 0.5, 0.949, 0.95, am_clone, seed),
-            _point("am", 0.9, 0.90, 0.90, 0.01, seed),  # outside the budget: never chosen at 0.5 pp
+            _point("am", 0.5, 0.949, 0.95, am_clone, seed) | {"misinformation_rate": 0.1 * (seed + 1)},
+            # outside the budget: never chosen at 0.5 pp
+            _point("am", 0.9, 0.90, 0.90, 0.01, seed) | {"misinformation_rate": 0.9},
             _point("pp_extreme", 1.0, 0.948, 0.95, pp_clone, seed),
         ]
     entry = next(e for e in matched_comparison(points, (0.5,)) if e["drop_pp"] == 0.5)
@@ -84,6 +85,9 @@ def test_matched_comparison_pairs_am_and_baselines_by_seed():
     assert difference.values == pytest.approx((-0.30, -0.27, -0.27))
     assert verdict(difference) == "AM lower"
     assert entry["defences"]["am"]["cut"].mean == pytest.approx(0.80 - np.mean([0.20, 0.25, 0.22]))
+    # the misinformation share is the chosen settings', and only AM's points carry one
+    assert entry["defences"]["am"]["misinformation"].values == pytest.approx((0.1, 0.2, 0.3))
+    assert entry["defences"]["pp_extreme"]["misinformation"] is None
 
 
 def test_attacker_best_chooses_on_validation_and_reports_test():
