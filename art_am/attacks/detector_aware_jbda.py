@@ -96,7 +96,7 @@ def _project_magnitudes(magnitudes: torch.Tensor, min_movement: float) -> torch.
     if not bool(short.any()):
         return clipped
     rows = magnitudes[short]
-    low = torch.zeros(len(rows), *([1] * (rows.ndim - 1)))
+    low = rows.new_zeros(len(rows), *([1] * (rows.ndim - 1)))
     high = torch.ones_like(low) + (-rows).flatten(1).amax(dim=1).clamp_min(0.0).view_as(low)
     for _ in range(40):  # the bracket [0, 1 + max(-m)] halves 40 times: far below one 8-bit grey level
         middle = (low + high) / 2
