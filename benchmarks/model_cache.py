@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import hashlib
 import json
 import logging
@@ -80,13 +81,19 @@ def get_models(
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
         path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
         with exclusive(path):  # one process trains it; the others wait, then load it
-            if os.path.isfile(path):
+            # The digest is the training's content (data, outliers where used, architecture, recipe, seed): a model
+            # cached under another scenario's name with the same digest is the same model (e.g. the plain defender of
+            # two scenarios that differ only in their outliers), trained once.
+            same_training = sorted(glob.glob(os.path.join(glob.escape(cache_dir), f"*-{kind}-seed{seed}-{digest}.pt")))
+            for candidate in ([path] if os.path.isfile(path) else []) + [c for c in same_training if c != path]:
                 try:
-                    models[kind] = load_checkpoint(path, device=device)
-                    logger.info("loaded %s", path)
-                    continue
+                    models[kind] = load_checkpoint(candidate, device=device)
+                    logger.info("loaded %s", candidate)
+                    break
                 except ValueError as error:  # damaged, or written before checkpoints carried a digest
-                    logger.warning("cached %s cannot be used (%s); training it again", path, error)
+                    logger.warning("cached %s cannot be used (%s)", candidate, error)
+            if kind in models:
+                continue
             torch.manual_seed(seed)
             model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
             start = time.perf_counter()

@@ -147,6 +147,26 @@ def test_a_damaged_cached_model_is_trained_again(tmp_path, caplog):
         )  # retrained to the same weights
 
 
+def test_a_model_with_the_same_training_is_shared_across_scenarios(tmp_path, caplog):
+    import dataclasses  # pylint: disable=import-outside-toplevel
+
+    from benchmarks.model_cache import get_models  # pylint: disable=import-outside-toplevel
+
+    first = get_models(MICRO, 0, str(tmp_path), "data")
+    # another scenario with other outliers: its plain defender trains on the same data with the same recipe
+    other = dataclasses.replace(MICRO, name="micro-other", outlier_source="embedded:queries")
+    with caplog.at_level("INFO"):
+        second = get_models(other, 0, str(tmp_path), "data")
+    plain_files = glob.glob(str(tmp_path / "*-plain-*.pt"))
+    assert [os.path.basename(p).split("-plain-")[0] for p in plain_files] == ["micro"]  # trained once
+    assert "loaded " + plain_files[0] in caplog.text
+    state = second["plain"][0].state_dict()
+    assert all((first["plain"][0].state_dict()[key] == value).all() for key, value in state.items())
+    # the models that saw the outliers are trained again for the other scenario
+    assert len(glob.glob(str(tmp_path / "micro-other-oe-*.pt"))) == 1
+    assert len(glob.glob(str(tmp_path / "micro-other-misinformation-*.pt"))) == 1
+
+
 def test_a_killed_driver_loses_no_point_and_a_restart_recomputes_none(tmp_path):
     import signal  # pylint: disable=import-outside-toplevel
     import time  # pylint: disable=import-outside-toplevel
