@@ -1,0 +1,58 @@
+"""Tables of the generated results page that read AM's JBDA points (benchmarks.results_page)."""
+
+import pytest
+
+from benchmarks.results_page import _detector_evasion_lines, _larger_budget_lines
+from benchmarks.selection import matched_comparison
+
+
+def _point(seed, attack, defence, parameter, validation, clone, misinformation=None):
+    return {
+        "scenario": "s",
+        "attack": attack,
+        "labels": "soft",
+        "seed": seed,
+        "defence": defence,
+        "parameter": parameter,
+        "defender_accuracy_validation": validation,
+        "defender_accuracy": validation,
+        "clone_accuracy": clone,
+        "clone_accuracy_validation": clone,
+        "misinformation_rate": misinformation,
+    }
+
+
+def _points():
+    points = []
+    for seed in range(3):
+        for attack in ("jbda", "jbda-aware"):
+            points += [
+                _point(seed, attack, "undefended", None, 0.98, 0.70 + 0.01 * seed),
+                _point(seed, attack, "am_detector", 0.002, 0.978, 0.50, 0.2 + 0.1 * seed),  # costs 0.2 pp
+                # costs 1.5 pp; the aware attacker ran it on seeds 0 and 1 only
+                _point(seed, attack, "am_detector", 0.01, 0.965, 0.10, 0.8),
+            ]
+    return [p for p in points if not (p["attack"] == "jbda-aware" and p["seed"] == 2 and p["parameter"] == 0.01)]
+
+
+def _row(lines, attack):
+    (row,) = [line for line in lines if line.startswith(f"| {attack} |")]
+    return [cell.strip() for cell in row.strip("|").split("|")]
+
+
+def test_a_larger_budget_picks_the_stronger_setting_on_the_seeds_where_it_ran():
+    lines = _larger_budget_lines(_points())
+    plain = _row(lines, "jbda")
+    # within 0.5 pp only tau 0.002 qualifies; from 2 pp on, tau 0.01 (cut: undefended clone minus 0.10, per seed)
+    assert plain[2] == "%.1f ± %.1f (0.002, 0.002, 0.002)" % (100 * (0.71 - 0.50), 100 * 0.01)
+    assert plain[4] == plain[5] == "%.1f ± %.1f (0.01, 0.01, 0.01)" % (100 * (0.71 - 0.10), 100 * 0.01)
+    aware = _row(lines, "jbda-aware")
+    assert aware[4] == "%.1f ± %.1f (0.01, 0.01, none)" % (100 * (0.705 - 0.10), 100 * 0.01 / 2**0.5)
+
+
+def test_the_evasion_table_reports_the_chosen_settings_misinformation_share():
+    comparison = matched_comparison(_points(), (0.5,))
+    row = _row(_detector_evasion_lines(comparison), "jbda")
+    assert row[1] == "AM (MSP + sign detector)" and row[2] == "0.002, 0.002, 0.002"
+    assert row[3] == "30.0 ± 10.0"  # the shares 0.2, 0.3, 0.4 of the chosen setting, not of tau 0.01
+    assert float(row[6].split(" ± ")[0]) == pytest.approx(100 * (0.71 - 0.50))
