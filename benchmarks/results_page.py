@@ -507,7 +507,8 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
                     "",
                     "The cut of each JBDA attacker's clone (soft labels, mean ± std over seeds) by AM with a detector, "
                     "with the operating point chosen on validation images within each budget of defender accuracy "
-                    "instead of 0.5 pp; only the seeds on which the attacker ran every threshold of the detector's sweep.",
+                    "instead of 0.5 pp; only the seeds on which the attacker ran every threshold of the detector's "
+                    "sweep.",
                     "",
                 ]
                 + larger

@@ -44,10 +44,10 @@ def test_a_larger_budget_picks_the_stronger_setting_on_the_seeds_where_it_ran():
     lines = _larger_budget_lines(_points())
     plain = _row(lines, "jbda")
     # within 0.5 pp only tau 0.002 qualifies; from 2 pp on, tau 0.01 (cut: undefended clone minus 0.10, per seed)
-    assert plain[2] == "%.1f ± %.1f (0.002, 0.002, 0.002)" % (100 * (0.71 - 0.50), 100 * 0.01)
-    assert plain[4] == plain[5] == "%.1f ± %.1f (0.01, 0.01, 0.01)" % (100 * (0.71 - 0.10), 100 * 0.01)
+    assert plain[2] == f"{100 * (0.71 - 0.50):.1f} ± {100 * 0.01:.1f} (0.002, 0.002, 0.002)"
+    assert plain[4] == plain[5] == f"{100 * (0.71 - 0.10):.1f} ± {100 * 0.01:.1f} (0.01, 0.01, 0.01)"
     aware = _row(lines, "jbda-aware")
-    assert aware[4] == "%.1f ± %.1f (0.01, 0.01, none)" % (100 * (0.705 - 0.10), 100 * 0.01 / 2**0.5)
+    assert aware[4] == f"{100 * (0.705 - 0.10):.1f} ± {100 * 0.01 / 2**0.5:.1f} (0.01, 0.01, none)"
 
 
 def test_the_evasion_table_reports_the_chosen_settings_misinformation_share():
