@@ -86,7 +86,7 @@ def run_knockoff(
     verbose: bool,
     y_queries: np.ndarray | None = None,
     retrain: bool = False,
-) -> tuple[PyTorchClassifier, int]:
+) -> tuple[PyTorchClassifier, int, np.ndarray]:
     """
     :param y_queries: The attacker's labels of its query set: given, ART's adaptive policy runs (a bandit over those
                       classes, rewarded by the victim's answers; it trains on top-1 labels whatever ``soft`` says);
@@ -96,7 +96,8 @@ def run_knockoff(
                     queries and their answers as the random policy trains (``soft`` or top-1 labels, the clone's
                     epochs). ART's own adaptive clone, updated on one image per query, collapses at the clones'
                     learning rates; this attacker keeps the policy and drops the collapse.
-    :return: The clone trained by KnockoffNets and the number of queries used.
+    :return: The clone trained by KnockoffNets, the number of queries used, and the index in ``x_queries`` of each
+             query sent (in order; ART's adaptive policy repeats some).
     """
     if retrain and y_queries is None:
         raise ValueError("retrain needs the attacker's labels y_queries: it retrains after ART's adaptive policy.")
@@ -119,7 +120,8 @@ def run_knockoff(
     )
     clone = make_clone(scenario, scenario.attacks.clone_lr, seed, device)
     if not retrain:
-        return attack.extract(x_queries, y_queries, thieved_classifier=clone), budget
+        clone = attack.extract(x_queries, y_queries, thieved_classifier=clone)
+        return clone, budget, np.asarray(lookup.asked, dtype=np.int64)
     attack.set_params(nb_epochs=1)  # the throwaway's last fit; the clone is trained below
     attack.extract(
         x_queries, y_queries, thieved_classifier=make_clone(scenario, scenario.attacks.clone_lr, seed, device)
@@ -129,7 +131,7 @@ def run_knockoff(
     if not soft:
         labels = np.eye(labels.shape[1], dtype=np.float32)[labels.argmax(axis=1)]
     clone.fit(x_queries[chosen], labels, nb_epochs=scenario.attacks.clone_epochs, batch_size=128)
-    return clone, budget
+    return clone, budget, chosen
 
 
 class QueryRecorder:

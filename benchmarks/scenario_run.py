@@ -251,7 +251,7 @@ class ScenarioRun:
                 if labels is None:
                     raise ValueError(f"{kind} needs labels of the query source {source!r}, which has none.")
                 y_queries = labels[: len(x_queries)]
-            clone, queries = run_knockoff(
+            clone, queries, asked = run_knockoff(
                 self.scenario,
                 x_queries,
                 served[point],
@@ -264,7 +264,8 @@ class ScenarioRun:
             )
             extra = {}
             if point.defence in switch_scores:
-                extra["misinformation_rate"] = float((switch_scores[point.defence] < point.parameter).mean())
+                # over the queries sent: an adaptive policy chooses (and repeats) some of the stored ones
+                extra["misinformation_rate"] = float((switch_scores[point.defence][asked] < point.parameter).mean())
         if point.defence == "am_cm":
             extra["temperatures"] = dataclasses.asdict(self.factory.confidence_match)
         clone_labels = clone.predict(self.split.x_test, batch_size=1024).argmax(1)

@@ -311,7 +311,7 @@ class ScoreStudy:
             self.scenario.nu,
             unit=self.scores[name].unit,
         )
-        clone, queries = run_knockoff(self.scenario, answers.x, served, True, 0, "cpu", False)
+        clone, queries, _ = run_knockoff(self.scenario, answers.x, served, True, 0, "cpu", False)
         return {
             "source": source,
             "clone_accuracy": self._clone_accuracy(clone),

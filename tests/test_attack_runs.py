@@ -29,7 +29,7 @@ def test_bandit_policy_clone_is_trained_on_the_chosen_queries_and_their_answers(
         return clone
 
     monkeypatch.setattr(attack_runs, "make_clone", recording_clone)
-    clone, used = attack_runs.run_knockoff(micro_preset, x, answers, True, 0, "cpu", False, labels, retrain=True)
+    clone, used, asked = attack_runs.run_knockoff(micro_preset, x, answers, True, 0, "cpu", False, labels, retrain=True)
     assert used == budget
     (final,) = [f for f in fits if f[0] is clone]  # the returned clone is fitted once, on everything at the end
     _, xs, ys, kw = final
@@ -38,6 +38,7 @@ def test_bandit_policy_clone_is_trained_on_the_chosen_queries_and_their_answers(
     rows = {row.tobytes(): i for i, row in enumerate(x)}
     index = np.array([rows[row.tobytes()] for row in np.ascontiguousarray(xs, dtype=np.float32)])
     np.testing.assert_allclose(ys, answers[index].astype(np.float32))
+    np.testing.assert_array_equal(asked, index)  # the indices it reports are the queries it trained on
     # ART's bandit is rewarded by the answers' certainty: the certain class is queried far above its 1/10 share
     assert np.mean(labels[index] == 3) > 0.3
     with pytest.raises(ValueError, match="y_queries"):
