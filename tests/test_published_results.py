@@ -22,7 +22,7 @@ RUNS = sorted(
 
 
 def test_every_committed_run_is_tested():
-    assert {"quick", "quick-fashion", "paper_pp_argmax_rerun"} <= set(RUNS)
+    assert {"quick", "quick-fashion", "paper_pp_argmax_rerun", "cifar10-cpu"} <= set(RUNS)
 
 
 @pytest.mark.parametrize("name", RUNS)
