@@ -35,11 +35,11 @@ PACKAGES = ("torch", "torchvision", "adversarial-robustness-toolbox", "numpy", "
 def provenance(device: str) -> dict:
     """
     :param device: The torch device the point was computed on.
-    :return: ``commit`` (with ``+dirty`` where the working tree had uncommitted changes), ``device`` (the torch
-             device, with the GPU's name or the CPU count), ``python`` and ``versions`` of the main packages.
+    :return: ``commit`` (:data:`COMMIT`), ``device`` (the torch device, with the GPU's name or the CPU count),
+             ``python`` and ``versions`` of the main packages.
     """
     return {
-        "commit": _commit(),
+        "commit": COMMIT,
         "device": _device(device),
         "python": platform.python_version(),
         "versions": _versions(),
@@ -81,3 +81,8 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
     return versions
+
+
+# The commit of the code this process runs: read when the benchmark is imported, not when a point is saved (a long run
+# keeps the code it imported while the checkout moves on). "+dirty" where the working tree had uncommitted changes.
+COMMIT = _commit()
