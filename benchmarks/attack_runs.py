@@ -11,6 +11,7 @@ from art.attacks.extraction import KnockoffNets
 from art.estimators.classification import BlackBoxClassifier, PyTorchClassifier
 
 from art_am.attacks import DetectorAwareJBDA, JacobianDatasetAugmentation, SelectiveExtraction
+from art_am.defences.probabilities import top1_one_hot
 from art_am.models import create_model
 from benchmarks.scenarios import Scenario
 
@@ -129,7 +130,7 @@ def run_knockoff(
     chosen = np.asarray(lookup.asked, dtype=np.int64)
     labels = answers[chosen].astype(np.float32)
     if not soft:
-        labels = np.eye(labels.shape[1], dtype=np.float32)[labels.argmax(axis=1)]
+        labels = top1_one_hot(labels)
     clone.fit(x_queries[chosen], labels, nb_epochs=scenario.attacks.clone_epochs, batch_size=128)
     return clone, budget, chosen
 
@@ -232,7 +233,7 @@ def seeds_only_clone(
     :return: The clone.
     """
     answers = victim.predict(x_seeds, batch_size=1024)
-    labels = answers if soft else np.eye(scenario.num_classes, dtype=np.float32)[answers.argmax(1)]
+    labels = answers if soft else top1_one_hot(answers, scenario.num_classes)
     clone = make_clone(scenario, scenario.attacks.jbda_lr, seed, device)
     settings = scenario.attacks
     clone.fit(x_seeds, labels, batch_size=64, nb_epochs=settings.jbda_rounds * settings.jbda_epochs, verbose=False)

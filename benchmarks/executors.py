@@ -19,8 +19,8 @@
 Executors of benchmark jobs: ``local`` runs them one after the other in this process (no dependencies beyond the
 library); ``ray`` runs them as Ray tasks on a laptop, a cluster or a Slurm allocation, each declaring its CPUs and a GPU
 fraction (so that many small clones share one GPU), with the models of each (scenario, seed) trained first, once, by a
-prerequisite task. Either way a job writes its own point atomically, so killing a worker or the driver loses no
-finished point, and a restart (which skips finished jobs) recomputes none.
+prerequisite task that gets a whole node's CPUs. Either way a job writes its own point atomically, so killing a worker
+or the driver loses no finished point, and a restart (which skips finished jobs) recomputes none.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import logging
 import os
 from collections.abc import Callable
 
+import torch
 from tqdm.auto import tqdm
 
 from benchmarks.jobs import Job
@@ -129,8 +130,16 @@ def map_on_ray(
         task = ray.remote(function).options(max_retries=RAY_MAX_RETRIES, **resources)
         ready = {}
         if prerequisite is not None:
-            first = ray.remote(prerequisite).options(max_retries=RAY_MAX_RETRIES, **resources)
-            ready = {key: first.remote(*arguments) for key, arguments in (prerequisite_calls or {}).items()}
+            # Every job of a (scenario, seed) waits for its prerequisite, so it gets a whole node's CPUs (as torch
+            # threads) rather than one job's share: with one CPU it left the other CPUs idle while it ran.
+            threads = max(resources["num_cpus"], _largest_node_cpus(ray))
+            first = ray.remote(_call_with_threads).options(
+                max_retries=RAY_MAX_RETRIES, **(resources | {"num_cpus": threads})
+            )
+            ready = {
+                key: first.remote(prerequisite, threads, *arguments)
+                for key, arguments in (prerequisite_calls or {}).items()
+            }
         pending_results = [
             task.remote(*call, ready[call[0]]) if prerequisite is not None else task.remote(*call) for call in calls
         ]
@@ -142,6 +151,26 @@ def map_on_ray(
         return ray.get(pending_results)
     finally:
         ray.shutdown()
+
+
+def _largest_node_cpus(ray) -> int:
+    """
+    :return: The CPU count of the cluster's largest live node (a task cannot span nodes).
+    """
+    return int(max((node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]), default=1))
+
+
+def _call_with_threads(function: Callable, threads: int, *arguments):
+    """
+    A Ray task: ``function(*arguments)`` with ``threads`` torch threads (a worker process keeps the thread count of
+    the task it ran before).
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return function(*arguments)
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _run_ray(jobs: list[Job], options: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from benchmarks.defence_points import defence_points
 from benchmarks.jobs import pending, plan
@@ -222,3 +223,23 @@ def test_a_stored_context_missing_a_new_setting_is_computed_again(tmp_path):
         assert set(stored.files) == {"served/a", "served/b"}
     ScenarioRun._stored(run, "answers.npz", compute_new, {"served/a", "served/b"})  # pylint: disable=protected-access
     assert calls == ["old", "new"]
+
+
+def test_the_prerequisite_task_gets_the_largest_live_node_and_restores_the_thread_count():
+    from benchmarks import executors  # pylint: disable=import-outside-toplevel
+
+    class _Cluster:  # ray's ``nodes()`` as it reports a dead large node, a live 4-CPU node and a CPU-less one
+        @staticmethod
+        def nodes():
+            return [
+                {"Alive": False, "Resources": {"CPU": 64.0}},
+                {"Alive": True, "Resources": {"CPU": 4.0}},
+                {"Alive": True, "Resources": {"GPU": 1.0}},
+            ]
+
+    assert executors._largest_node_cpus(_Cluster()) == 4  # pylint: disable=protected-access
+    before = torch.get_num_threads()
+    seen = executors._call_with_threads(  # pylint: disable=protected-access
+        lambda offset: torch.get_num_threads() + offset, 1 if before > 1 else 2, 100
+    )
+    assert seen == 100 + (1 if before > 1 else 2) and torch.get_num_threads() == before

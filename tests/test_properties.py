@@ -15,7 +15,7 @@ from scipy.special import expit
 from torch import nn
 
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
-from art_am.defences.probabilities import softmax
+from art_am.defences.probabilities import softmax, top1_one_hot
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -134,3 +134,13 @@ def test_adaptive_misinformation_equals_its_formula_in_float64(batch, threshold,
     np.testing.assert_allclose(served, expected, atol=2e-6)
     chunk = 1 + seed % 37
     np.testing.assert_allclose(_in_chunks(am, logits, queries, chunk), served, atol=2e-6)
+
+
+@PROPERTY_SETTINGS
+@given(logit_batches(max_rows=50), st.integers(0, 3))
+def test_top1_one_hot_equals_torch_one_hot_of_the_first_argmax(batch, extra_columns):
+    logits, _, _ = batch
+    width = logits.shape[1] + extra_columns
+    expected = nn.functional.one_hot(torch.from_numpy(logits).argmax(dim=1), num_classes=width).numpy()
+    labels = top1_one_hot(logits, width if extra_columns else None)
+    assert labels.dtype == np.float32 and np.array_equal(labels, expected)

@@ -34,7 +34,7 @@ from art.estimators.classification.classifier import ClassGradientsMixin, Classi
 from art.estimators.estimator import BaseEstimator
 from tqdm.auto import tqdm
 
-from art_am.defences.probabilities import on_simplex
+from art_am.defences.probabilities import on_simplex, top1_one_hot
 from art_am.validation import check_bool, check_integer, check_real
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         outputs = np.asarray(self.estimator.predict(x, batch_size=self.batch_size_query), dtype=np.float32)
         self.queries_used += len(x)
         if not self.use_probability:
-            return np.eye(outputs.shape[1], dtype=np.float32)[outputs.argmax(axis=1)]
+            return top1_one_hot(outputs)
         if not on_simplex(outputs).all():
             raise ValueError(
                 "use_probability=True but the victim's outputs are not probabilities (they look like logits): give "

@@ -36,6 +36,7 @@ from art.attacks.attack import ExtractionAttack
 from art.estimators.classification.classifier import ClassifierMixin
 from art.estimators.estimator import BaseEstimator
 
+from art_am.defences.probabilities import top1_one_hot
 from art_am.validation import check_bool, check_choice, check_integer, check_real
 
 SELECTIONS = ("confidence", "consistency")
@@ -157,7 +158,7 @@ class SelectiveExtraction(ExtractionAttack):
             raise ValueError("SelectiveExtraction kept no answer: every point failed the selection.")
         labels = answers[keep]
         if not self.use_probability:
-            labels = np.eye(labels.shape[1], dtype=np.float32)[labels.argmax(axis=1)]
+            labels = top1_one_hot(labels)
         thief.fit(queries[keep], labels, nb_epochs=self.nb_epochs, batch_size=self.batch_size_fit)
         return thief
 

@@ -70,6 +70,17 @@ def on_simplex(preds: np.ndarray, tolerance: float = SIMPLEX_TOLERANCE) -> np.nd
     return (preds >= 0).all(axis=1) & (np.abs(preds.sum(axis=1) - 1.0) <= tolerance)
 
 
+def top1_one_hot(preds: np.ndarray, nb_classes: int | None = None) -> np.ndarray:
+    """
+    :param preds: ``(N, K)`` scores (probabilities or logits).
+    :param nb_classes: Width of the result (default ``K``).
+    :return: ``(N, nb_classes)`` float32 one-hot rows of each row's first argmax: the labels of an attacker who keeps
+             only the top-1 class of an answer.
+    """
+    preds = np.asarray(preds)
+    return np.eye(preds.shape[1] if nb_classes is None else nb_classes, dtype=np.float32)[preds.argmax(axis=1)]
+
+
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """
     :param logits: ``(N, K)`` logits.
