@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 
@@ -39,6 +40,7 @@ from art_am.atomic import write_json_atomic
 from benchmarks.cli import scenario_parser, selected_scenarios
 from benchmarks.executors import run_jobs
 from benchmarks.jobs import plan
+from benchmarks.provenance import COMMIT
 from benchmarks.run import build_parser
 from benchmarks.scenario_run import prepare_models
 
@@ -87,7 +89,8 @@ def main(argv: list[str] | None = None) -> dict:
         "speedup_per_repeat": {
             str(count): [b / c for b, c in zip(seconds[base], seconds[count])] for count in workers if count != base
         },
-        "command": "python -m benchmarks.engine_scaling " + " ".join(argv or []),
+        "command": "python -m benchmarks.engine_scaling " + " ".join(sys.argv[1:] if argv is None else argv),
+        "commit": COMMIT,
     }
     for count in workers[1:]:
         ratios = result["speedup_per_repeat"][str(count)]
