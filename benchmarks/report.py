@@ -170,6 +170,20 @@ def _overhead_section(overheads: list[dict]) -> list[str]:
     return lines
 
 
+def _retrained(points: list[dict]) -> str:
+    """
+    :return: The models a seed retrains, as a phrase: the sign-step detector and PP's surrogate only where a point's
+             defence uses them.
+    """
+    defences = {point["defence"] for point in points}
+    models = ["the defender", "the OE defender", "the misinformation model"]
+    if any(defence.startswith("am_detector") for defence in defences):
+        models.append("the sign-step detector")
+    if any(defence.startswith("pp_") for defence in defences):
+        models.append("PP's surrogate")
+    return ", ".join(models) + " and every clone"
+
+
 def _markdown(points: list[dict], rows: list[dict], comparison: list[dict], overheads: list[dict]) -> str:
     seeds = sorted({p["seed"] for p in points})
     lines = ["# Benchmark summary", ""]
@@ -181,8 +195,7 @@ def _markdown(points: list[dict], rows: list[dict], comparison: list[dict], over
         "a validation split: the 'test' columns are those images, and the validation column is empty)"
     )
     lines += [
-        f"Seeds: {', '.join(map(str, seeds)) or 'none'}; each seed retrains the defender, the OE defender, the "
-        "misinformation model, the sign-step detector, PP's surrogate and every clone. Accuracies in %. "
+        f"Seeds: {', '.join(map(str, seeds)) or 'none'}; each seed retrains {_retrained(points)}. Accuracies in %. "
         f"{split}; fidelity = agreement of the clone with the true model behind the defence on the same images. "
         "'best' labels: per seed, the label mode whose clone is better on the validation images (on the test images "
         "where there are none).",

@@ -126,3 +126,16 @@ def test_training_speed_compares_every_variant_with_the_plain_loop(tmp_path):
         assert row["images_per_second"] == pytest.approx(48 / row["median_seconds"])
         assert row["speed_up_over_plain"] == pytest.approx(rows["plain"]["median_seconds"] / row["median_seconds"])
     assert rows["plain"]["speed_up_over_plain"] == 1.0
+
+
+def test_the_report_header_names_only_the_models_its_defences_use():
+    from benchmarks.report import _retrained  # pylint: disable=import-outside-toplevel
+
+    def header(*defences):
+        return _retrained([{"defence": defence} for defence in defences])
+
+    assert "sign-step detector" not in header("undefended", "am", "pp_argmax") and "PP's surrogate" in header(
+        "pp_argmax"
+    )
+    assert "sign-step detector" in header("am_detector_broad") and "PP's surrogate" not in header("am", "dcp")
+    assert header("undefended").startswith("the defender, the OE defender, the misinformation model")
