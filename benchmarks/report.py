@@ -14,6 +14,8 @@ import json
 import os
 from collections import defaultdict
 
+import numpy as np
+
 from art_am.atomic import write_json_atomic, write_text_atomic
 from benchmarks.defence_points import DEFENCE_LABELS
 from benchmarks.figures import write_figures
@@ -184,7 +186,66 @@ def _retrained(points: list[dict]) -> str:
     return ", ".join(models) + " and every clone"
 
 
-def _markdown(points: list[dict], rows: list[dict], comparison: list[dict], overheads: list[dict]) -> str:
+def _query_msp_section(run_dir: str, points: list[dict]) -> list[str]:
+    """
+    The paper's Fig. 2 in numbers: per scenario and query set, the share of queries whose maximum softmax probability
+    under the OE defender lies below each of AM's thresholds, beside benign test images (mean ± std over the seeds that
+    saved query statistics, ``points/<scenario>/seed<k>/queries-<set>.npz``).
+    """
+    lines: list[str] = []
+    for scenario_folder in sorted(glob.glob(os.path.join(run_dir, "points", "*"))):
+        scenario = os.path.basename(scenario_folder)
+        thresholds = np.array(
+            sorted({p["parameter"] for p in points if p["scenario"] == scenario and p["defence"] == "am"})
+        )
+        shares: dict[str, list[np.ndarray]] = defaultdict(list)
+        for seed_folder in sorted(glob.glob(os.path.join(scenario_folder, "seed*"))):
+            benign = None
+            for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):
+                source = os.path.basename(path)[len("queries-") : -len(".npz")]
+                with np.load(path) as data:
+                    name = "JBDA queries" if source == "jbda" else f"KnockoffNets queries ({source})"
+                    shares[name].append(_share_below(data["msp_queries"], thresholds))
+                    if benign is None and "msp_benign" in data:  # the same benign images in every file of a seed
+                        benign = _share_below(data["msp_benign"], thresholds)
+            if benign is not None:
+                shares["benign test images"].append(benign)
+        if not len(thresholds) or not shares:
+            continue
+        if not lines:
+            lines = [
+                "## Where the queries sit (the paper's Fig. 2 in numbers)",
+                "",
+                "Share of each query set (JBDA: its seeds and synthetic queries) whose maximum softmax probability "
+                "under the OE defender lies below each of AM's thresholds, in %, mean ± std over seeds: AM answers "
+                "those mostly with misinformation.",
+                "",
+            ]
+        lines += [
+            f"| {scenario} | seeds | " + " | ".join(f"MSP < {t:g}" for t in thresholds) + " |",
+            "|---|---|" + "---|" * len(thresholds),
+        ]
+        for name in sorted(shares, key=lambda n: (n != "benign test images", n)):
+            values = np.array(shares[name])
+            cells = [
+                f"{column.mean():.1f}" + (f" ± {column.std(ddof=1):.1f}" if len(column) > 1 else "")
+                for column in values.T
+            ]
+            lines.append(f"| {name} | {len(values)} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def _share_below(msp: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """
+    :return: Per threshold, the share (%) of ``msp`` strictly below it.
+    """
+    return 100.0 * (np.asarray(msp)[:, None] < thresholds[None, :]).mean(axis=0)
+
+
+def _markdown(
+    points: list[dict], rows: list[dict], comparison: list[dict], overheads: list[dict], query_msp: list[str]
+) -> str:
     seeds = sorted({p["seed"] for p in points})
     lines = ["# Benchmark summary", ""]
     split = (
@@ -208,7 +269,7 @@ def _markdown(points: list[dict], rows: list[dict], comparison: list[dict], over
             "These points were saved before the benchmark kept a validation split: no operating point is chosen and no "
             "verdict is drawn from them; the tables below list every setting as measured on the evaluation images.",
         ]
-    lines += ["", "## Every setting"] + _settings_section(rows) + _overhead_section(overheads)
+    lines += [""] + query_msp + ["## Every setting"] + _settings_section(rows) + _overhead_section(overheads)
     return "\n".join(lines) + "\n"
 
 
@@ -246,7 +307,7 @@ def write_report(run_dir: str) -> str:
     writer.writeheader()
     writer.writerows(p for p in points if p["labels"] != "best")
     write_text_atomic(os.path.join(run_dir, "results.csv"), table.getvalue())
-    summary = _markdown(points, rows, comparison, overheads)
+    summary = _markdown(points, rows, comparison, overheads, _query_msp_section(run_dir, points))
     write_text_atomic(os.path.join(run_dir, "summary.md"), summary)
     if points:
         write_figures(run_dir, rows, by_experiment(points), comparison, BUDGET_PP)

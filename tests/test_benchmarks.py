@@ -4,6 +4,7 @@ import glob
 import json
 import os
 
+import numpy as np
 import pytest
 
 from benchmarks import ood_scores
@@ -139,3 +140,30 @@ def test_the_report_header_names_only_the_models_its_defences_use():
     )
     assert "sign-step detector" in header("am_detector_broad") and "PP's surrogate" not in header("am", "dcp")
     assert header("undefended").startswith("the defender, the OE defender, the misinformation model")
+
+
+def test_the_query_msp_table_counts_each_seed_once_and_matches_a_sorted_count(tmp_path):
+    from benchmarks.report import _query_msp_section  # pylint: disable=import-outside-toplevel
+
+    rng = np.random.default_rng(0)
+    benign = {seed: rng.random(200) for seed in (0, 1)}
+    knockoff = {seed: rng.random(300) ** 3 for seed in (0, 1)}
+    for seed in (0, 1):
+        folder = tmp_path / "points" / "s" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        np.savez(folder / "queries-jbda.npz", msp_queries=rng.random(50), msp_benign=benign[seed])
+        np.savez(folder / "queries-web.npz", msp_queries=knockoff[seed], msp_benign=benign[seed])
+    points = [{"scenario": "s", "defence": "am", "parameter": t} for t in (0.5, 0.25)] + [
+        {"scenario": "s", "defence": "pp_extreme", "parameter": 2.0}
+    ]
+    lines = _query_msp_section(str(tmp_path), points)
+    assert "| s | seeds | MSP < 0.25 | MSP < 0.5 |" in lines
+
+    def row(name, arrays):
+        shares = np.array([[np.searchsorted(np.sort(a), t) / len(a) * 100 for t in (0.25, 0.5)] for a in arrays])
+        cells = [f"{c.mean():.1f} ± {c.std(ddof=1):.1f}" for c in shares.T]
+        return f"| {name} | 2 | " + " | ".join(cells) + " |"
+
+    assert row("benign test images", benign.values()) in lines  # two seeds, not four files
+    assert row("KnockoffNets queries (web)", knockoff.values()) in lines
+    assert _query_msp_section(str(tmp_path), points[2:]) == []  # no AM threshold: no table
