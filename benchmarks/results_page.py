@@ -74,9 +74,11 @@ REPRODUCTION = [
     (
         "Fig. 2: MSP CDF of benign, KnockoffNets and JBDA queries (CIFAR-10)",
         "partly",
-        "CIFAR-10 at CPU scale, one seed (`results/cifar10-cpu`, optimistic outliers: Tiny ImageNet classes disjoint "
-        "from the queries'): as in the paper, KnockoffNets and JBDA's synthetic queries sit at low MSP, unlike MNIST's "
-        "JBDA queries (the quick preset's figures). The 5-epoch ResNet-8 is less confident on benign images than the "
+        "CIFAR-10 at CPU scale, one seed (`results/cifar10-cpu`, its 'where the queries sit' table). With optimistic "
+        "outliers (Tiny ImageNet classes disjoint from the queries'), as in the paper, KnockoffNets and JBDA's "
+        "synthetic queries sit at low MSP, unlike MNIST's JBDA queries (the quick preset's table). With conservative "
+        "outliers (characters), most Tiny ImageNet queries sit among the benign images: the paper's picture depends "
+        "on outliers that resemble the queries. The 5-epoch ResNet-8 is less confident on benign images than the "
         "paper's ResNet-18.",
     ),
     (
@@ -117,7 +119,8 @@ NOT_RUN = [
     "CIFAR-10 at the paper's scale (gpu preset) and Flowers-17, the paper's headline (issue 17): the presets, the "
     "device script and its data packing exist, and no GPU was lent. At CPU scale, the cifar10-cpu preset ran one seed "
     "of its optimistic scenario (models about 65 minutes, each KnockoffNets clone about 2.7 minutes on the two shared "
-    "cores); its conservative scenario and further seeds have not run, so CIFAR-10 has no verdict.",
+    "cores); its conservative scenario (character outliers) has its models and its first KnockoffNets clones of "
+    "seed 0, and further seeds have not run, so CIFAR-10 has no verdict.",
 ]
 
 WITHDRAWN = (
