@@ -136,19 +136,26 @@ def _finish_cdf(axis, xlabel: str, title: str) -> None:
     _percent_axes(axis, x=False)
 
 
+def query_set(path: str) -> tuple[str, str]:
+    """
+    :param path: A seed's query statistics, ``queries-<set>.npz``.
+    :return: ``(set, label)``: the set's name (``jbda`` or a KnockoffNets source) and how tables and figures name it.
+    """
+    source = os.path.basename(path)[len("queries-") : -len(".npz")]
+    return source, "JBDA queries" if source == "jbda" else f"KnockoffNets queries ({source})"
+
+
 def _msp_figure(plt, folder: str, scenario: str, seed_folder: str) -> None:
     if not glob.glob(os.path.join(seed_folder, "queries-*.npz")):
         return  # no query statistics saved with these points
     figure, axis = plt.subplots(figsize=(5, 4))
     benign_drawn = False
     for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):
-        source = os.path.basename(path)[len("queries-") : -len(".npz")]
         with np.load(path) as data:
             if "msp_benign" in data and not benign_drawn:
                 _cdf(axis, data["msp_benign"], color="black", label="benign test images")
                 benign_drawn = True
-            label = "JBDA queries" if source == "jbda" else f"KnockoffNets queries ({source})"
-            _cdf(axis, data["msp_queries"], label=label)
+            _cdf(axis, data["msp_queries"], label=query_set(path)[1])
     _finish_cdf(
         axis, "maximum softmax probability of the OE defender", f"{scenario}: benign vs attack queries (seed 0)"
     )

@@ -18,7 +18,7 @@ import numpy as np
 
 from art_am.atomic import write_json_atomic, write_text_atomic
 from benchmarks.defence_points import DEFENCE_LABELS
-from benchmarks.figures import write_figures
+from benchmarks.figures import query_set, write_figures
 from benchmarks.selection import (
     Summary,
     by_experiment,
@@ -202,10 +202,8 @@ def _query_msp_section(run_dir: str, points: list[dict]) -> list[str]:
         for seed_folder in sorted(glob.glob(os.path.join(scenario_folder, "seed*"))):
             benign = None
             for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):
-                source = os.path.basename(path)[len("queries-") : -len(".npz")]
                 with np.load(path) as data:
-                    name = "JBDA queries" if source == "jbda" else f"KnockoffNets queries ({source})"
-                    shares[name].append(_share_below(data["msp_queries"], thresholds))
+                    shares[query_set(path)[1]].append(_share_below(data["msp_queries"], thresholds))
                     if benign is None and "msp_benign" in data:  # the same benign images in every file of a seed
                         benign = _share_below(data["msp_benign"], thresholds)
             if benign is not None:
