@@ -12,17 +12,17 @@ from art.estimators.classification import BlackBoxClassifier, PyTorchClassifier
 
 from art_am.attacks import DetectorAwareJBDA, JacobianDatasetAugmentation, SelectiveExtraction
 from art_am.defences.probabilities import top1_one_hot
-from art_am.models import create_model
+from benchmarks.model_cache import scenario_model
 from benchmarks.scenarios import Scenario
 
 
 def make_clone(scenario: Scenario, lr: float, seed: int, device: str) -> PyTorchClassifier:
     """
-    :return: A fresh clone of the defender's architecture, trained by ART's ``fit`` with SGD (momentum 0.9, weight
-             decay 5e-4) on soft targets (``CrossEntropyLoss`` keeps probability labels).
+    :return: A fresh clone of the defender's architecture (from the scenario's pretrained backbone where it has one, as
+             the paper's attacker starts from ImageNet weights), trained by ART's ``fit`` with SGD (momentum 0.9,
+             weight decay 5e-4) on soft targets (``CrossEntropyLoss`` keeps probability labels).
     """
-    torch.manual_seed(seed)
-    model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+    model = scenario_model(scenario, seed)
     return PyTorchClassifier(
         model=model,
         loss=torch.nn.CrossEntropyLoss(),

@@ -8,6 +8,7 @@ instead of reusing a stale model.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import glob
 import hashlib
@@ -23,7 +24,7 @@ import torch
 from art_am.atomic import write_atomic
 from art_am.defences.ood_scores import SignStepDetector
 from art_am.inference import accuracy
-from art_am.models import create_model
+from art_am.models import create_model, load_backbone
 from art_am.training import load_checkpoint, save_checkpoint, train_defender, train_misinformation_model
 from benchmarks.data import load_source
 from benchmarks.scenarios import Scenario
@@ -58,7 +59,89 @@ def _key(scenario: Scenario, kind: str, seed: int) -> dict:
         "model_kwargs": scenario.model_kwargs,
         "num_classes": scenario.num_classes,
         "recipe": recipe_fields,
+        # keyed only when set, so that the checkpoints of scenarios trained from scratch keep their digests
+        **({} if scenario.pretraining is None else {"pretrained": _digest(_pretraining_key(scenario))}),
     }
+
+
+def _digest(key: dict) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _pretraining_key(scenario: Scenario) -> dict:
+    pretraining = scenario.pretraining
+    assert pretraining is not None
+    return {
+        "kind": "pretrained",
+        "source": pretraining.source,
+        "architecture": scenario.architecture,
+        "model_kwargs": scenario.model_kwargs,
+        "recipe": _recipe_fields(pretraining.recipe),
+    }
+
+
+def with_pretrained_weights(scenario: Scenario, cache_dir: str, data_root: str) -> Scenario:
+    """
+    Train (or find in the cache) the scenario's pretrained model, once for all seeds (seed 0), and point the scenario
+    at it. A scenario without ``pretraining`` is returned as it is.
+
+    :return: A copy of ``scenario`` whose ``pretrained_weights`` is the checkpoint's path.
+    """
+    if scenario.pretraining is None:
+        return scenario
+    pretraining = scenario.pretraining
+    key = _pretraining_key(scenario)
+    path = os.path.join(cache_dir, f"pretrained-{scenario.architecture}-{_digest(key)}.pt")
+    with exclusive(path):
+        try:
+            load_checkpoint(path)
+            return dataclasses.replace(scenario, pretrained_weights=path)
+        except FileNotFoundError:
+            pass
+        except ValueError as error:  # damaged: train again
+            logger.warning("cached %s cannot be used (%s)", path, error)
+        x, y = load_source(pretraining.source, data_root)
+        if y is None:
+            raise ValueError(f"pretraining source '{pretraining.source}' has no labels; pretraining needs labels.")
+        torch.manual_seed(0)
+        model = create_model(scenario.architecture, int(y.max()) + 1, **scenario.model_kwargs)
+        start = time.perf_counter()
+        history = train_defender(model, x, y, None, config=pretraining.recipe)
+        metadata = dict(
+            key,
+            num_classes=int(y.max()) + 1,
+            images=len(x),
+            train_seconds=time.perf_counter() - start,
+            history=history,
+            test_accuracy=None,
+        )
+        if pretraining.test_source is not None:
+            x_test, y_test = load_source(pretraining.test_source, data_root)
+            metadata["test_accuracy"] = accuracy(model, x_test, y_test)
+        save_checkpoint(path, model, metadata)
+        logger.info("pretrained %s: test accuracy %s", path, metadata["test_accuracy"])
+    return dataclasses.replace(scenario, pretrained_weights=path)
+
+
+def scenario_model(scenario: Scenario, seed: int) -> torch.nn.Module:
+    """
+    :return: A new model of the scenario's architecture and classes, initialised with ``seed`` and, for a scenario
+             with ``pretraining``, from its pretrained backbone (the head stays fresh): the start of every defender,
+             misinformation model and clone.
+    :raises ValueError: For a scenario with ``pretraining`` whose weights were not resolved by
+                        :func:`with_pretrained_weights` (it would silently train from scratch).
+    """
+    torch.manual_seed(seed)
+    model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+    if scenario.pretraining is not None:
+        if scenario.pretrained_weights is None:
+            raise ValueError(
+                f"scenario '{scenario.name}' is pretrained but its pretrained_weights are unset; pass it through "
+                "benchmarks.model_cache.with_pretrained_weights first."
+            )
+        pretrained, _ = load_checkpoint(scenario.pretrained_weights)
+        load_backbone(model, pretrained.state_dict())
+    return model
 
 
 def get_models(
@@ -75,10 +158,11 @@ def get_models(
     x_test, y_test = load_source(scenario.test_source, data_root)
     x_outliers, _ = load_source(scenario.outlier_source, data_root)
     device = scenario.defender_recipe.device
+    scenario = with_pretrained_weights(scenario, cache_dir, data_root)
     models: dict[str, tuple[torch.nn.Module, dict]] = {}
     for kind in MODEL_KINDS:
         key = _key(scenario, kind, seed)
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+        digest = _digest(key)
         path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
         with exclusive(path):  # one process trains it; the others wait, then load it
             # The digest is the training's content (data, outliers where used, architecture, recipe, seed): a model
@@ -94,8 +178,7 @@ def get_models(
                     logger.warning("cached %s cannot be used (%s)", candidate, error)
             if kind in models:
                 continue
-            torch.manual_seed(seed)
-            model = create_model(scenario.architecture, scenario.num_classes, **scenario.model_kwargs)
+            model = scenario_model(scenario, seed)
             start = time.perf_counter()
             if kind == "misinformation":
                 recipe = scenario.misinformation_recipe

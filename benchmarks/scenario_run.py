@@ -44,7 +44,7 @@ from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenar
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
 from benchmarks.jobs import LABEL_MODES, Job
-from benchmarks.model_cache import exclusive, get_models, get_sign_detector
+from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
 from benchmarks.provenance import provenance
 from benchmarks.scenarios import PRESETS, Scenario
 
@@ -58,13 +58,15 @@ FAULT_INJECTION_VARIABLE = "ART_AM_BENCHMARK_KILL_JOB_ONCE"
 
 def scenario_of(options: argparse.Namespace, name: str) -> Scenario:
     """
-    :param options: The run's options (``preset``, ``device``, ``progress``).
+    :param options: The run's options (``preset``, ``device``, ``cache_dir``, ``data_root``).
     :param name: Scenario name.
-    :return: The preset's scenario, set up for the run's device.
+    :return: The preset's scenario, set up for the run's device, with its pretrained weights (trained on first use).
     """
     for scenario in PRESETS[options.preset]:
         if scenario.name == name:
-            return scenario.with_device(options.device, False)
+            return with_pretrained_weights(
+                scenario.with_device(options.device, False), options.cache_dir, options.data_root
+            )
     raise ValueError(f"no scenario named {name!r} in preset {options.preset!r}")
 
 

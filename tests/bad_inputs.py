@@ -25,7 +25,7 @@ from art_am.datasets import load_npz
 from art_am.datasets.packed_jpeg import decode_packed_jpeg
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
 from art_am.defences.ood_scores import SignStepDetector
-from art_am.models import create_model
+from art_am.models import create_model, load_backbone
 from art_am.training import load_checkpoint, save_checkpoint
 from art_am.training.checkpoint import checkpoint_digest
 
@@ -357,5 +357,23 @@ CASES: list[BadInput] = [
         "`decode_packed_jpeg(path, size=0)`",
         lambda: decode_packed_jpeg(__file__, size=0),
         r"^size must be a positive integer",
+    ),
+    BadInput(
+        "checkpoints",
+        "`load_backbone(resnet8, lenet5.state_dict())`: pretrained weights of another architecture",
+        lambda: load_backbone(create_model("resnet8"), create_model("lenet5").state_dict()),
+        r"^state_dict is not a backbone of this model's architecture",
+    ),
+    BadInput(
+        "checkpoints",
+        "`load_backbone(resnet8, resnet8_width_8.state_dict())`: pretrained weights of another width",
+        lambda: load_backbone(create_model("resnet8"), create_model("resnet8", width=8).state_dict()),
+        r"^state_dict entry '[^']+' has shape",
+    ),
+    BadInput(
+        "checkpoints",
+        "`load_backbone(model, weights, head='fc')` on a model whose head is `classifier`",
+        lambda: load_backbone(create_model("resnet8"), create_model("resnet8").state_dict(), head="fc"),
+        r"^head 'fc' names no submodule",
     ),
 ]

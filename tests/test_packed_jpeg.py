@@ -11,6 +11,7 @@ from PIL import Image
 
 from art_am.datasets import load_dataset
 from art_am.datasets.packed_jpeg import decode_packed_jpeg
+from art_am.training import load_checkpoint
 
 
 def _pack(path, images, labels, grey=()):
@@ -126,7 +127,8 @@ def test_the_colour_pipelines_run_end_to_end_on_generated_files(tmp_path, rng, m
         np.savez(data / "flowers17_train.npz", x=flowers[:68], y=np.arange(68) % 17)
         np.savez(data / "flowers17_test.npz", x=flowers[68:], y=np.sort(np.arange(34) % 17))
     tiny = rng.integers(0, 256, (60, 64, 64, 3), dtype=np.uint8)
-    _pack(data / "tinyimagenet_train_jpeg.npz", tiny, np.arange(60) * 3 % 200)
+    tiny_labels = np.arange(60) * 3 % 200
+    _pack(data / "tinyimagenet_train_jpeg.npz", tiny, tiny_labels)
     run_dir = tmp_path / "run"
     arguments = ["--preset", preset, "--data-root", str(tmp_path / "data"), "--run-dir", str(run_dir)]
     run_module.main(arguments + ["--cache-dir", str(tmp_path / "cache"), "--no-progress", "--skip-overhead"])
@@ -140,6 +142,11 @@ def test_the_colour_pipelines_run_end_to_end_on_generated_files(tmp_path, rng, m
     assert all(r["queries"] > 0 and 0.0 <= r["clone_accuracy"] <= 1.0 for r in records)
     if preset == "flowers17-micro":  # 17 classes at 64x64: the clones answer in the defender's class space
         assert {r["scenario"] for r in records} == {"flowers17-micro"}
+        # pretrained once on the Tiny ImageNet archive (in its class space), and every defender keyed by it
+        (pretrained,) = (tmp_path / "cache").glob("pretrained-*.pt")
+        assert load_checkpoint(str(pretrained))[1]["num_classes"] == tiny_labels.max() + 1
+        defenders = list((tmp_path / "cache").glob("flowers17-micro-*.pt"))
+        assert len(defenders) == 3 and all("pretrained" in load_checkpoint(str(p))[1] for p in defenders)
     assert (run_dir / "figures" / f"msp-cdf-{preset}.png").is_file()
 
 

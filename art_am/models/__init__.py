@@ -29,6 +29,7 @@ from torch import nn
 from art_am.models.lenet import LeNet5
 from art_am.models.reinit import reinitialised_copy
 from art_am.models.resnet import CifarResNet, ResNet18
+from art_am.models.transfer import load_backbone
 from art_am.validation import check_integer
 
 _FACTORIES: dict[str, Callable[..., nn.Module]] = {"lenet5": LeNet5, "resnet18": ResNet18, "resnet8": CifarResNet}
@@ -53,4 +54,4 @@ def create_model(name: str, num_classes: int = 10, **kwargs: Any) -> nn.Module:
     return _FACTORIES[name](num_classes=num_classes, **kwargs)
 
 
-__all__ = ["CifarResNet", "LeNet5", "MODEL_NAMES", "ResNet18", "create_model", "reinitialised_copy"]
+__all__ = ["CifarResNet", "LeNet5", "MODEL_NAMES", "ResNet18", "create_model", "load_backbone", "reinitialised_copy"]
