@@ -79,7 +79,9 @@ def _budget_section(comparison: list[dict]) -> list[str]:
         f"## Every defence at its operating point inside a {BUDGET_PP:g} pp budget",
         "",
         f"Per seed, each defence's strongest setting whose defender accuracy on the validation images is at most "
-        f"{BUDGET_PP:g} pp below the undefended model's (parameters listed by seed; 'none': no setting qualified). "
+        f"{BUDGET_PP:g} pp below the undefended model's, among every setting measured on the seed (parameters listed "
+        "by seed; 'none': no setting qualified; 'not run': this attack did not run the chosen setting, and the seed is "
+        "left out of the row). "
         "Defender and clone accuracy on the test images; cut = undefended clone − defended clone, paired by seed. "
         "Mean ± sample std, [95 % interval of the mean].",
         "",

@@ -84,11 +84,16 @@ def ci95(summary: Summary | None) -> str:
     return "–" if interval is None else f"[{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
 
 
+# The operating point of a seed whose chosen setting the attack did not run (a partial sweep).
+NOT_RUN = "not run"
+
+
 def per_seed_parameters(values: list) -> str:
     """
-    :return: Per-seed operating parameters, ``none`` where no setting qualified.
+    :return: Per-seed operating parameters, ``none`` where no setting qualified, ``not run`` where the attack did not
+             run the chosen one.
     """
-    return ", ".join("none" if v is None else f"{v:g}" for v in values)
+    return ", ".join("none" if v is None else v if v == NOT_RUN else f"{v:g}" for v in values)
 
 
 def with_attacker_best(points: list[dict]) -> list[dict]:
@@ -128,20 +133,33 @@ def has_validation(points: list[dict]) -> bool:
     return bool(points) and all(VALIDATION_FIELD in point for point in points)
 
 
-def operating_point(seed_points: list[dict], defence: str, drop: float) -> dict | None:
+def operating_point(
+    seed_points: list[dict], defence: str, drop: float, settings: list[dict] | None = None
+) -> dict | str | None:
     """
     :param seed_points: The points of one (scenario, attack, labels, seed).
     :param defence: A defence name.
     :param drop: Allowed loss of defender accuracy on the validation images (a fraction: 0.005 = 0.5 pp).
-    :return: The defence's strongest setting within the budget on the validation images, or None where none is.
+    :param settings: Points of the same (scenario, seed) under any attack and labels, whose defender accuracies choose
+                     the setting (they depend on the setting alone); None: ``seed_points`` themselves.
+    :return: The point of the defence's strongest setting within the budget on the validation images; None where no
+             setting is within it; :data:`NOT_RUN` where the attack did not run that setting (a partial sweep is never
+             read at a weaker setting in its place).
     """
     undefended = next((p for p in seed_points if p["defence"] == "undefended"), None)
     if undefended is None:
         return None
     level = undefended[VALIDATION_FIELD] - drop
     # A tolerance far below one image's share, so that an accuracy equal to the level is not lost to rounding.
-    eligible = [p for p in seed_points if p["defence"] == defence and p[VALIDATION_FIELD] >= level - 1e-12]
-    return max(eligible, key=lambda p: p["parameter"], default=None)
+    eligible = [
+        p["parameter"]
+        for p in (seed_points if settings is None else settings)
+        if p["defence"] == defence and p[VALIDATION_FIELD] >= level - 1e-12
+    ]
+    if not eligible:
+        return None
+    chosen = max(eligible)
+    return next((p for p in seed_points if p["defence"] == defence and p["parameter"] == chosen), NOT_RUN)
 
 
 def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[dict]:
@@ -154,6 +172,9 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
     :return: One entry per (scenario, attack, labels, drop).
     """
     entries = []
+    settings: dict[tuple, list[dict]] = defaultdict(list)
+    for point in points:
+        settings[(point["scenario"], point["seed"])].append(point)
     for (scenario, attack, labels), seeds in sorted(by_experiment(points).items()):
         undefended = {s: next((p for p in ps if p["defence"] == "undefended"), None) for s, ps in seeds.items()}
         undefended = {s: p for s, p in undefended.items() if p is not None}
@@ -161,7 +182,11 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
             continue
         for drop in drops_pp:
             chosen = {
-                defence: {s: operating_point(ps, defence, drop / 100.0) for s, ps in seeds.items() if s in undefended}
+                defence: {
+                    s: operating_point(ps, defence, drop / 100.0, settings[(scenario, s)])
+                    for s, ps in seeds.items()
+                    if s in undefended
+                }
                 for defence in COMPARED
             }
             entry = {
@@ -175,12 +200,13 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                 "differences": {},
             }
             for defence, per_seed in chosen.items():
-                found = {s: p for s, p in per_seed.items() if p is not None}
+                found = {s: p for s, p in per_seed.items() if isinstance(p, dict)}
                 if not any(p["defence"] == defence for ps in seeds.values() for p in ps):
                     continue
                 entry["defences"][defence] = {
-                    "parameters": [None if per_seed[s] is None else per_seed[s]["parameter"] for s in sorted(per_seed)],
-                    "seeds_without_setting": len(per_seed) - len(found),
+                    "parameters": [_parameter(per_seed[s]) for s in sorted(per_seed)],
+                    "seeds_without_setting": sum(p is None for p in per_seed.values()),
+                    "seeds_not_run": sum(p == NOT_RUN for p in per_seed.values()),
                     "defender": _summary([p["defender_accuracy"] for p in found.values()]),
                     "clone": _summary([p["clone_accuracy"] for p in found.values()]),
                     "cut": _summary([undefended[s]["clone_accuracy"] - p["clone_accuracy"] for s, p in found.items()]),
@@ -194,12 +220,16 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                     pairs = [
                         chosen[variant][s]["clone_accuracy"] - chosen[baseline][s]["clone_accuracy"]
                         for s in undefended
-                        if chosen[variant][s] is not None and chosen[baseline][s] is not None
+                        if isinstance(chosen[variant][s], dict) and isinstance(chosen[baseline][s], dict)
                     ]
                     if pairs:
                         entry["differences"][(variant, baseline)] = Summary(tuple(pairs))
             entries.append(entry)
     return entries
+
+
+def _parameter(chosen: dict | str | None) -> float | str | None:
+    return chosen["parameter"] if isinstance(chosen, dict) else chosen
 
 
 def attacker_entries(comparison: list[dict]) -> list[dict]:

@@ -47,7 +47,10 @@ def test_a_larger_budget_picks_the_stronger_setting_on_the_seeds_where_it_ran():
     assert plain[2] == f"{100 * (0.71 - 0.50):.1f} ± {100 * 0.01:.1f} (0.002, 0.002, 0.002)"
     assert plain[4] == plain[5] == f"{100 * (0.71 - 0.10):.1f} ± {100 * 0.01:.1f} (0.01, 0.01, 0.01)"
     aware = _row(lines, "jbda-aware")
-    assert aware[4] == f"{100 * (0.705 - 0.10):.1f} ± {100 * 0.01 / 2**0.5:.1f} (0.01, 0.01, none)"
+    # seed 2's operating point within 2 pp is tau 0.01, which the aware attacker did not run there: left out, never
+    # read at tau 0.002 in its place
+    assert aware[4] == f"{100 * (0.705 - 0.10):.1f} ± {100 * 0.01 / 2**0.5:.1f} (0.01, 0.01, not run)"
+    assert aware[2] == f"{100 * (0.71 - 0.50):.1f} ± {100 * 0.01:.1f} (0.002, 0.002, 0.002)"
 
 
 def test_the_evasion_table_reports_the_chosen_settings_misinformation_share():

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from benchmarks.selection import Summary, matched_comparison, operating_point, verdict, with_attacker_best
+from benchmarks.selection import (
+    NOT_RUN,
+    Summary,
+    matched_comparison,
+    operating_point,
+    per_seed_parameters,
+    verdict,
+    with_attacker_best,
+)
 
 
 def _point(defence, parameter, validation, test, clone, seed=0, labels="soft", clone_validation=None):
@@ -114,3 +122,25 @@ def test_attacker_entries_prefer_the_best_label_mode_else_the_only_one():
     ]
     chosen = {(e["attack"], e["drop_pp"]): e["labels"] for e in attacker_entries(comparison)}
     assert chosen == {("jbda", 0.5): "best", ("knockoff-adaptive:q", 0.5): "argmax", ("jbda", 1.0): "soft"}
+
+
+def test_a_partial_sweep_is_not_read_at_a_weaker_setting():
+    """The operating point comes from every setting measured on the seed (defender accuracy does not depend on the
+    attack); an attack that did not run it is 'not run' on that seed, never compared at a weaker setting in its place.
+    """
+    full = [
+        _point("undefended", None, 0.95, 0.95, 0.80),
+        _point("am", 0.5, 0.949, 0.95, 0.40),
+        _point("am", 0.8, 0.948, 0.95, 0.10),  # the strongest setting within 0.5 pp
+        _point("am", 0.9, 0.90, 0.90, 0.01),
+    ]
+    # a second attacker ran the undefended model and AM at 0.5 only
+    partial = [dict(p, attack="confident:q") for p in full[:2]]
+    assert operating_point(partial, "am", 0.005) is partial[1]  # alone, it would pick 0.5
+    assert operating_point(partial, "am", 0.005, full + partial) == NOT_RUN
+    assert operating_point(full, "am", 0.005, full + partial) is full[2]
+    entries = {e["attack"]: e for e in matched_comparison(full + partial, (0.5,))}
+    assert entries["knockoff:q"]["defences"]["am"]["parameters"] == [0.8]
+    am = entries["confident:q"]["defences"]["am"]
+    assert am["parameters"] == [NOT_RUN] and am["seeds_not_run"] == 1 and am["clone"] is None
+    assert per_seed_parameters([0.8, NOT_RUN, None]) == "0.8, not run, none"
