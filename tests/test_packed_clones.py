@@ -22,7 +22,9 @@ def test_packed_clones_equal_clones_trained_alone():
     for together, single in zip(packed, alone):
         with torch.no_grad():
             a, b = together(probe), single(probe)
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+        # Rounding only: the stacked and the single forward sum in different orders, and 8 SGD steps at lr 0.1 carry
+        # it on (up to 1.1e-4 on some CPUs, 2026-12-02); a mixed-up packing differs by more than 1e-2 (below).
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-3)
         outputs.append(a)
     # Different labels trained different clones (the packing does not mix them up).
     assert (outputs[0] - outputs[1]).abs().max() > 1e-2
