@@ -103,13 +103,14 @@ def with_pretrained_weights(scenario: Scenario, cache_dir: str, data_root: str) 
         x, y = load_source(pretraining.source, data_root)
         if y is None:
             raise ValueError(f"pretraining source '{pretraining.source}' has no labels; pretraining needs labels.")
+        num_classes = int(y.max()) + 1  # the pretraining set's own class space; the head is replaced after it
         torch.manual_seed(0)
-        model = create_model(scenario.architecture, int(y.max()) + 1, **scenario.model_kwargs)
+        model = create_model(scenario.architecture, num_classes, **scenario.model_kwargs)
         start = time.perf_counter()
         history = train_defender(model, x, y, None, config=pretraining.recipe)
         metadata = dict(
             key,
-            num_classes=int(y.max()) + 1,
+            num_classes=num_classes,
             images=len(x),
             train_seconds=time.perf_counter() - start,
             history=history,
