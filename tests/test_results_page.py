@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.results_page import _detector_evasion_lines, _larger_budget_lines
+from benchmarks.results_page import _detector_evasion_lines, _larger_budget_lines, _wider_budget_lines
 from benchmarks.selection import matched_comparison
 
 
@@ -59,3 +59,40 @@ def test_the_evasion_table_reports_the_chosen_settings_misinformation_share():
     assert row[1] == "AM (MSP + sign detector)" and row[2] == "0.002, 0.002, 0.002"
     assert row[3] == "30.0 ± 10.0"  # the shares 0.2, 0.3, 0.4 of the chosen setting, not of tau 0.01
     assert float(row[6].split(" ± ")[0]) == pytest.approx(100 * (0.71 - 0.50))
+
+
+def _oe_costly_points():
+    """AM's only setting costs 3 pp on every seed (as outlier exposure does on CIFAR-10 at CPU scale); PP-MAD's
+    weaker setting costs 0.2 pp, its stronger one 4 pp."""
+    points = []
+    for seed in range(3):
+        points += [
+            _point(seed, "knockoff", "undefended", None, 0.70, 0.50),
+            _point(seed, "knockoff", "am", 0.3, 0.67, 0.10 + 0.01 * seed),
+            _point(seed, "knockoff", "pp_extreme", 0.5, 0.698, 0.45),
+            _point(seed, "knockoff", "pp_extreme", 1.0, 0.66, 0.30 - 0.02 * seed),
+        ]
+    return points
+
+
+def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
+    lines = _wider_budget_lines(_oe_costly_points())
+    (row,) = [line for line in lines if line.startswith("| s |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:5] == ["s", "knockoff", "soft", "AM", "PP (MAD)"]
+    within_half, within_one, within_two, within_five = cells[5:]
+    assert within_half == within_one == within_two == "–"  # AM has no operating point below 3 pp
+    # within 5 pp: AM tau 0.3 against PP-MAD epsilon 1, per seed 0.10 + 0.01 s − (0.30 − 0.02 s) = −0.20 + 0.03 s
+    differences = [-0.20 + 0.03 * seed for seed in range(3)]
+    mean = sum(differences) / 3
+    assert within_five.startswith(f"{100 * mean:.1f} ± {100 * 0.03:.1f} [")
+    assert within_five.endswith(": AM lower")
+
+
+def test_wider_budgets_stay_silent_where_am_fits_the_budget_on_some_seed():
+    points = _oe_costly_points()
+    # seed 1's AM costs only 0.3 pp: the headline has a row for AM, and the wider table says nothing
+    for point in points:
+        if point["seed"] == 1 and point["defence"] == "am":
+            point["defender_accuracy_validation"] = 0.697
+    assert not _wider_budget_lines(points)

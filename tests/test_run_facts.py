@@ -1,0 +1,90 @@
+"""Facts the results page quotes from a run's points (benchmarks.run_facts), against values computed by hand."""
+
+import numpy as np
+import pytest
+
+from benchmarks.run_facts import (
+    am_minus_baseline,
+    clone_accuracy,
+    defender_accuracy,
+    hellinger,
+    quote,
+    validation_cost,
+)
+from benchmarks.selection import Summary
+
+
+def _point(seed, defence, parameter, validation, test, clone, labels="soft", attack="knockoff:x"):
+    return {
+        "scenario": "s",
+        "attack": attack,
+        "labels": labels,
+        "seed": seed,
+        "defence": defence,
+        "parameter": parameter,
+        "defender_accuracy_validation": validation,
+        "defender_accuracy": test,
+        "clone_accuracy": clone,
+        "clone_accuracy_validation": clone,
+    }
+
+
+def _points():
+    points = []
+    for seed in range(3):
+        for labels in ("soft", "argmax"):
+            points += [
+                _point(seed, "undefended", None, 0.70 + 0.01 * seed, 0.72 + 0.01 * seed, 0.50, labels),
+                _point(seed, "oe_only", None, 0.67 + 0.01 * seed, 0.69, 0.40, labels),
+                _point(seed, "am", 0.3, 0.66 + 0.01 * seed, 0.68, 0.10 + 0.02 * seed, labels),
+                _point(seed, "pp_extreme", 1.0, 0.67 + 0.01 * seed, 0.67, 0.30, labels),
+            ]
+    # another scenario must never leak in
+    return points + [dict(p, scenario="other", defender_accuracy=0.0) for p in points]
+
+
+def test_defender_accuracy_is_one_value_per_seed_of_the_scenario():
+    accuracy = defender_accuracy(_points(), "s", "undefended")
+    assert accuracy.values == pytest.approx((0.72, 0.73, 0.74))  # soft and argmax points of a seed count once
+    assert defender_accuracy(_points(), "s", "am", 0.5) is None
+
+
+def test_validation_cost_pairs_each_seed_with_its_own_undefended_model():
+    cost = validation_cost(_points(), "s", "oe_only")
+    assert cost.values == pytest.approx((0.03, 0.03, 0.03))
+    assert validation_cost(_points(), "s", "am", 0.3).values == pytest.approx((0.04, 0.04, 0.04))
+
+
+def test_clone_accuracy_reads_one_label_mode():
+    assert clone_accuracy(_points(), "s", "knockoff:x", "soft", "am", 0.3).values == pytest.approx((0.10, 0.12, 0.14))
+    assert clone_accuracy(_points(), "s", "jbda", "soft", "am", 0.3) is None
+
+
+def test_am_minus_baseline_reads_the_operating_points_of_the_budget():
+    # within 0.5 pp neither AM (4 pp) nor PP (3 pp) has a setting; within 5 pp both do
+    assert am_minus_baseline(_points(), "s", "knockoff:x", "soft", "pp_extreme", 0.5) is None
+    difference = am_minus_baseline(_points(), "s", "knockoff:x", "soft", "pp_extreme", 5.0)
+    assert difference.values == pytest.approx(tuple(0.10 + 0.02 * seed - 0.30 for seed in range(3)))
+    # the attacker's best label mode exists where both ran
+    assert am_minus_baseline(_points(), "s", "knockoff:x", "best", "pp_extreme", 5.0) is not None
+
+
+def test_hellinger_reads_the_saved_distances(tmp_path):
+    folder = tmp_path / "points" / "s" / "seed0"
+    folder.mkdir(parents=True)
+    distances = np.linspace(0.0, 1.0, 11)
+    np.savez(folder / "queries-x.npz", **{"hellinger/am-0.3": distances})
+    np.testing.assert_array_equal(hellinger(str(tmp_path), "s", "x", "am-0.3"), distances)
+    assert hellinger(str(tmp_path), "s", "x", "am-0.5") is None
+    assert hellinger(str(tmp_path), "s", "y", "am-0.3") is None
+
+
+def test_quote_gives_seeds_interval_and_verdict():
+    assert quote(None) == "not run"
+    assert quote(Summary((0.5,))) == "50.0 % (1 seed)"
+    assert quote(Summary((-0.2, -0.1)), "pp", True) == "-15.0 ± 7.1 pp (2 seeds: no verdict)"
+    values = (-0.30, -0.20, -0.25)
+    half = 4.302652729911275 * np.std(values, ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert quote(Summary(values), "pp", True) == (
+        f"-25.0 ± 5.0 pp (95 % [{100 * (-0.25 - half):.1f}, {100 * (-0.25 + half):.1f}], 3 seeds: AM lower)"
+    )
