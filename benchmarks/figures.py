@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import textwrap
 
 import numpy as np
 
@@ -130,7 +131,8 @@ def _cdf(axis, values: np.ndarray, **style) -> None:
 def _finish_cdf(axis, xlabel: str, title: str) -> None:
     axis.set_xlabel(xlabel)
     axis.set_ylabel("queries at or below (cumulative %)")
-    axis.set_title(title, fontsize=9)
+    # wrapped: a long scenario name would otherwise run past the figure's edge
+    axis.set_title(textwrap.fill(title, 55), fontsize=9)
     axis.legend(fontsize=7)
     axis.grid(alpha=0.3)
     _percent_axes(axis, x=False)

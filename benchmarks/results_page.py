@@ -401,19 +401,21 @@ def _did_not_hold_lines(points: list[dict], comparison: list[dict]) -> list[str]
     """
     lines = []
     budget = BUDGET_PP / 100.0
-    seeds = sorted({p["seed"] for p in points})
-    cost_of_oe = []
-    for seed in seeds:
-        undefended = [p for p in points if p["seed"] == seed and p["defence"] == "undefended"]
-        oe_only = [p for p in points if p["seed"] == seed and p["defence"] == "oe_only"]
+    runs = sorted({(p["scenario"], p["seed"]) for p in points})
+    scenarios = {scenario for scenario, _ in runs}
+    for scenario, seed in runs:
+        # the undefended and OE-only defenders of one (scenario, seed): each scenario trains its own OE model
+        mine = [p for p in points if p["scenario"] == scenario and p["seed"] == seed]
+        undefended = [p for p in mine if p["defence"] == "undefended"]
+        oe_only = [p for p in mine if p["defence"] == "oe_only"]
         if undefended and oe_only:
             if oe_only[0]["defender_accuracy_validation"] < undefended[0]["defender_accuracy_validation"] - budget:
-                cost_of_oe.append(seed)
-    for seed in cost_of_oe:
-        lines.append(
-            f"- Seed {seed}: outlier exposure alone (OE only) costs more than {BUDGET_PP:g} pp of validation "
-            "accuracy, so no AM setting is inside the budget on that seed; AM's rows summarise the other seeds only."
-        )
+                where = f"{scenario}, seed {seed}" if len(scenarios) > 1 else f"Seed {seed}"
+                lines.append(
+                    f"- {where}: outlier exposure alone (OE only) costs more than {BUDGET_PP:g} pp of validation "
+                    "accuracy, so no AM setting is inside the budget on that seed; AM's rows summarise the other "
+                    "seeds only."
+                )
     for entry in comparison:
         for (variant, baseline), difference in entry["differences"].items():
             if verdict(difference) == "AM higher":

@@ -2,7 +2,12 @@
 
 import pytest
 
-from benchmarks.results_page import _detector_evasion_lines, _larger_budget_lines, _wider_budget_lines
+from benchmarks.results_page import (
+    _detector_evasion_lines,
+    _did_not_hold_lines,
+    _larger_budget_lines,
+    _wider_budget_lines,
+)
 from benchmarks.selection import matched_comparison
 
 
@@ -96,3 +101,17 @@ def test_wider_budgets_stay_silent_where_am_fits_the_budget_on_some_seed():
         if point["seed"] == 1 and point["defence"] == "am":
             point["defender_accuracy_validation"] = 0.697
     assert not _wider_budget_lines(points)
+
+
+def test_the_cost_of_outlier_exposure_is_read_per_scenario():
+    points = []
+    for scenario, oe_validation in (("a", 0.698), ("b", 0.67)):  # OE costs 0.2 pp in a, 3 pp in b
+        for seed in range(3):
+            points += [
+                dict(_point(seed, "knockoff", "undefended", None, 0.70, 0.5), scenario=scenario),
+                dict(_point(seed, "knockoff", "oe_only", None, oe_validation, 0.4), scenario=scenario),
+            ]
+    lines = [line for line in _did_not_hold_lines(points, []) if "outlier exposure alone" in line]
+    assert [line.split(":")[0] for line in lines] == [f"- b, seed {seed}" for seed in range(3)]
+    single = [p for p in points if p["scenario"] == "b"]
+    assert _did_not_hold_lines(single, [])[0].startswith("- Seed 0: outlier exposure alone")
