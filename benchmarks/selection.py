@@ -144,18 +144,17 @@ def operating_point(
                      the setting (they depend on the setting alone); None: ``seed_points`` themselves.
     :return: The point of the defence's strongest setting within the budget on the validation images; None where no
              setting is within it; :data:`NOT_RUN` where the attack did not run that setting (a partial sweep is never
-             read at a weaker setting in its place).
+             read at a weaker setting in its place) or the seed did not run the defence at all.
     """
     undefended = next((p for p in seed_points if p["defence"] == "undefended"), None)
     if undefended is None:
         return None
     level = undefended[VALIDATION_FIELD] - drop
+    measured = [p for p in (seed_points if settings is None else settings) if p["defence"] == defence]
+    if not measured:  # the seed never ran this defence: that is not "no setting within the budget"
+        return NOT_RUN
     # A tolerance far below one image's share, so that an accuracy equal to the level is not lost to rounding.
-    eligible = [
-        p["parameter"]
-        for p in (seed_points if settings is None else settings)
-        if p["defence"] == defence and p[VALIDATION_FIELD] >= level - 1e-12
-    ]
+    eligible = [p["parameter"] for p in measured if p[VALIDATION_FIELD] >= level - 1e-12]
     if not eligible:
         return None
     chosen = max(eligible)

@@ -144,3 +144,18 @@ def test_a_partial_sweep_is_not_read_at_a_weaker_setting():
     am = entries["confident:q"]["defences"]["am"]
     assert am["parameters"] == [NOT_RUN] and am["seeds_not_run"] == 1 and am["clone"] is None
     assert per_seed_parameters([0.8, NOT_RUN, None]) == "0.8, not run, none"
+
+
+def test_a_defence_the_seed_never_ran_is_not_run_rather_than_without_a_setting():
+    seed0 = [
+        _point("undefended", None, 0.95, 0.95, 0.80),
+        _point("dcp", 1.0, 0.95, 0.95, 0.30),
+        _point("am", 0.9, 0.90, 0.90, 0.01),  # measured, outside the budget: no setting
+    ]
+    seed1 = [dict(p, seed=1) for p in seed0 if p["defence"] != "dcp"]  # seed 1 never ran DCP
+    assert operating_point(seed1, "dcp", 0.005) == NOT_RUN
+    assert operating_point(seed1, "am", 0.005) is None
+    (entry,) = matched_comparison(seed0 + seed1, (0.5,))
+    assert entry["defences"]["dcp"]["parameters"] == [1.0, NOT_RUN]
+    assert entry["defences"]["dcp"]["seeds_not_run"] == 1 and entry["defences"]["dcp"]["seeds_without_setting"] == 0
+    assert entry["defences"]["am"]["parameters"] == [None, None]
