@@ -590,6 +590,95 @@ def _wider_budget_lines(points: list[dict]) -> list[str]:
     return lines
 
 
+def _headline_sections(where: str, description: dict, points: list[dict]) -> list[str]:
+    """
+    :param where: The run, and the scenario where the run holds several, as markdown.
+    :param points: The points of one scenario, with validation accuracies, on at least three seeds.
+    :return: The headline table at the 0.5 pp budget and the sections that read the same selection.
+    """
+    points = with_attacker_best(points)
+    lines: list[str] = []
+    lines += [
+        f"## Headline: every defence inside a {BUDGET_PP:g} pp budget ({where})",
+        "",
+        f"Per seed, each defence's strongest setting whose defender accuracy on the validation images is at most "
+        f"{BUDGET_PP:g} pp below the undefended model's, among every setting measured on the seed ('not run': "
+        "this attack did not run it, and the seed is left out of the row); defender and clone accuracy on the test "
+        "images, in %; "
+        "cut = undefended clone − defended clone, paired by seed; 'best' = the label mode whose clone is better on "
+        "the validation images, per seed. " + description.get("substitutions", ""),
+        "",
+    ]
+    # every table of this run reads the same selection: the operating points inside the budget, per seed
+    comparison = matched_comparison(points, (BUDGET_PP,))
+    lines += _headline_lines(comparison) + [""]
+    strongest = _strongest_attacker_lines(comparison)
+    if strongest:
+        lines += (
+            [
+                f"### Against the strongest attacker ({where})",
+                "",
+                "Clone accuracy (test, %) each attacker reaches against each defence at its operating point, with "
+                "the label mode it would pick on validation images (argmax where it ran nothing else); a defence "
+                "is judged by its strongest attacker, and the cut compares it with the same attacker against the "
+                "undefended model.",
+                "",
+            ]
+            + strongest
+            + [""]
+        )
+    evasion = _detector_evasion_lines(comparison)
+    if evasion:
+        lines += (
+            [
+                f"### How the JBDA attackers get through AM ({where})",
+                "",
+                "The share of each JBDA attacker's queries (seeds included) that AM answers with misinformation at "
+                "its operating point, soft labels, with the clone it trains (test, %). JBDA's seeds are clean "
+                "images, answered truthfully; its synthetic queries are what a detector can flag. The "
+                "detector-aware attackers shape theirs against their own copy of the detector, trained on their "
+                "seed images: the smaller the share they leave, the closer their clone stays to the undefended "
+                "one.",
+                "",
+            ]
+            + evasion
+            + [""]
+        )
+    larger = _larger_budget_lines(points)
+    if larger:
+        lines += (
+            [
+                f"### What a larger defender cost buys against JBDA ({where})",
+                "",
+                "The cut of each JBDA attacker's clone (soft labels, mean ± std over seeds) by AM with a detector, "
+                "with the operating point chosen on validation images within each budget of defender accuracy "
+                "instead of 0.5 pp, among every setting measured on the seed; a seed on which the attacker did "
+                "not run the chosen setting is left out ('not run').",
+                "",
+            ]
+            + larger
+            + [""]
+        )
+    wider = _wider_budget_lines(points)
+    if wider:
+        lines += (
+            [
+                f"### Where AM has no setting inside {BUDGET_PP:g} pp: wider budgets ({where})",
+                "",
+                "AM's clone minus each baseline's (test, pp, mean ± std [95 % interval]: verdict), paired by seed, "
+                "with every defence's operating point chosen on validation images within each budget of defender "
+                f"accuracy instead of {BUDGET_PP:g} pp; only the AM variants with no setting inside "
+                f"{BUDGET_PP:g} pp on any seed of the attack. A '–' cell: no seed with both at an operating point. "
+                "Negative: AM defends better.",
+                "",
+            ]
+            + wider
+            + [""]
+        )
+    lines += [f"### What did not hold ({where})", ""] + _did_not_hold_lines(points, comparison) + [""]
+    return lines
+
+
 def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
     """
     :return: The markdown of ``docs/results.md`` for the given runs.
@@ -609,87 +698,14 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
     for name, (description, points, _) in runs.items():
         lines += _run_lines(name, description, points)
     for name, (description, points, _) in runs.items():
-        if not (has_validation(points) and len({p["seed"] for p in points}) >= 3):
-            continue
-        points = with_attacker_best(points)
-        lines += [
-            f"## Headline: every defence inside a {BUDGET_PP:g} pp budget (`results/{name}`)",
-            "",
-            f"Per seed, each defence's strongest setting whose defender accuracy on the validation images is at most "
-            f"{BUDGET_PP:g} pp below the undefended model's, among every setting measured on the seed ('not run': "
-            "this attack did not run it, and the seed is left out of the row); defender and clone accuracy on the test "
-            "images, in %; "
-            "cut = undefended clone − defended clone, paired by seed; 'best' = the label mode whose clone is better on "
-            "the validation images, per seed. " + description.get("substitutions", ""),
-            "",
-        ]
-        # every table of this run reads the same selection: the operating points inside the budget, per seed
-        comparison = matched_comparison(points, (BUDGET_PP,))
-        lines += _headline_lines(comparison) + [""]
-        strongest = _strongest_attacker_lines(comparison)
-        if strongest:
-            lines += (
-                [
-                    f"### Against the strongest attacker (`results/{name}`)",
-                    "",
-                    "Clone accuracy (test, %) each attacker reaches against each defence at its operating point, with "
-                    "the label mode it would pick on validation images (argmax where it ran nothing else); a defence "
-                    "is judged by its strongest attacker, and the cut compares it with the same attacker against the "
-                    "undefended model.",
-                    "",
-                ]
-                + strongest
-                + [""]
-            )
-        evasion = _detector_evasion_lines(comparison)
-        if evasion:
-            lines += (
-                [
-                    f"### How the JBDA attackers get through AM (`results/{name}`)",
-                    "",
-                    "The share of each JBDA attacker's queries (seeds included) that AM answers with misinformation at "
-                    "its operating point, soft labels, with the clone it trains (test, %). JBDA's seeds are clean "
-                    "images, answered truthfully; its synthetic queries are what a detector can flag. The "
-                    "detector-aware attackers shape theirs against their own copy of the detector, trained on their "
-                    "seed images: the smaller the share they leave, the closer their clone stays to the undefended "
-                    "one.",
-                    "",
-                ]
-                + evasion
-                + [""]
-            )
-        larger = _larger_budget_lines(points)
-        if larger:
-            lines += (
-                [
-                    f"### What a larger defender cost buys against JBDA (`results/{name}`)",
-                    "",
-                    "The cut of each JBDA attacker's clone (soft labels, mean ± std over seeds) by AM with a detector, "
-                    "with the operating point chosen on validation images within each budget of defender accuracy "
-                    "instead of 0.5 pp, among every setting measured on the seed; a seed on which the attacker did "
-                    "not run the chosen setting is left out ('not run').",
-                    "",
-                ]
-                + larger
-                + [""]
-            )
-        wider = _wider_budget_lines(points)
-        if wider:
-            lines += (
-                [
-                    f"### Where AM has no setting inside {BUDGET_PP:g} pp: wider budgets (`results/{name}`)",
-                    "",
-                    "AM's clone minus each baseline's (test, pp, mean ± std [95 % interval]: verdict), paired by seed, "
-                    "with every defence's operating point chosen on validation images within each budget of defender "
-                    f"accuracy instead of {BUDGET_PP:g} pp; only the AM variants with no setting inside "
-                    f"{BUDGET_PP:g} pp on any seed of the attack. A '–' cell: no seed with both at an operating point. "
-                    "Negative: AM defends better.",
-                    "",
-                ]
-                + wider
-                + [""]
-            )
-        lines += [f"### What did not hold (`results/{name}`)", ""] + _did_not_hold_lines(points, comparison) + [""]
+        scenarios = sorted({p["scenario"] for p in points})
+        for scenario in scenarios:
+            mine = [p for p in points if p["scenario"] == scenario]
+            if not (has_validation(mine) and len({p["seed"] for p in mine}) >= 3):
+                continue
+            # a run of several scenarios gets one set of sections per scenario: their tables share attack names
+            where = f"`results/{name}`" + (f", scenario `{scenario}`" if len(scenarios) > 1 else "")
+            lines += _headline_sections(where, description, mine)
     lines += ["## Overhead", ""]
     for name, (_, _, overheads) in runs.items():
         lines += _overhead_lines(name, overheads)

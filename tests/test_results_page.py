@@ -7,6 +7,7 @@ from benchmarks.results_page import (
     _did_not_hold_lines,
     _larger_budget_lines,
     _wider_budget_lines,
+    render,
 )
 from benchmarks.selection import matched_comparison
 
@@ -115,3 +116,19 @@ def test_the_cost_of_outlier_exposure_is_read_per_scenario():
     assert [line.split(":")[0] for line in lines] == [f"- b, seed {seed}" for seed in range(3)]
     single = [p for p in points if p["scenario"] == "b"]
     assert _did_not_hold_lines(single, [])[0].startswith("- Seed 0: outlier exposure alone")
+
+
+def test_a_run_of_two_scenarios_gets_one_headline_per_scenario():
+    """Both scenarios attack with the same name; one table for both would mix (or overwrite) their clones."""
+    points = []
+    for scenario, clone in (("a", 0.30), ("b", 0.60)):
+        for seed in range(3):
+            points += [
+                dict(_point(seed, "knockoff", "undefended", None, 0.70, 0.65), scenario=scenario),
+                dict(_point(seed, "knockoff", "am", 0.5, 0.698, clone), scenario=scenario),
+            ]
+    page = render({"r": ({}, points, [])})
+    for scenario, clone in (("a", "30.0 ± 0.0"), ("b", "60.0 ± 0.0")):
+        section = page.split(f"### Against the strongest attacker (`results/r`, scenario `{scenario}`)")[1]
+        am_row = _row(section.split("###")[0].splitlines(), "AM")
+        assert am_row[1] == clone
