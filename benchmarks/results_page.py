@@ -551,8 +551,8 @@ def _wider_budget_lines(points: list[dict]) -> list[str]:
     """
     AM against each baseline when the defender may lose more than the 0.5 pp budget, for the AM variants that have no
     setting inside 0.5 pp on any seed of a non-JBDA attack (outlier exposure alone can cost more), so that the headline
-    has no row for them: the per-seed difference of the clones at the operating points chosen on validation images
-    within each budget, and its verdict.
+    has no row for them: AM's cut of the same attacker's undefended clone, and the per-seed difference of the clones at
+    the operating points chosen on validation images within each budget, with its verdict.
     """
     comparison = matched_comparison(points, WIDER_BUDGETS_PP)
     # (scenario, attack, labels, AM variant) where the variant has no setting inside the budget on any seed
@@ -566,8 +566,15 @@ def _wider_budget_lines(points: list[dict]) -> list[str]:
     }
     cells: dict[tuple, dict[float, str]] = {}
     for entry in comparison:
+        key = (entry["scenario"], entry["attack"], entry["labels"])
+        for variant in AM_VARIANTS:
+            cut = entry["defences"].get(variant, {}).get("cut")
+            if (*key, variant) in without and cut is not None:
+                # the row "" sorts first: what AM takes from the same attacker's undefended clone
+                cells.setdefault((attack_key(entry["attack"]), *key, variant, ""), {})[
+                    entry["drop_pp"]
+                ] = f"cut {pct(cut)} {ci95(cut)}"
         for (variant, baseline), difference in entry["differences"].items():
-            key = (entry["scenario"], entry["attack"], entry["labels"])
             if (*key, variant) not in without:
                 continue
             cells.setdefault((attack_key(entry["attack"]), *key, variant, baseline), {})[
@@ -576,14 +583,15 @@ def _wider_budget_lines(points: list[dict]) -> list[str]:
     if not cells:
         return []
     lines = [
-        "| scenario | attack | labels | AM variant | baseline | "
+        "| scenario | attack | labels | AM variant | against | "
         + " | ".join(f"within {budget:g} pp" for budget in WIDER_BUDGETS_PP)
         + " |",
         "|---|---|---|---|---|" + "---|" * len(WIDER_BUDGETS_PP),
     ]
     for (_, scenario, attack, labels, variant, baseline), by_budget in sorted(cells.items()):
+        against = DEFENCE_LABELS[baseline] if baseline else "undefended (cut)"
         lines.append(
-            f"| {scenario} | {attack} | {labels} | {DEFENCE_LABELS[variant]} | {DEFENCE_LABELS[baseline]} | "
+            f"| {scenario} | {attack} | {labels} | {DEFENCE_LABELS[variant]} | {against} | "
             + " | ".join(by_budget.get(budget, "–") for budget in WIDER_BUDGETS_PP)
             + " |"
         )
@@ -665,11 +673,12 @@ def _headline_sections(where: str, description: dict, points: list[dict]) -> lis
             [
                 f"### Where AM has no setting inside {BUDGET_PP:g} pp: wider budgets ({where})",
                 "",
-                "AM's clone minus each baseline's (test, pp, mean ± std [95 % interval]: verdict), paired by seed, "
-                "with every defence's operating point chosen on validation images within each budget of defender "
-                f"accuracy instead of {BUDGET_PP:g} pp; only the AM variants with no setting inside "
-                f"{BUDGET_PP:g} pp on any seed of the attack. A '–' cell: no seed with both at an operating point. "
-                "Negative: AM defends better.",
+                "Per attack and AM variant, first AM's cut (the same attacker's undefended clone minus AM's), then "
+                "AM's clone minus each baseline's (negative: AM defends better, with the verdict); test accuracy, pp, "
+                "mean ± std [95 % interval], paired by seed, with every defence's operating point chosen on "
+                f"validation images within each budget of defender accuracy instead of {BUDGET_PP:g} pp. Only the AM "
+                f"variants with no setting inside {BUDGET_PP:g} pp on any seed of the attack; a '–' cell: no seed "
+                "with an operating point.",
                 "",
             ]
             + wider

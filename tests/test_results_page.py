@@ -83,7 +83,11 @@ def _oe_costly_points():
 
 def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
     lines = _wider_budget_lines(_oe_costly_points())
-    (row,) = [line for line in lines if line.startswith("| s |")]
+    cut_row, row = [line for line in lines if line.startswith("| s |")]
+    cut = [cell.strip() for cell in cut_row.strip("|").split("|")]
+    assert cut[3:5] == ["AM", "undefended (cut)"] and cut[5:8] == ["–", "–", "–"]
+    # the undefended clone 0.50 minus AM's 0.10 + 0.01 s: mean 39 pp, std 1 pp
+    assert cut[8].startswith("cut 39.0 ± 1.0 [")
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[:5] == ["s", "knockoff", "soft", "AM", "PP (MAD)"]
     within_half, within_one, within_two, within_five = cells[5:]
