@@ -59,6 +59,19 @@ def clone_accuracy(
     )
 
 
+def cut_at(
+    points: list[dict], scenario: str, attack: str, labels: str, drop_pp: float, defence: str = "am"
+) -> Summary | None:
+    """
+    :return: The attack's undefended test clone accuracy minus the defended one, paired by seed, the defence at its
+             operating point within ``drop_pp`` of validation defender accuracy.
+    """
+    for entry in matched_comparison(with_attacker_best(points), (drop_pp,)):
+        if (entry["scenario"], entry["attack"], entry["labels"]) == (scenario, attack, labels):
+            return entry["defences"].get(defence, {}).get("cut")
+    return None
+
+
 def am_minus_baseline(
     points: list[dict], scenario: str, attack: str, labels: str, baseline: str, drop_pp: float, variant: str = "am"
 ) -> Summary | None:

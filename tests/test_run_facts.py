@@ -6,6 +6,7 @@ import pytest
 from benchmarks.run_facts import (
     am_minus_baseline,
     clone_accuracy,
+    cut_at,
     defender_accuracy,
     hellinger,
     quote,
@@ -88,3 +89,10 @@ def test_quote_gives_seeds_interval_and_verdict():
     assert quote(Summary(values), "pp", True) == (
         f"-25.0 ± 5.0 pp (95 % [{100 * (-0.25 - half):.1f}, {100 * (-0.25 + half):.1f}], 3 seeds: AM lower)"
     )
+
+
+def test_cut_at_pairs_the_operating_point_with_the_same_seeds_undefended_clone():
+    assert cut_at(_points(), "s", "knockoff:x", "soft", 0.5) is None  # AM costs 4 pp: no setting
+    cut = cut_at(_points(), "s", "knockoff:x", "soft", 5.0)
+    assert cut.values == pytest.approx(tuple(0.50 - (0.10 + 0.02 * seed) for seed in range(3)))
+    assert cut_at(_points(), "s", "knockoff:y", "soft", 5.0) is None
