@@ -87,10 +87,11 @@ def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
     cut = [cell.strip() for cell in cut_row.strip("|").split("|")]
     assert cut[3:5] == ["AM", "undefended (cut)"] and cut[5:8] == ["–", "–", "–"]
     # the undefended clone 0.50 minus AM's 0.10 + 0.01 s: mean 39 pp, std 1 pp
-    assert cut[8].startswith("cut 39.0 ± 1.0 [")
+    assert cut[8].startswith("cut 39.0 ± 1.0 [") and cut[9] == cut[8]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[:5] == ["s", "knockoff", "soft", "AM", "PP (MAD)"]
-    within_half, within_one, within_two, within_five = cells[5:]
+    within_half, within_one, within_two, within_five, within_ten = cells[5:]
+    assert within_ten == within_five  # no stronger setting within 10 pp
     assert within_half == within_one == within_two == "–"  # AM has no operating point below 3 pp
     # within 5 pp: AM tau 0.3 against PP-MAD epsilon 1, per seed 0.10 + 0.01 s − (0.30 − 0.02 s) = −0.20 + 0.03 s
     differences = [-0.20 + 0.03 * seed for seed in range(3)]
