@@ -129,25 +129,33 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
     """
     The Flowers-17 CPU-scale facts quoted by the paper-status table, read off ``results/flowers17-cpu``.
     """
-    scenario, attack = "flowers17-cpu", "knockoff:tinyimagenet"
+    scenario, attack = "flowers17-cpu", KNOCKOFF_TINY
 
-    def clone(defence: str, parameter: float | None = None) -> str:
-        return quote(clone_accuracy(points, scenario, attack, "soft", defence, parameter))
+    def difference(baseline: str, labels: str, drop_pp: float) -> str:
+        return quote(am_minus_baseline(points, scenario, attack, labels, baseline, drop_pp), "pp", True)
 
-    def cost(defence: str, parameter: float) -> str:
-        return quote(validation_cost(points, scenario, defence, parameter), "pp")
+    def clone(defence: str, labels: str, parameter: float | None = None) -> str:
+        return quote(clone_accuracy(points, scenario, attack, labels, defence, parameter))
 
     return {
         "table1": f"Flowers-17 at CPU scale (`results/flowers17-cpu`, ResNet-8 from scratch, no ImageNet weights, on "
         "the 119 test images the benchmark reports on: plain "
         f"{quote(defender_accuracy(points, scenario, 'undefended'))}, with outlier exposure "
         f"{quote(defender_accuracy(points, scenario, 'oe_only'))}, against the paper's 98.2 %)",
-        "fig4a": "Flowers-17 at CPU scale (from scratch, soft labels, part of the sweep): with a defender unconfident "
-        f"on most benign images, AM's lowest threshold (tau 0.3) costs {cost('am', 0.3)} of validation accuracy and "
-        f"leaves a {clone('am', 0.3)} clone against {clone('undefended')} undefended, while PP-argmax at epsilon 2 "
-        f"(cost {cost('pp_argmax', 2.0)}) and DCP at beta 1 (cost {cost('dcp', 1.0)}) hold the soft-label clone to "
-        f"{clone('pp_argmax', 2.0)} and {clone('dcp', 1.0)}; the argmax attacker that defeats them on CIFAR-10 did "
-        "not run (`docs/benchmark_flowers17-cpu.md`).",
+        "fig4a": "Flowers-17 at CPU scale (from scratch; the defender is unconfident on benign images, so AM's "
+        "thresholds reach down to 0.15 and PP-MAD's budgets down to 0.1; one validation image is 0.84 pp, so the "
+        "0.5 pp budget admits no extra error): within 0.5 pp AM cuts the soft-label KnockoffNets clone (undefended "
+        f"{clone('undefended', 'soft')}) by {quote(cut_at(points, scenario, attack, 'soft', 0.5), 'pp')}, on the "
+        "seeds where it has a setting. Within 5 pp, AM's cut is "
+        f"{quote(cut_at(points, scenario, attack, 'soft', 5.0), 'pp')} (soft labels), and AM's clone minus the "
+        f"baseline's, soft labels: PP-MAD {difference('pp_extreme', 'soft', 5.0)}, PP-argmax "
+        f"{difference('pp_argmax', 'soft', 5.0)}, DCP {difference('dcp', 'soft', 5.0)}. Argmax labels undo the "
+        f"argmax-preserving defences: DCP's argmax-label clone is {clone('dcp', 'argmax', 1.0)} and PP-argmax's "
+        f"{clone('pp_argmax', 'argmax', 2.0)}, against AM's soft-label clones of {clone('am', 'soft', 0.15)} "
+        f"(tau 0.15) and {clone('am', 'soft', 0.2)} (tau 0.2); the attacker's best-label comparison has not run "
+        "(it needs the argmax-labelled undefended and AM clones: "
+        f"undefended {clone('undefended', 'argmax')}, AM {clone('am', 'argmax', 0.15)}) "
+        "(`docs/benchmark_flowers17-cpu.md`).",
     }
 
 
@@ -555,20 +563,20 @@ WIDER_BUDGETS_PP = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 def _wider_budget_lines(points: list[dict]) -> list[str]:
     """
-    AM against each baseline when the defender may lose more than the 0.5 pp budget, for the AM variants that have no
-    setting inside 0.5 pp on any seed of a non-JBDA attack (outlier exposure alone can cost more), so that the headline
-    has no row for them: AM's cut of the same attacker's undefended clone, and the per-seed difference of the clones at
-    the operating points chosen on validation images within each budget, with its verdict.
+    AM against each baseline when the defender may lose more than the 0.5 pp budget, for the AM variants that lack a
+    setting inside 0.5 pp on at least one seed of a non-JBDA attack (outlier exposure alone can cost more), so that the
+    headline's comparison of them rests on fewer seeds than the run holds, or on none: AM's cut of the same attacker's
+    undefended clone, and the per-seed difference of the clones at the operating points chosen on validation images
+    within each budget, with its verdict.
     """
     comparison = matched_comparison(points, WIDER_BUDGETS_PP)
-    # (scenario, attack, labels, AM variant) where the variant has no setting inside the budget on any seed
+    # (scenario, attack, labels, AM variant) where the variant has no setting inside the budget on some seed
     without = {
         (entry["scenario"], entry["attack"], entry["labels"], variant)
         for entry in comparison
         if entry["drop_pp"] == BUDGET_PP and entry["attack"] not in JBDA_ATTACKS
         for variant in AM_VARIANTS
-        if variant in entry["defences"]
-        and entry["defences"][variant]["seeds_without_setting"] == len(entry["defences"][variant]["parameters"])
+        if variant in entry["defences"] and entry["defences"][variant]["seeds_without_setting"] > 0
     }
     cells: dict[tuple, dict[float, str]] = {}
     for entry in comparison:
@@ -677,7 +685,7 @@ def _headline_sections(where: str, description: dict, points: list[dict]) -> lis
     if wider:
         lines += (
             [
-                f"### Where AM has no setting inside {BUDGET_PP:g} pp: wider budgets ({where})",
+                f"### Where AM lacks a setting inside {BUDGET_PP:g} pp on some seed: wider budgets ({where})",
                 "",
                 "Per attack and AM variant, first AM's cut (the same attacker's undefended clone minus AM's), then "
                 "AM's clone minus each baseline's (negative: AM defends better, with the verdict); test accuracy, pp, "
