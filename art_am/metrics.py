@@ -22,6 +22,8 @@ out-of-distribution detection quality (AUROC, fraction of in-distribution data k
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
@@ -64,7 +66,7 @@ def ood_auroc(scores_in: np.ndarray, scores_out: np.ndarray) -> float:
     return float(roc_auc_score(labels, np.concatenate([scores_in, scores_out])))
 
 
-def fraction_above(scores: np.ndarray, thresholds: list[float] | np.ndarray) -> dict[float, float]:
+def fraction_above(scores: np.ndarray, thresholds: Sequence[float] | np.ndarray) -> dict[float, float]:
     """
     :param scores: In-distribution-ness scores.
     :param thresholds: Thresholds tau.

@@ -17,7 +17,7 @@ from art_am.defences import (
 )
 from art_am.inference import predict_proba
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
-from benchmarks.data import load_source
+from benchmarks.data import load_labelled, load_source
 from benchmarks.model_cache import load_models
 from benchmarks.scenarios import Scenario
 
@@ -30,7 +30,7 @@ def operating_points(scenario: Scenario, data_root: str, cache_dir: str, nu: flo
     :return: JSON-serialisable table of AM's operating points.
     """
     models = load_models(scenario, 0, cache_dir, data_root)
-    x_test, y_test = load_source(scenario.test_source, data_root)
+    x_test, y_test = load_labelled(scenario.test_source, data_root, "test source")
     sets = {"benign test": x_test, **{k: load_source(v, data_root)[0] for k, v in scenario.ood_sources.items()}}
     probs = {
         name: (predict_proba(models["oe"], x), predict_proba(models["misinformation"], x)) for name, x in sets.items()

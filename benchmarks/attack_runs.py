@@ -5,6 +5,8 @@ JBDA against the live defended estimator. Both train a clone of the defender's a
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from art.attacks.extraction import KnockoffNets
@@ -174,7 +176,9 @@ def run_jbda(
     recorder = QueryRecorder(live_victim)
     victim = BlackBoxClassifier(recorder, scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0))
     settings = scenario.attacks
-    aware = {"detector_family": detector_family, "optimise_iterations": optimise_iterations} if detector_aware else {}
+    aware: dict[str, Any] = (
+        {"detector_family": detector_family, "optimise_iterations": optimise_iterations} if detector_aware else {}
+    )
     attack_class = DetectorAwareJBDA if detector_aware else JacobianDatasetAugmentation
     attack = attack_class(
         victim,

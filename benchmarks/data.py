@@ -61,6 +61,24 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
         ) from error
 
 
+def load_labelled(spec: str, data_root: str, role: str = "source") -> tuple[np.ndarray, np.ndarray]:
+    """
+    :param spec: As for :func:`load_source`.
+    :param data_root: Folder of real data.
+    :param role: What the source is for (``train source``, ``test source``), named in the error.
+    :return: ``(x, y)`` of a source whose images carry labels.
+    :raises ValueError: For a source without labels (the embedded outliers, sources joined by `` + ``), which a model
+                        cannot be trained or scored on.
+    """
+    x, y = load_source(spec, data_root)
+    if y is None:
+        raise ValueError(
+            f"{role} '{spec}' has no labels: use a '<dataset>:<train|test>' source (sources joined by ' + ' and "
+            "'embedded:outliers' carry none)."
+        )
+    return x, y
+
+
 def _select(x: np.ndarray, y: np.ndarray | None, query: str, spec: str) -> tuple[np.ndarray, np.ndarray | None]:
     options = dict(item.partition("=")[::2] for item in query.split("&"))
     unknown = set(options) - {"classes", "limit", "size", "channels"}

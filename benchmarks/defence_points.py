@@ -74,6 +74,16 @@ class DefencePoint:
         """
         return "oe" if self.defence in AM_VARIANTS + ("oe_only",) else "plain"
 
+    @property
+    def setting(self) -> float:
+        """
+        :return: The swept parameter of a defence that has one (tau, epsilon or beta).
+        :raises ValueError: For a point without one, which no defence can be built from.
+        """
+        if self.parameter is None:
+            raise ValueError(f"defence '{self.defence}' needs a parameter (tau, epsilon or beta), got None.")
+        return self.parameter
+
 
 def defence_points(scenario: Scenario) -> list[DefencePoint]:
     """
@@ -143,38 +153,40 @@ class DefenceFactory:
             if point.defence in ("undefended", "oe_only"):
                 answers[point] = probs[point.true_model]
             elif point.defence in scores:
+                victim_temperature, misinformation_temperature = self._temperatures(point.defence)
                 answers[point], _ = adaptive_misinformation_answer(
                     probs["oe"],
                     probs["misinformation"],
                     scores[point.defence],
-                    point.parameter,
+                    point.setting,
                     self.scenario.nu,
+                    victim_temperature=victim_temperature,
+                    misinformation_temperature=misinformation_temperature,
                     unit=self._switch_unit(point.defence),
-                    **self._temperatures(point.defence),
                 )
             elif point.defence.startswith("pp_"):
                 oracle = point.defence[3:]
-                defence = self._prediction_poisoning(oracle, point.parameter)
+                defence = self._prediction_poisoning(oracle, point.setting)
                 if oracle not in targets:
                     targets[oracle] = defence.target_posteriors(probs["plain"], x)
                 answers[point] = defence.poison(probs["plain"], targets[oracle])
             else:
-                dcp = DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="probabilities")
+                dcp = DeceptivePerturbation(point.setting, self.scenario.dcp_gamma, preds_type="probabilities")
                 answers[point] = dcp(probs["plain"]).astype(np.float64)
         return answers
 
     def _switch_unit(self, variant: str) -> float:
         return self._required_score(variant).unit if variant in DETECTOR_FAMILIES else MaxSoftmaxProbability.unit
 
-    def _temperatures(self, variant: str) -> dict[str, float]:
+    def _temperatures(self, variant: str) -> tuple[float, float]:
+        """
+        :return: The victim's and the misinformation model's softmax temperatures: fitted for ``am_cm``, else 1.
+        """
         if variant != "am_cm":
-            return {}
+            return 1.0, 1.0
         if self.confidence_match is None:
             raise ValueError("The am_cm settings need the DefenceFactory's confidence_match, which is None.")
-        return {
-            "victim_temperature": self.confidence_match.victim_temperature,
-            "misinformation_temperature": self.confidence_match.misinformation_temperature,
-        }
+        return self.confidence_match.victim_temperature, self.confidence_match.misinformation_temperature
 
     def _required_score(self, variant: str) -> CombinedScore:
         name = "combined_score" if variant == "am_detector" else "broad_score"
@@ -218,16 +230,18 @@ class DefenceFactory:
         if point.defence in ("undefended", "oe_only"):
             model = nn.Sequential(model, nn.Softmax(dim=1))
         elif point.defence in AM_VARIANTS:
+            victim_temperature, misinformation_temperature = self._temperatures(point.defence)
             defence = AdaptiveMisinformation(
                 self.models["misinformation"],
-                point.parameter,
+                point.setting,
                 nu=self.scenario.nu,
                 preds_type="logits",
+                victim_temperature=victim_temperature,
+                misinformation_temperature=misinformation_temperature,
                 score=self._required_score(point.defence) if point.defence in DETECTOR_FAMILIES else None,
-                **self._temperatures(point.defence),
             )
         elif point.defence.startswith("pp_"):
-            defence = self._prediction_poisoning(point.defence[3:], point.parameter)
+            defence = self._prediction_poisoning(point.defence[3:], point.setting)
         else:
-            defence = DeceptivePerturbation(point.parameter, self.scenario.dcp_gamma, preds_type="logits")
+            defence = DeceptivePerturbation(point.setting, self.scenario.dcp_gamma, preds_type="logits")
         return defended_estimator(self.scenario, model, defence, device)

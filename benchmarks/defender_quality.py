@@ -13,7 +13,7 @@ import logging
 from art_am.inference import accuracy, predict_proba
 from art_am.metrics import fraction_above, ood_auroc
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
-from benchmarks.data import load_source
+from benchmarks.data import load_labelled, load_source
 from benchmarks.model_cache import get_models
 from benchmarks.scenarios import Scenario
 
@@ -25,7 +25,7 @@ def defender_quality(scenario: Scenario, seed: int, cache_dir: str, data_root: s
     :return: JSON-serialisable quality report of the scenario's models.
     """
     models = get_models(scenario, seed, cache_dir, data_root)
-    x_test, y_test = load_source(scenario.test_source, data_root)
+    x_test, y_test = load_labelled(scenario.test_source, data_root, "test source")
     report: dict = {"scenario": scenario.name, "seed": seed, "models": {}}
     for kind, (model, metadata) in models.items():
         entry = {

@@ -14,7 +14,7 @@ import time
 from art_am.metrics import agreement
 from benchmarks.attack_runs import make_clone
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
-from benchmarks.data import load_source
+from benchmarks.data import load_labelled
 from benchmarks.defence_points import DefenceFactory, DefencePoint
 from benchmarks.model_cache import load_models
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     for scenario in selected_scenarios(args):
         scenario = scenario.with_device(args.device, False)
         models = load_models(scenario, 0, args.cache_dir, args.data_root)
-        x_test, y_test = load_source(scenario.test_source, args.data_root)
+        x_test, y_test = load_labelled(scenario.test_source, args.data_root, "test source")
         settings = scenario.attacks
         seeds, x_eval, y_eval = (
             x_test[: settings.jbda_seeds],

@@ -26,7 +26,7 @@ from art_am.defences.ood_scores import SignStepDetector
 from art_am.inference import accuracy
 from art_am.models import create_model, load_backbone
 from art_am.training import load_checkpoint, save_checkpoint, train_defender, train_misinformation_model
-from benchmarks.data import load_source
+from benchmarks.data import load_labelled, load_source
 from benchmarks.scenarios import Scenario
 
 logger = logging.getLogger(__name__)
@@ -100,9 +100,7 @@ def with_pretrained_weights(scenario: Scenario, cache_dir: str, data_root: str) 
             pass
         except ValueError as error:  # damaged: train again
             logger.warning("cached %s cannot be used (%s)", path, error)
-        x, y = load_source(pretraining.source, data_root)
-        if y is None:
-            raise ValueError(f"pretraining source '{pretraining.source}' has no labels; pretraining needs labels.")
+        x, y = load_labelled(pretraining.source, data_root, "pretraining source")
         num_classes = int(y.max()) + 1  # the pretraining set's own class space; the head is replaced after it
         torch.manual_seed(0)
         model = create_model(scenario.architecture, num_classes, **scenario.model_kwargs)
@@ -117,7 +115,7 @@ def with_pretrained_weights(scenario: Scenario, cache_dir: str, data_root: str) 
             test_accuracy=None,
         )
         if pretraining.test_source is not None:
-            x_test, y_test = load_source(pretraining.test_source, data_root)
+            x_test, y_test = load_labelled(pretraining.test_source, data_root, "pretraining test source")
             metadata["test_accuracy"] = accuracy(model, x_test, y_test)
         save_checkpoint(path, model, metadata)
         logger.info("pretrained %s: test accuracy %s", path, metadata["test_accuracy"])
@@ -155,8 +153,8 @@ def get_models(
     :param data_root: Folder of real data.
     :return: ``{kind: (model in eval mode, metadata)}`` for ``plain``, ``oe`` and ``misinformation``.
     """
-    x_train, y_train = load_source(scenario.train_source, data_root)
-    x_test, y_test = load_source(scenario.test_source, data_root)
+    x_train, y_train = load_labelled(scenario.train_source, data_root, "train source")
+    x_test, y_test = load_labelled(scenario.test_source, data_root, "test source")
     x_outliers, _ = load_source(scenario.outlier_source, data_root)
     device = scenario.defender_recipe.device
     scenario = with_pretrained_weights(scenario, cache_dir, data_root)

@@ -19,7 +19,7 @@ from art_am.metrics import fraction_above, ood_auroc
 from art_am.models import create_model
 from art_am.training import train_defender
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
-from benchmarks.data import load_source
+from benchmarks.data import load_labelled, load_source
 
 VARIANTS = ((40, 0.1), (40, 0.25), (40, 1.0), (60, 0.5), (20, 0.5))
 
@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = scenario_parser(__doc__)
     args = parser.parse_args(argv)
     scenario = selected_scenarios(args)[0]
-    x_train, y_train = load_source(scenario.train_source, args.data_root)
-    x_test, y_test = load_source(scenario.test_source, args.data_root)
+    x_train, y_train = load_labelled(scenario.train_source, args.data_root, "train source")
+    x_test, y_test = load_labelled(scenario.test_source, args.data_root, "test source")
     x_outliers, _ = load_source(scenario.outlier_source, args.data_root)
     ood = {label: load_source(spec, args.data_root)[0] for label, spec in scenario.ood_sources.items()}
     results = []

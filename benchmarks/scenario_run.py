@@ -268,7 +268,7 @@ class ScenarioRun:
             if point.defence in switch_scores:
                 # over the queries sent: an adaptive policy chooses (and repeats) some of the stored ones
                 extra["misinformation_rate"] = float((switch_scores[point.defence][asked] < point.parameter).mean())
-        if point.defence == "am_cm":
+        if point.defence == "am_cm" and self.factory.confidence_match is not None:  # set wherever am_cm runs
             extra["temperatures"] = dataclasses.asdict(self.factory.confidence_match)
         clone_labels = clone.predict(self.split.x_test, batch_size=1024).argmax(1)
         record = {

@@ -11,6 +11,8 @@ import glob
 import json
 import os
 import time
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import torch
@@ -38,7 +40,7 @@ from art_am.defences.probabilities import softmax
 from art_am.inference import batched_logits, predict_proba
 from art_am.metrics import ood_auroc
 from benchmarks.attack_runs import defended_estimator, make_clone, run_jbda, run_knockoff, scenario_input_shape
-from benchmarks.data import load_source
+from benchmarks.data import load_labelled, load_source
 from benchmarks.defence_points import DefenceFactory, DefencePoint
 from benchmarks.executors import map_on_ray
 from benchmarks.model_cache import get_sign_detector, load_models
@@ -69,12 +71,14 @@ def build_scores(
     :return: Every score, fitted except for the combinations (which need held-out reference queries).
     """
     noise_level = NoiseLevel()
+    # nn.Module's __getattr__ types every attribute as Tensor | Module; the model classes define features as a method
+    features = cast(Callable[[torch.Tensor], torch.Tensor], defender.features)
     return {
         "msp": MaxSoftmaxProbability(),
         "energy": Energy(),
         "max-logit": MaxLogit(),
-        "mahalanobis": Mahalanobis(defender.features).fit(x_train, y_train),
-        "knn": KNearestNeighbours(defender.features).fit(x_train),
+        "mahalanobis": Mahalanobis(features).fit(x_train, y_train),
+        "knn": KNearestNeighbours(features).fit(x_train),
         "noise-level": noise_level,
         "sign-detector": detector,
         "msp+noise-level": CombinedScore([MaxSoftmaxProbability(), noise_level]),
@@ -128,8 +132,8 @@ class ScoreStudy:
         scenario, args = self.scenario, self.args
         os.makedirs(self.folder, exist_ok=True)
         self.models = load_models(scenario, 0, args.cache_dir, args.data_root)
-        x_train, y_train = load_source(scenario.train_source, args.data_root)
-        x_test, y_test = load_source(scenario.test_source, args.data_root)
+        x_train, y_train = load_labelled(scenario.train_source, args.data_root, "train source")
+        x_test, y_test = load_labelled(scenario.test_source, args.data_root, "test source")
         seeds = scenario.attacks.jbda_seeds
         self.x_seeds, self.x_eval, self.y_eval = x_test[:seeds], x_test[seeds:], y_test[seeds:]
         self.half = len(self.x_eval) // 2

@@ -60,9 +60,10 @@ class Summary:
         """
         :return: The 95 % confidence interval of the mean, ``mean ± t(0.975, n-1) std / sqrt(n)``.
         """
-        if self.n < 2:
+        std = self.std
+        if std is None:
             return None
-        half = float(stats.t.ppf(0.975, self.n - 1)) * self.std / np.sqrt(self.n)
+        half = float(stats.t.ppf(0.975, self.n - 1)) * std / np.sqrt(self.n)
         return self.mean - half, self.mean + half
 
 
@@ -175,8 +176,11 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
     for point in points:
         settings[(point["scenario"], point["seed"])].append(point)
     for (scenario, attack, labels), seeds in sorted(by_experiment(points).items()):
-        undefended = {s: next((p for p in ps if p["defence"] == "undefended"), None) for s, ps in seeds.items()}
-        undefended = {s: p for s, p in undefended.items() if p is not None}
+        undefended: dict[int, dict] = {}
+        for s, ps in seeds.items():
+            found_undefended = next((p for p in ps if p["defence"] == "undefended"), None)
+            if found_undefended is not None:
+                undefended[s] = found_undefended
         if not undefended:
             continue
         for drop in drops_pp:
@@ -216,11 +220,11 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                 }
             for variant in AM_VARIANTS:
                 for baseline in BASELINES:
-                    pairs = [
-                        chosen[variant][s]["clone_accuracy"] - chosen[baseline][s]["clone_accuracy"]
-                        for s in undefended
-                        if isinstance(chosen[variant][s], dict) and isinstance(chosen[baseline][s], dict)
-                    ]
+                    pairs = []
+                    for s in undefended:
+                        am_point, baseline_point = chosen[variant][s], chosen[baseline][s]
+                        if isinstance(am_point, dict) and isinstance(baseline_point, dict):
+                            pairs.append(am_point["clone_accuracy"] - baseline_point["clone_accuracy"])
                     if pairs:
                         entry["differences"][(variant, baseline)] = Summary(tuple(pairs))
             entries.append(entry)

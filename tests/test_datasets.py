@@ -1,4 +1,5 @@
 import os
+import re
 
 import numpy as np
 import pytest
@@ -134,3 +135,15 @@ def test_source_selections_and_conversions_equal_a_direct_computation():
     for bad, message in (("size=0", "size must be"), ("channels=2", "channels=3"), ("colour=1", "unknown selection")):
         with pytest.raises(ValueError, match=message):
             load_source(f"embedded:test?{bad}", "unused")
+
+
+def test_a_model_source_without_labels_is_a_clear_error():
+    from benchmarks.data import load_labelled, load_source  # pylint: disable=import-outside-toplevel
+
+    x, y = load_labelled("embedded:test?limit=7", "unused", "test source")
+    reference_x, reference_y = load_source("embedded:test?limit=7", "unused")
+    np.testing.assert_array_equal(x, reference_x)
+    np.testing.assert_array_equal(y, reference_y)
+    for unlabelled in ("embedded:outliers", "embedded:test?limit=2 + embedded:test?limit=2"):
+        with pytest.raises(ValueError, match=f"train source '{re.escape(unlabelled)}' has no labels"):
+            load_labelled(unlabelled, "unused", "train source")

@@ -91,3 +91,12 @@ def test_am_cm_without_its_temperatures_is_a_clear_error(micro_preset, models, x
     factory = DefenceFactory(micro_preset, models, seed=0)
     with pytest.raises(ValueError, match="confidence_match"):
         factory.served_answers(x_random, [DefencePoint("am_cm", 0.5)])
+
+
+@pytest.mark.parametrize("defence", ["am", "pp_extreme", "pp_argmax", "dcp"])
+def test_a_swept_defence_without_its_parameter_is_a_clear_error(micro_preset, models, x_random, defence):
+    factory = DefenceFactory(micro_preset, models, seed=0)
+    with pytest.raises(ValueError, match=f"defence '{defence}' needs a parameter"):
+        factory.served_answers(x_random, [DefencePoint(defence)])
+    with pytest.raises(ValueError, match=f"defence '{defence}' needs a parameter"):
+        factory.live_victim(DefencePoint(defence), (1, 28, 28), "cpu")
