@@ -1,8 +1,8 @@
 """
 Single facts read off a run's committed points, for the prose of the generated results page (the status of each of
 the paper's tables and figures), so that its sentences carry numbers computed from the raw points rather than typed:
-a defender's test accuracy over seeds, what a setting costs and leaves a clone, AM's clone against a baseline's at an
-operating point, and quantiles of the Hellinger distances of served answers.
+a defender's test accuracy over seeds, what a setting costs and leaves a clone, JBDA's seeds-only floor, AM's clone
+against a baseline's at an operating point, and quantiles of the Hellinger distances of served answers.
 
 Every function returns None where the run holds nothing to read; :func:`quote` writes that as ``not run``.
 """
@@ -57,6 +57,14 @@ def clone_accuracy(
     return _per_seed(
         points, scenario, "clone_accuracy", attack=attack, labels=labels, defence=defence, parameter=parameter
     )
+
+
+def jbda_floor(points: list[dict], scenario: str) -> Summary | None:
+    """
+    :return: The test accuracy of a clone trained on JBDA's seed images alone (soft labels of the undefended model),
+             one value per seed: what JBDA's synthetic queries must beat.
+    """
+    return _per_seed(points, scenario, "seeds_only_clone_accuracy", attack="jbda", labels="soft", defence="undefended")
 
 
 def cut_at(

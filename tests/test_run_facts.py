@@ -9,6 +9,7 @@ from benchmarks.run_facts import (
     cut_at,
     defender_accuracy,
     hellinger,
+    jbda_floor,
     quote,
     validation_cost,
 )
@@ -59,6 +60,18 @@ def test_validation_cost_pairs_each_seed_with_its_own_undefended_model():
 def test_clone_accuracy_reads_one_label_mode():
     assert clone_accuracy(_points(), "s", "knockoff:x", "soft", "am", 0.3).values == pytest.approx((0.10, 0.12, 0.14))
     assert clone_accuracy(_points(), "s", "jbda", "soft", "am", 0.3) is None
+
+
+def test_jbda_floor_is_the_seeds_only_clone_of_each_seed():
+    points = _points()
+    for seed in range(3):
+        for labels, floor in (("soft", 0.2 + 0.01 * seed), ("argmax", 0.9)):
+            jbda = dict(
+                _point(seed, "undefended", None, 0.7, 0.72, 0.3, labels, "jbda"), seeds_only_clone_accuracy=floor
+            )
+            points += [jbda, dict(jbda, scenario="other", seeds_only_clone_accuracy=0.0)]
+    assert jbda_floor(points, "s").values == pytest.approx((0.20, 0.21, 0.22))  # soft labels, this scenario only
+    assert jbda_floor(_points(), "s") is None  # no JBDA point
 
 
 def test_am_minus_baseline_reads_the_operating_points_of_the_budget():
