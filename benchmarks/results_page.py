@@ -144,7 +144,9 @@ def _cifar_sentences(points: list[dict], run_dir: str) -> dict[str, str]:
         f"{difference(optimistic, 'soft')}, argmax labels {difference(optimistic, 'argmax')}; with conservative "
         f"outliers: soft labels {difference(conservative, 'soft')}, argmax labels "
         f"{difference(conservative, 'argmax')}; within 10 pp (outlier exposure on characters costs more than 5 pp "
-        f"on some seeds), soft labels {difference(conservative, 'soft', 10.0)}. Every baseline and budget: "
+        f"on some seeds), soft labels {difference(conservative, 'soft', 10.0)}, argmax labels "
+        f"{difference(conservative, 'argmax', 10.0)}, the attacker's best labels "
+        f"{difference(conservative, 'best', 10.0)}. Every baseline and budget: "
         "`docs/results.md`'s wider-budget table and `docs/benchmark_cifar10-cpu.md`.",
         "section6": "CIFAR-10 at CPU scale, the confidence-filtering attacker with soft labels: with optimistic "
         f"outliers {confident(optimistic)}; with conservative outliers {confident(conservative)}",
