@@ -124,8 +124,9 @@ def _cifar_sentences(points: list[dict], run_dir: str) -> dict[str, str]:
 
     def confident(scenario: str, drop_pp: float) -> str:
         attack = "confident:tinyimagenet"
+        cut = quote(cut_at(points, scenario, attack, "best", drop_pp), "pp")
         return (
-            f"within {drop_pp:g} pp AM cuts its clone by {quote(cut_at(points, scenario, attack, 'best', drop_pp), 'pp')}"
+            f"within {drop_pp:g} pp AM cuts its clone by {cut}"
             f", and AM's clone minus PP-MAD's is {_am_minus(points, scenario, 'best', 'pp_extreme', drop_pp, attack)}, "
             f"minus DCP's {_am_minus(points, scenario, 'best', 'dcp', drop_pp, attack)}"
         )
@@ -150,9 +151,8 @@ def _cifar_sentences(points: list[dict], run_dir: str) -> dict[str, str]:
         "`docs/results.md`'s wider-budget table and `docs/benchmark_cifar10-cpu.md`.",
         "section6": "CIFAR-10 at CPU scale, the confidence-filtering attacker with its best labels (soft or top-1, "
         "chosen per seed on validation images): with optimistic "
-        f"outliers {confident(optimistic, 5.0)}; with conservative outliers (on characters, outlier exposure costs more "
-        "than 5 pp on some seeds) "
-        f"{confident(conservative, 10.0)}",
+        f"outliers {confident(optimistic, 5.0)}; with conservative outliers (on characters, outlier exposure costs "
+        f"more than 5 pp on some seeds) {confident(conservative, 10.0)}",
         "fig4b": f"CIFAR-10 at CPU scale, optimistic outliers (150 seeds, 3 rounds of 5 epochs): "
         f"{_jbda_sentence(points, optimistic)}",
         "fig5": "CIFAR-10 at CPU scale, seed 0, AM at tau 0.3 (defender "
