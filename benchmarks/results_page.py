@@ -99,8 +99,7 @@ def _jbda_sentence(points: list[dict], scenario: str) -> str:
         f"undefended clone {quote(clone_accuracy(points, scenario, 'jbda', 'soft', 'undefended'))} with soft labels, "
         f"{quote(clone_accuracy(points, scenario, 'jbda', 'argmax', 'undefended'))} with argmax labels (the seed "
         f"images alone give {quote(jbda_floor(points, scenario))}); within 5 pp, with the attacker's best labels, AM "
-        "cuts it by "
-        f"{quote(cut_at(points, scenario, 'jbda', 'best', 5.0), 'pp')}, and AM's clone minus PP-argmax's is "
+        f"cuts it by {quote(cut_at(points, scenario, 'jbda', 'best', 5.0), 'pp')}, and AM's clone minus PP-argmax's is "
         f"{_am_minus(points, scenario, 'best', 'pp_argmax', 5.0, 'jbda')}, minus DCP's "
         f"{_am_minus(points, scenario, 'best', 'dcp', 5.0, 'jbda')}"
     )
@@ -198,7 +197,7 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
         f"{quote(defender_accuracy(points, pretrained, 'undefended'))}, with outlier exposure "
         f"{quote(defender_accuracy(points, pretrained, 'oe_only'))}; against the paper's 98.2 %; every comparison "
         "below uses the models trained from scratch)",
-        "fig4b": "Flowers-17 at CPU scale (34 seeds, 3 rounds of 5 epochs): " f"{_jbda_sentence(points, scenario)}",
+        "fig4b": f"Flowers-17 at CPU scale (34 seeds, 3 rounds of 5 epochs): {_jbda_sentence(points, scenario)}",
         "fig4a": "Flowers-17 at CPU scale (from scratch; the defender is unconfident on benign images, so AM's "
         "thresholds reach down to 0.15 and PP-MAD's budgets down to 0.1; one validation image is 0.84 pp, so the "
         "0.5 pp budget admits no extra error): within 0.5 pp AM cuts the soft-label KnockoffNets clone (undefended "
