@@ -35,6 +35,7 @@ from benchmarks.run_facts import (
     validation_cost,
 )
 from benchmarks.selection import (
+    BASELINES,
     MIN_SEEDS,
     Summary,
     attacker_entries,
@@ -90,6 +91,23 @@ def _am_minus(
     return quote(am_minus_baseline(points, scenario, attack, labels, baseline, drop_pp), "pp", True)
 
 
+def _cut_and_baselines(
+    points: list[dict], scenario: str, attack: str, labels: str, drop_pp: float, baselines: tuple[str, ...]
+) -> str:
+    """
+    :return: within the budget, how far AM cuts the attacker's clone and AM's clone minus each baseline's, with their
+             verdicts: the one sentence every dataset's AM-against-baselines comparison is quoted in.
+    """
+    differences = ", ".join(
+        f"minus {DEFENCE_LABELS[baseline]}'s {_am_minus(points, scenario, labels, baseline, drop_pp, attack)}"
+        for baseline in baselines
+    )
+    cut = cut_at(points, scenario, attack, labels, drop_pp)
+    if cut is None:
+        return "no AM clone to quote (no AM setting fits the budget, or its clones have not run)"
+    return f"AM cuts the clone by {quote(cut, 'pp')}, and AM's clone {differences}"
+
+
 def _jbda_sentence(points: list[dict], scenario: str) -> str:
     """
     :return: JBDA against AM and the argmax-preserving baselines within 5 pp, with the attacker's best labels, next to
@@ -98,10 +116,8 @@ def _jbda_sentence(points: list[dict], scenario: str) -> str:
     return (
         f"undefended clone {quote(clone_accuracy(points, scenario, 'jbda', 'soft', 'undefended'))} with soft labels, "
         f"{quote(clone_accuracy(points, scenario, 'jbda', 'argmax', 'undefended'))} with argmax labels (the seed "
-        f"images alone give {quote(jbda_floor(points, scenario))}); within 5 pp, with the attacker's best labels, AM "
-        f"cuts it by {quote(cut_at(points, scenario, 'jbda', 'best', 5.0), 'pp')}, and AM's clone minus PP-argmax's is "
-        f"{_am_minus(points, scenario, 'best', 'pp_argmax', 5.0, 'jbda')}, minus DCP's "
-        f"{_am_minus(points, scenario, 'best', 'dcp', 5.0, 'jbda')}"
+        f"images alone give {quote(jbda_floor(points, scenario))}); within 5 pp, with the attacker's best labels, "
+        + _cut_and_baselines(points, scenario, "jbda", "best", 5.0, ("pp_argmax", "dcp"))
     )
 
 
@@ -122,12 +138,9 @@ def _cifar_sentences(points: list[dict], run_dir: str) -> dict[str, str]:
         return f"median {q50:.2f}, quartiles {q25:.2f} to {q75:.2f}"
 
     def confident(scenario: str, drop_pp: float) -> str:
-        attack = "confident:tinyimagenet"
-        cut = quote(cut_at(points, scenario, attack, "best", drop_pp), "pp")
-        return (
-            f"within {drop_pp:g} pp AM cuts its clone by {cut}"
-            f", and AM's clone minus PP-MAD's is {_am_minus(points, scenario, 'best', 'pp_extreme', drop_pp, attack)}, "
-            f"minus DCP's {_am_minus(points, scenario, 'best', 'dcp', drop_pp, attack)}"
+        baselines = ("pp_extreme", "dcp")
+        return f"within {drop_pp:g} pp " + _cut_and_baselines(
+            points, scenario, "confident:tinyimagenet", "best", drop_pp, baselines
         )
 
     truthful = hellinger(run_dir, conservative, "tinyimagenet", "am-0.3")
@@ -171,9 +184,6 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
     """
     scenario, attack = "flowers17-cpu", KNOCKOFF_TINY
 
-    def difference(baseline: str, labels: str, drop_pp: float) -> str:
-        return _am_minus(points, scenario, labels, baseline, drop_pp)
-
     def clone(defence: str, labels: str, parameter: float | None = None) -> str:
         return quote(clone_accuracy(points, scenario, attack, labels, defence, parameter))
 
@@ -182,9 +192,7 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
         "the attacker's best-label comparison has not run (it needs the argmax-labelled undefended and AM clones: "
         f"undefended {clone('undefended', 'argmax')}, AM {clone('am', 'argmax', 0.15)})"
         if best_cut is None
-        else f"with the attacker's best labels AM's cut is {quote(best_cut, 'pp')} and AM's clone minus PP-MAD's "
-        f"{difference('pp_extreme', 'best', 5.0)}, PP-argmax's {difference('pp_argmax', 'best', 5.0)}, DCP's "
-        f"{difference('dcp', 'best', 5.0)}"
+        else "with the attacker's best labels " + _cut_and_baselines(points, scenario, attack, "best", 5.0, BASELINES)
     )
 
     pretrained = "flowers17-cpu-pretrained"
@@ -202,10 +210,8 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
         "thresholds reach down to 0.15 and PP-MAD's budgets down to 0.1; one validation image is 0.84 pp, so the "
         "0.5 pp budget admits no extra error): within 0.5 pp AM cuts the soft-label KnockoffNets clone (undefended "
         f"{clone('undefended', 'soft')}) by {quote(cut_at(points, scenario, attack, 'soft', 0.5), 'pp')}, on the "
-        "seeds where it has a setting. Within 5 pp, AM's cut is "
-        f"{quote(cut_at(points, scenario, attack, 'soft', 5.0), 'pp')} (soft labels), and AM's clone minus the "
-        f"baseline's, soft labels: PP-MAD {difference('pp_extreme', 'soft', 5.0)}, PP-argmax "
-        f"{difference('pp_argmax', 'soft', 5.0)}, DCP {difference('dcp', 'soft', 5.0)}. Argmax labels undo the "
+        "seeds where it has a setting. Within 5 pp, with soft labels, "
+        f"{_cut_and_baselines(points, scenario, attack, 'soft', 5.0, BASELINES)}. Argmax labels undo the "
         f"argmax-preserving defences: DCP's argmax-label clone is {clone('dcp', 'argmax', 1.0)} and PP-argmax's "
         f"{clone('pp_argmax', 'argmax', 2.0)}, against AM's soft-label clones of {clone('am', 'soft', 0.15)} "
         f"(tau 0.15) and {clone('am', 'soft', 0.2)} (tau 0.2); {best_labels} (`docs/benchmark_flowers17-cpu.md`).",

@@ -3,6 +3,7 @@
 import pytest
 
 from benchmarks.results_page import (
+    _cut_and_baselines,
     _detector_evasion_lines,
     _did_not_hold_lines,
     _larger_budget_lines,
@@ -145,3 +146,22 @@ def test_a_run_of_two_scenarios_gets_one_headline_per_scenario():
         section = page.split(f"### Against the strongest attacker (`results/r`, scenario `{scenario}`)")[1]
         am_row = _row(section.split("###")[0].splitlines(), "AM")
         assert am_row[1] == clone
+
+
+def test_the_am_against_baselines_sentence_quotes_the_cut_and_each_difference_by_hand():
+    points = []
+    for seed in range(3):
+        points += [
+            _point(seed, "knockoff:x", "undefended", None, 0.70, 0.50),
+            _point(seed, "knockoff:x", "am", 0.3, 0.67, 0.10 + 0.02 * seed),  # costs 3 pp
+            _point(seed, "knockoff:x", "pp_extreme", 1.0, 0.68, 0.30),  # costs 2 pp
+        ]
+    # cuts 40, 38, 36 pp; AM minus PP -20, -18, -16 pp: both spread 2 pp, half-width t(0.975, 2) * 2 / sqrt(3)
+    half = 4.302652729911275 * 2.0 / 3**0.5
+    sentence = _cut_and_baselines(points, "s", "knockoff:x", "soft", 5.0, ("pp_extreme", "dcp"))
+    assert sentence == (
+        "AM cuts the clone by 38.0 ± 2.0 pp (3 seeds), and AM's clone minus PP (MAD)'s -18.0 ± 2.0 pp "
+        f"(95 % [{-18 - half:.1f}, {-18 + half:.1f}], 3 seeds: AM lower), minus DCP's not run"
+    )
+    # within 0.5 pp no AM setting fits: nothing to quote, and the sentence says why
+    assert _cut_and_baselines(points, "s", "knockoff:x", "soft", 0.5, ("pp_extreme",)).startswith("no AM clone")
