@@ -2,13 +2,15 @@
 Single facts read off a run's committed points, for the prose of the generated results page (the status of each of
 the paper's tables and figures), so that its sentences carry numbers computed from the raw points rather than typed:
 a defender's test accuracy over seeds, what a setting costs and leaves a clone, JBDA's seeds-only floor, AM's clone
-against a baseline's at an operating point, and quantiles of the Hellinger distances of served answers.
+against a baseline's at an operating point, quantiles of the Hellinger distances of served answers,
+and the share of a query set below one of AM's thresholds.
 
 Every function returns None where the run holds nothing to read; :func:`quote` writes that as ``not run``.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 
 import numpy as np
@@ -104,6 +106,25 @@ def hellinger(run_dir: str, scenario: str, source: str, setting: str, seed: int 
     with np.load(path) as data:
         key = f"hellinger/{setting}"
         return np.asarray(data[key]) if key in data.files else None
+
+
+def share_below(run_dir: str, scenario: str, source: str, threshold: float) -> Summary | None:
+    """
+    :param source: A query set the run saved statistics of (``jbda`` or a KnockoffNets source), or ``benign`` for the
+                   benign test images saved beside them.
+    :return: Per seed, the share of the set whose maximum softmax probability under the OE defender lies strictly
+             below ``threshold`` (the paper's Fig. 2 read at one of AM's thresholds).
+    """
+    key = "msp_benign" if source == "benign" else "msp_queries"
+    name = "queries-*.npz" if source == "benign" else f"queries-{source}.npz"
+    shares = []
+    for seed_folder in sorted(glob.glob(os.path.join(run_dir, "points", scenario, "seed*"))):
+        for path in sorted(glob.glob(os.path.join(seed_folder, name))):
+            with np.load(path) as data:
+                if key in data.files:  # the benign images are the same in every file of a seed: the first will do
+                    shares.append(float(np.mean(np.asarray(data[key]) < threshold)))
+                    break
+    return Summary(tuple(shares)) if shares else None
 
 
 def quote(summary: Summary | None, unit: str = "%", verdicts: bool = False) -> str:

@@ -11,6 +11,7 @@ from benchmarks.run_facts import (
     hellinger,
     jbda_floor,
     quote,
+    share_below,
     validation_cost,
 )
 from benchmarks.selection import Summary
@@ -109,3 +110,17 @@ def test_cut_at_pairs_the_operating_point_with_the_same_seeds_undefended_clone()
     cut = cut_at(_points(), "s", "knockoff:x", "soft", 5.0)
     assert cut.values == pytest.approx(tuple(0.50 - (0.10 + 0.02 * seed) for seed in range(3)))
     assert cut_at(_points(), "s", "knockoff:y", "soft", 5.0) is None
+
+
+def test_share_below_reads_each_seeds_query_statistics(tmp_path):
+    for seed, queries in enumerate(([0.1, 0.2, 0.9, 0.95], [0.1, 0.5, 0.6, 0.95])):
+        folder = tmp_path / "points" / "s" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        np.savez(folder / "queries-jbda.npz", msp_queries=np.array(queries))  # this file saved no benign images
+        np.savez(folder / "queries-x.npz", msp_queries=np.ones(3), msp_benign=np.array([0.2, 0.8, 0.9, 0.99, 1.0]))
+    # strictly below 0.5: 2 of 4 and 1 of 4 JBDA queries; 1 of 5 benign images on both seeds
+    assert share_below(str(tmp_path), "s", "jbda", 0.5).values == (0.5, 0.25)
+    assert share_below(str(tmp_path), "s", "benign", 0.5).values == (0.2, 0.2)
+    assert share_below(str(tmp_path), "s", "x", 0.5).values == (0.0, 0.0)
+    assert share_below(str(tmp_path), "s", "y", 0.5) is None
+    assert share_below(str(tmp_path), "other", "jbda", 0.5) is None
