@@ -311,13 +311,21 @@ def not_run(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
         for scenario in sorted({p["scenario"] for p in points})
     )
     flowers = runs["flowers17-cpu"][1] if "flowers17-cpu" in runs else []
+    cifar = runs["cifar10-cpu"][1] if "cifar10-cpu" in runs else []
     missing = [
         what
         for what, held in (
             ("JBDA on Flowers-17", any(p["attack"] == "jbda" for p in flowers)),
             (
-                "the pretrained Flowers-17 scenario's clones",
-                any(p["scenario"].endswith("-pretrained") for p in flowers),
+                "JBDA on CIFAR-10 with conservative outliers",
+                any(p["attack"] == "jbda" and p["scenario"].endswith("-conservative") for p in cifar),
+            ),
+            (
+                "the pretrained Flowers-17 scenario's defended clones",
+                any(
+                    p["scenario"].endswith("-pretrained") and p["defence"] not in ("undefended", "oe_only")
+                    for p in flowers
+                ),
             ),
         )
         if not held

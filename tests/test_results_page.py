@@ -8,6 +8,7 @@ from benchmarks.results_page import (
     _did_not_hold_lines,
     _larger_budget_lines,
     _wider_budget_lines,
+    not_run,
     render,
 )
 from benchmarks.selection import matched_comparison
@@ -165,3 +166,19 @@ def test_the_am_against_baselines_sentence_quotes_the_cut_and_each_difference_by
     )
     # within 0.5 pp no AM setting fits: nothing to quote, and the sentence says why
     assert _cut_and_baselines(points, "s", "knockoff:x", "soft", 0.5, ("pp_extreme",)).startswith("no AM clone")
+
+
+def test_the_not_run_list_names_what_the_points_lack():
+    def point(scenario, attack, defence):
+        return {"scenario": scenario, "attack": attack, "defence": defence, "seed": 0}
+
+    flowers = [point("flowers17-cpu", "knockoff:x", "am"), point("flowers17-cpu-pretrained", "knockoff:x", "oe_only")]
+    cifar = [point("cifar10-cpu", "jbda", "am"), point("cifar10-cpu-conservative", "knockoff:x", "am")]
+    runs = {"cifar10-cpu": ({}, cifar, []), "flowers17-cpu": ({}, flowers, [])}
+    (_, headline) = not_run(runs)
+    for missing in ("JBDA on Flowers-17", "conservative outliers", "pretrained Flowers-17 scenario's defended clones"):
+        assert missing in headline
+    flowers += [point("flowers17-cpu", "jbda", "am"), point("flowers17-cpu-pretrained", "knockoff:x", "dcp")]
+    cifar.append(point("cifar10-cpu-conservative", "jbda", "undefended"))
+    (_, headline) = not_run(runs)
+    assert "have not run" not in headline and "flowers17-cpu-pretrained: 1 seed)" in headline
