@@ -102,6 +102,15 @@ def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
     assert within_five.endswith(": AM lower")
 
 
+def test_wider_budgets_cover_jbda_except_am_with_a_detector_which_has_its_own_table():
+    points = [dict(p, attack="jbda") for p in _oe_costly_points()]
+    points += [dict(p, defence="am_detector", parameter=0.01) for p in points if p["defence"] == "am"]
+    rows = [line for line in _wider_budget_lines(points) if line.startswith("| s |")]
+    variants = {row.strip("|").split("|")[3].strip() for row in rows}
+    assert variants == {"AM"}  # the plain AM variant is compared at wider budgets, the detector variant is not
+    assert _larger_budget_lines(points)  # ... because this table covers it
+
+
 def _with_cheap_am(points, seeds):
     for point in points:
         if point["seed"] in seeds and point["defence"] == "am":
