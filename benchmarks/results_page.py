@@ -230,7 +230,8 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
         f"{_cut_and_baselines(points, scenario, attack, 'soft', 5.0, BASELINES)}. Argmax labels undo the "
         f"argmax-preserving defences: DCP's argmax-label clone is {clone('dcp', 'argmax', 1.0)} and PP-argmax's "
         f"{clone('pp_argmax', 'argmax', 2.0)}, against AM's soft-label clones of {clone('am', 'soft', 0.15)} "
-        f"(tau 0.15) and {clone('am', 'soft', 0.2)} (tau 0.2); {best_labels} (`docs/benchmark_flowers17-cpu.md`).",
+        f"(tau 0.15), {clone('am', 'soft', 0.2)} (tau 0.2) and {clone('am', 'soft', 0.25)} (tau 0.25); "
+        f"{best_labels} (`docs/benchmark_flowers17-cpu.md`).",
     }
 
 
