@@ -231,7 +231,11 @@ def _flowers_sentences(points: list[dict]) -> dict[str, str]:
         f"argmax-preserving defences: DCP's argmax-label clone is {clone('dcp', 'argmax', 1.0)} and PP-argmax's "
         f"{clone('pp_argmax', 'argmax', 2.0)}, against AM's soft-label clones of {clone('am', 'soft', 0.15)} "
         f"(tau 0.15), {clone('am', 'soft', 0.2)} (tau 0.2) and {clone('am', 'soft', 0.25)} (tau 0.25); "
-        f"{best_labels} (`docs/benchmark_flowers17-cpu.md`).",
+        f"{best_labels} (`docs/benchmark_flowers17-cpu.md`). Started from the Tiny ImageNet model (scenario "
+        f"`{pretrained}`, {_seeds(points, pretrained)} seed{'s' * (_seeds(points, pretrained) != 1)}; undefended "
+        f"clone {quote(clone_accuracy(points, pretrained, attack, 'soft', 'undefended'))}): within 5 pp, with soft "
+        f"labels, {_cut_and_baselines(points, pretrained, attack, 'soft', 5.0, BASELINES)}; with the attacker's best "
+        f"labels, {_cut_and_baselines(points, pretrained, attack, 'best', 5.0, BASELINES)}.",
     }
 
 
