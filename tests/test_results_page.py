@@ -184,10 +184,10 @@ def test_the_not_run_list_names_what_the_points_lack():
     flowers = [point("flowers17-cpu", "knockoff:x", "am"), point("flowers17-cpu-pretrained", "knockoff:x", "oe_only")]
     cifar = [point("cifar10-cpu", "jbda", "am"), point("cifar10-cpu-conservative", "knockoff:x", "am")]
     runs = {"cifar10-cpu": ({}, cifar, []), "flowers17-cpu": ({}, flowers, [])}
-    (_, headline) = not_run(runs)
+    _, headline = not_run(runs)
     for missing in ("JBDA on Flowers-17", "conservative outliers", "pretrained Flowers-17 scenario's defended clones"):
         assert missing in headline
     flowers += [point("flowers17-cpu", "jbda", "am"), point("flowers17-cpu-pretrained", "knockoff:x", "dcp")]
     cifar.append(point("cifar10-cpu-conservative", "jbda", "undefended"))
-    (_, headline) = not_run(runs)
+    _, headline = not_run(runs)
     assert "have not run" not in headline and "flowers17-cpu-pretrained: 1 seed)" in headline
