@@ -205,9 +205,9 @@ def _query_msp_section(run_dir: str, points: list[dict]) -> list[str]:
             benign = None
             for path in sorted(glob.glob(os.path.join(seed_folder, "queries-*.npz"))):
                 with np.load(path) as data:
-                    shares[query_set(path)[1]].append(_share_below(data["msp_queries"], thresholds))
+                    shares[query_set(path)[1]].append(percent_below(data["msp_queries"], thresholds))
                     if benign is None and "msp_benign" in data:  # the same benign images in every file of a seed
-                        benign = _share_below(data["msp_benign"], thresholds)
+                        benign = percent_below(data["msp_benign"], thresholds)
             if benign is not None:
                 shares["benign test images"].append(benign)
         if not len(thresholds) or not shares:
@@ -236,7 +236,7 @@ def _query_msp_section(run_dir: str, points: list[dict]) -> list[str]:
     return lines
 
 
-def _share_below(msp: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def percent_below(msp: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """
     :return: Per threshold, the share (%) of ``msp`` strictly below it.
     """

@@ -101,13 +101,13 @@ def _cut_and_baselines(
     :return: within the budget, how far AM cuts the attacker's clone and AM's clone minus each baseline's, with their
              verdicts: the one sentence every dataset's AM-against-baselines comparison is quoted in.
     """
+    cut = cut_at(points, scenario, attack, labels, drop_pp)
+    if cut is None:
+        return "no AM clone to quote (no AM setting fits the budget, or its clones have not run)"
     differences = ", ".join(
         f"minus {DEFENCE_LABELS[baseline]}'s {_am_minus(points, scenario, labels, baseline, drop_pp, attack)}"
         for baseline in baselines
     )
-    cut = cut_at(points, scenario, attack, labels, drop_pp)
-    if cut is None:
-        return "no AM clone to quote (no AM setting fits the budget, or its clones have not run)"
     return f"AM cuts the clone by {quote(cut, 'pp')}, and AM's clone {differences}"
 
 

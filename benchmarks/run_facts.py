@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from benchmarks.report import percent_below
 from benchmarks.selection import Summary, matched_comparison, pct, too_few_seeds, verdict, with_attacker_best
 
 
@@ -122,7 +123,8 @@ def share_below(run_dir: str, scenario: str, source: str, threshold: float) -> S
         for path in sorted(glob.glob(os.path.join(seed_folder, name))):
             with np.load(path) as data:
                 if key in data.files:  # the benign images are the same in every file of a seed: the first will do
-                    shares.append(float(np.mean(np.asarray(data[key]) < threshold)))
+                    # the same count as the run's 'where the queries sit' table, in a fraction
+                    shares.append(float(percent_below(data[key], np.array([threshold]))[0]) / 100.0)
                     break
     return Summary(tuple(shares)) if shares else None
 
