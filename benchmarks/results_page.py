@@ -609,6 +609,24 @@ def _detector_evasion_lines(comparison: list[dict]) -> list[str]:
     ] + [row for *_, row in sorted(rows)]
 
 
+def _by_budget_table(
+    columns: list[str], budgets: tuple[float, ...], heading: str, rows: list[tuple[list[str], dict[float, str]]]
+) -> list[str]:
+    """
+    :param columns: The headers of the leading columns.
+    :param heading: The header of each budget's column, formatted with ``budget``.
+    :param rows: ``(leading cells, {budget: cell})``; a budget without a cell shows "–".
+    :return: The markdown table of the budget tables: leading columns, then one column per budget.
+    """
+    lines = [
+        "| " + " | ".join([*columns, *(heading.format(budget=budget) for budget in budgets)]) + " |",
+        "|" + "---|" * (len(columns) + len(budgets)),
+    ]
+    for leading, by_budget in rows:
+        lines.append("| " + " | ".join([*leading, *(by_budget.get(budget, "–") for budget in budgets)]) + " |")
+    return lines
+
+
 # Budgets of the table of what a larger defender cost buys against the JBDA attackers.
 LARGER_BUDGETS_PP = (0.5, 1.0, 2.0, 3.0)
 
@@ -633,19 +651,12 @@ def _larger_budget_lines(points: list[dict]) -> list[str]:
             ] = f"{pct(found['cut'])} ({per_seed_parameters(found['parameters'])})"
     if not cells:
         return []
-    lines = [
-        "| attack | defence | "
-        + " | ".join(f"cut (pp) within {budget:g} pp (parameter per seed)" for budget in LARGER_BUDGETS_PP)
-        + " |",
-        "|---|---|" + "---|" * len(LARGER_BUDGETS_PP),
+    rows = [
+        ([attack, DEFENCE_LABELS[defence]], by_budget) for (_, _, attack, defence), by_budget in sorted(cells.items())
     ]
-    for (_, _, attack, defence), by_budget in sorted(cells.items()):
-        lines.append(
-            f"| {attack} | {DEFENCE_LABELS[defence]} | "
-            + " | ".join(by_budget.get(budget, "–") for budget in LARGER_BUDGETS_PP)
-            + " |"
-        )
-    return lines
+    return _by_budget_table(
+        ["attack", "defence"], LARGER_BUDGETS_PP, "cut (pp) within {budget:g} pp (parameter per seed)", rows
+    )
 
 
 # Budgets of the table of AM against the baselines where an AM variant lacks a 0.5 pp setting on some seed.
@@ -689,20 +700,22 @@ def _wider_budget_lines(points: list[dict]) -> list[str]:
             ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
     if not cells:
         return []
-    lines = [
-        "| scenario | attack | labels | AM variant | against | "
-        + " | ".join(f"within {budget:g} pp" for budget in WIDER_BUDGETS_PP)
-        + " |",
-        "|---|---|---|---|---|" + "---|" * len(WIDER_BUDGETS_PP),
-    ]
-    for (_, scenario, attack, labels, variant, baseline), by_budget in sorted(cells.items()):
-        against = DEFENCE_LABELS[baseline] if baseline else "undefended (cut)"
-        lines.append(
-            f"| {scenario} | {attack} | {labels} | {DEFENCE_LABELS[variant]} | {against} | "
-            + " | ".join(by_budget.get(budget, "–") for budget in WIDER_BUDGETS_PP)
-            + " |"
+    rows = [
+        (
+            [
+                scenario,
+                attack,
+                labels,
+                DEFENCE_LABELS[variant],
+                DEFENCE_LABELS[baseline] if baseline else "undefended (cut)",
+            ],
+            by_budget,
         )
-    return lines
+        for (_, scenario, attack, labels, variant, baseline), by_budget in sorted(cells.items())
+    ]
+    return _by_budget_table(
+        ["scenario", "attack", "labels", "AM variant", "against"], WIDER_BUDGETS_PP, "within {budget:g} pp", rows
+    )
 
 
 def _headline_sections(where: str, description: dict, points: list[dict]) -> list[str]:
