@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import json
 import logging
 import os
 import time
@@ -247,6 +248,9 @@ class ScenarioRun:
             )
         else:
             x_queries, served, switch_scores = self._answers(source)
+            twin = argmax_twin(job, served, self.options.run_dir)
+            if twin is not None:
+                return self._save_point(job, start, shared_clone(twin, self.options.run_dir))
             y_queries = None
             if kind in ("knockoff-adaptive", "knockoff-bandit"):  # ART's adaptive policy needs the attacker's labels
                 _, labels = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
@@ -271,21 +275,31 @@ class ScenarioRun:
         if point.defence == "am_cm" and self.factory.confidence_match is not None:  # set wherever am_cm runs
             extra["temperatures"] = dataclasses.asdict(self.factory.confidence_match)
         clone_labels = clone.predict(self.split.x_test, batch_size=1024).argmax(1)
-        record = {
-            "scenario": self.scenario.name,
-            "seed": self.seed,
-            "attack": job.attack,
-            "labels": mode,
-            "defence": point.defence,
-            "parameter": point.parameter,
-            "defender_accuracy": self.defender_accuracy["test"][point],
-            "defender_accuracy_validation": self.defender_accuracy["validation"][point],
+        scores = {
             "clone_accuracy": float((clone_labels == self.split.y_test).mean()),
             "clone_accuracy_validation": self._accuracy(clone, validation=True),
             "clone_fidelity": agreement(clone_labels, self.true_labels[point.true_model]),
             "queries": int(queries),
+        }
+        return self._save_point(job, start, scores | extra)
+
+    def _save_point(self, job: Job, start: float, scores: dict) -> dict:
+        """
+        Save the job's point atomically: the defender's accuracies, the clone's ``scores`` and the provenance.
+
+        :return: The point.
+        """
+        record = {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "attack": job.attack,
+            "labels": job.labels,
+            "defence": job.point.defence,
+            "parameter": job.point.parameter,
+            "defender_accuracy": self.defender_accuracy["test"][job.point],
+            "defender_accuracy_validation": self.defender_accuracy["validation"][job.point],
+            **scores,
             "seconds": time.perf_counter() - start,
-            **extra,
             **provenance(self.device),
         }
         write_json_atomic(job.path(self.options.run_dir), record)
@@ -345,6 +359,42 @@ class ScenarioRun:
             truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
             arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
         self._save_arrays(f"queries-{source_label}.npz", arrays)
+
+
+def argmax_twin(job: Job, served: dict[DefencePoint, np.ndarray], run_dir: str) -> Job | None:
+    """
+    The finished undefended job whose clone this job would train again. KnockoffNets' random policy with argmax
+    labels trains on the sample its seed draws and the top-1 class of each answer, nothing else: a defence whose served
+    top-1 classes equal the undefended model's on every query (PP-argmax and DCP preserve them by construction; the
+    check is on the stored answers, not on the defence's name) and whose truthful model is the plain one (the clone's
+    fidelity is measured against it) gets the same clone from the same seed.
+
+    :param job: A KnockoffNets job.
+    :param served: The served answers of the job's query set per defence setting.
+    :param run_dir: The run folder.
+    :return: The undefended argmax-label job of the same scenario, seed and query set when its point exists and the
+             job's clone would repeat it; None otherwise (the job trains its own clone).
+    """
+    kind = job.attack.partition(":")[0]
+    undefended = DefencePoint("undefended")
+    if kind != "knockoff" or job.labels != "argmax" or job.point == undefended or job.point.true_model != "plain":
+        return None
+    twin = dataclasses.replace(job, point=undefended)
+    # float32: the precision the answers are served and argmax-ed at in the attack
+    top1 = served[job.point].astype(np.float32).argmax(axis=1)
+    if not twin.is_finished(run_dir) or not np.array_equal(top1, served[undefended].astype(np.float32).argmax(axis=1)):
+        return None
+    return twin
+
+
+def shared_clone(twin: Job, run_dir: str) -> dict:
+    """
+    :return: The clone's scores of the twin's point (see :func:`argmax_twin`), with ``clone_shared_with`` naming it.
+    """
+    with open(twin.path(run_dir), encoding="utf-8") as handle:
+        point = json.load(handle)
+    fields = ("clone_accuracy", "clone_accuracy_validation", "clone_fidelity", "queries")
+    return {field: point[field] for field in fields} | {"clone_shared_with": twin.job_id}
 
 
 # One ScenarioRun per (scenario, seed) per process: a worker that runs many jobs of the same seed builds it once.

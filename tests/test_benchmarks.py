@@ -46,6 +46,21 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
         "knockoff_fashion_mnist-soft-am-0.9.json",
         "knockoff_fashion_mnist-soft-dcp-1.json",
     ]
+    # an argmax-label clone of a defence that keeps every top-1 answer is the undefended one's: shared, not trained ...
+    shared = json.load(
+        open(tmp_path / "run" / "points" / "micro" / "seed0" / "knockoff_fashion_mnist-argmax-dcp-1.json")
+    )
+    assert shared["clone_shared_with"] == "micro/seed0/knockoff_fashion_mnist-argmax-undefended"
+    # ... and it is the clone that training without the undefended point gives
+    alone = ["--run-dir", str(tmp_path / "alone"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
+    alone += ["--no-progress", "--attacks", "knockoff", "--labels", "argmax", "--defences", "dcp-1"]
+    run_module.main(["--preset", "micro"] + alone)
+    trained = json.load(
+        open(tmp_path / "alone" / "points" / "micro" / "seed0" / "knockoff_fashion_mnist-argmax-dcp-1.json")
+    )
+    assert "clone_shared_with" not in trained
+    for field in ("clone_accuracy", "clone_accuracy_validation", "clone_fidelity", "queries", "defender_accuracy"):
+        assert trained[field] == shared[field], field
     # ART's adaptive KnockoffNets policy runs on the stored answers, with the attacker's labels of its query set
     adaptive = ["--run-dir", str(tmp_path / "adaptive"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
     adaptive += ["--no-progress", "--attacks", "knockoff-adaptive,knockoff-bandit", "--labels", "argmax"]

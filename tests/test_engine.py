@@ -7,6 +7,7 @@ reason, where Ray is not installed or such a namespace cannot be made.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import os
@@ -14,12 +15,13 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from benchmarks.defence_points import defence_points
-from benchmarks.jobs import pending, plan
-from benchmarks.scenario_run import FAULT_INJECTION_VARIABLE
+from benchmarks.defence_points import DefencePoint, defence_points
+from benchmarks.jobs import Job, pending, plan
+from benchmarks.scenario_run import FAULT_INJECTION_VARIABLE, argmax_twin, shared_clone
 from benchmarks.scenarios import MICRO
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -243,3 +245,29 @@ def test_the_prerequisite_task_gets_the_largest_live_node_and_restores_the_threa
         lambda offset: torch.get_num_threads() + offset, 1 if before > 1 else 2, 100
     )
     assert seen == 100 + (1 if before > 1 else 2) and torch.get_num_threads() == before
+
+
+def test_an_argmax_clone_is_shared_only_when_it_would_repeat_the_undefended_one(tmp_path):
+    undefended, dcp, am = DefencePoint("undefended"), DefencePoint("dcp", 1.0), DefencePoint("am", 0.5)
+    rng = np.random.default_rng(0)
+    truth = rng.dirichlet(np.ones(10), size=50)
+    # DCP-like: every answer changed, every top-1 class kept; AM-like: the same answers behind the OE model
+    kept = 0.5 * truth + 0.5 * np.eye(10)[truth.argmax(1)]
+    served = {undefended: truth, dcp: kept, am: kept}
+    job = Job("micro", 0, "knockoff:fashion_mnist", "argmax", dcp)
+    twin = Job("micro", 0, "knockoff:fashion_mnist", "argmax", undefended)
+    assert argmax_twin(job, served, str(tmp_path)) is None  # the undefended clone has not run
+    os.makedirs(os.path.dirname(twin.path(str(tmp_path))))
+    point = {"clone_accuracy": 0.4, "clone_accuracy_validation": 0.3, "clone_fidelity": 0.5, "queries": 50}
+    json.dump(point | {"seconds": 9.0}, open(twin.path(str(tmp_path)), "w"))
+    assert argmax_twin(job, served, str(tmp_path)) == twin
+    assert shared_clone(twin, str(tmp_path)) == point | {"clone_shared_with": twin.job_id}
+    for other in (
+        dataclasses.replace(job, labels="soft"),  # soft labels train on the changed answers
+        dataclasses.replace(job, attack="knockoff-adaptive:fashion_mnist"),  # its policy reads the answers
+        dataclasses.replace(job, point=am),  # its fidelity is measured against another model
+    ):
+        assert argmax_twin(other, served, str(tmp_path)) is None
+    flipped = kept.copy()
+    flipped[7] = np.roll(flipped[7], 1)  # one query's top-1 class changes
+    assert argmax_twin(job, served | {dcp: flipped}, str(tmp_path)) is None
