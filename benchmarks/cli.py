@@ -82,3 +82,18 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not 0 <= shard[0] < shard[1]:
         raise ValueError(f"--shard must be K/N with 0 <= K < N, got {text!r}")
     return shard
+
+
+def parse_seed_list(text: str) -> list[int]:
+    """
+    :param text: Comma-separated seeds, e.g. ``1,2``.
+    :return: The seeds, sorted, each once.
+    :raises ValueError: Unless every entry is an integer >= 0.
+    """
+    try:
+        seeds = sorted({int(entry) for entry in text.split(",")})
+    except ValueError as error:
+        raise ValueError(f"--seed-list must be comma-separated integers >= 0, e.g. 1,2, got {text!r}") from error
+    if seeds[0] < 0:
+        raise ValueError(f"--seed-list must be comma-separated integers >= 0, e.g. 1,2, got {text!r}")
+    return seeds

@@ -21,7 +21,7 @@ import os
 import time
 
 from art_am.atomic import write_json_atomic
-from benchmarks.cli import add_run_arguments, parse_shard, scenario_parser
+from benchmarks.cli import add_run_arguments, parse_seed_list, parse_shard, scenario_parser
 from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = scenario_parser(__doc__, output=False)
     add_run_arguments(parser, run_dir=None)  # runs/<preset> by default
     parser.add_argument("--seeds", type=int, default=1, help="repeat with seeds 0..N-1; the report gives mean ± std")
+    parser.add_argument(
+        "--seed-list",
+        default=None,
+        help="comma-separated seeds to run instead of 0..N-1 (e.g. 1,2: to add one seed's missing settings first); "
+        "the report reads every seed's points",
+    )
     parser.add_argument(
         "--attacks",
         default="knockoff,jbda",
@@ -70,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"no scenario named {args.scenario!r} in preset {args.preset}")
     try:
         shard = parse_shard(args.shard)
+        seeds = list(range(args.seeds)) if args.seed_list is None else parse_seed_list(args.seed_list)
     except ValueError as error:
         parser.error(str(error))
     start = time.perf_counter()
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         for scenario in scenarios:
             jobs += plan(
                 scenario,
-                list(range(args.seeds)),
+                seeds,
                 args.attacks.split(","),
                 args.labels.split(","),
                 args.sources,

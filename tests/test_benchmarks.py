@@ -182,3 +182,15 @@ def test_the_query_msp_table_counts_each_seed_once_and_matches_a_sorted_count(tm
     assert row("benign test images", benign.values()) in lines  # two seeds, not four files
     assert row("KnockoffNets queries (web)", knockoff.values()) in lines
     assert _query_msp_section(str(tmp_path), points[2:]) == []  # no AM threshold: no table
+
+
+def test_seed_list_runs_only_the_named_seeds(micro_preset, tmp_path, capsys):
+    arguments = ["--preset", "micro", "--run-dir", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]
+    arguments += ["--skip-overhead", "--no-progress", "--attacks", "knockoff", "--labels", "soft"]
+    run_module.main(arguments + ["--defences", "undefended", "--seed-list", "1"])
+    written = glob.glob(str(tmp_path / "points" / "micro" / "*" / "*.json"))
+    assert [os.path.basename(os.path.dirname(p)) for p in written] == ["seed1"]
+    for bad in ("1,x", "-1"):
+        with pytest.raises(SystemExit):
+            run_module.main(arguments + ["--seed-list", bad])
+        assert "--seed-list must be comma-separated integers >= 0" in capsys.readouterr().err
