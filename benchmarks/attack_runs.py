@@ -208,7 +208,7 @@ def run_selective(
     device: str,
 ) -> tuple[PyTorchClassifier, int, dict]:
     """
-    :param selection: ``confidence`` (the paper's Section 6 attacker) or ``consistency``
+    :param selection: ``confidence`` (the paper's Section 6 attacker), ``low_confidence`` or ``consistency``
                       (:class:`~art_am.attacks.SelectiveExtraction`).
     :return: The clone, the number of queries, and what the attack recorded (answers kept).
     """

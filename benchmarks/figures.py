@@ -199,6 +199,7 @@ ATTACK_ORDER = (
     "knockoff-adaptive",
     "knockoff-bandit",
     "confident",
+    "unconfident",
     "consistent",
     "jbda",
     "jbda-aware",

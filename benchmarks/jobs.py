@@ -33,10 +33,12 @@ from benchmarks.defence_points import DefencePoint, defence_points
 from benchmarks.scenarios import Scenario
 
 LABEL_MODES = {"soft": True, "argmax": False}
-# Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the two selective (truth-filtering)
+# The truth-filtering attackers and the selection of :class:`art_am.attacks.SelectiveExtraction` each runs.
+SELECTIVE_ATTACKS = {"confident": "confidence", "unconfident": "low_confidence", "consistent": "consistency"}
+# Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the three selective (truth-filtering)
 # attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the two detector-aware JBDAs once.
 # All but the first two are the adaptive attackers of issue 16.
-PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "knockoff-bandit", "confident", "consistent")
+PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "knockoff-bandit", "confident", "unconfident", "consistent")
 ATTACKS = (
     "knockoff",
     "jbda",
@@ -45,6 +47,7 @@ ATTACKS = (
     "knockoff-adaptive",
     "knockoff-bandit",
     "confident",
+    "unconfident",
     "consistent",
 )
 

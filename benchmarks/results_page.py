@@ -37,7 +37,9 @@ from benchmarks.run_facts import (
 )
 from benchmarks.selection import (
     BASELINES,
+    COMPARED,
     MIN_SEEDS,
+    STRONGEST,
     Summary,
     attacker_entries,
     attacker_label,
@@ -49,6 +51,7 @@ from benchmarks.selection import (
     too_few_seeds,
     verdict,
     with_attacker_best,
+    with_strongest_attacker,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -72,6 +75,8 @@ ADAPTIVE_ATTACKS = {
     "knockoff-bandit": "ART's adaptive policy choosing the queries, the clone then trained on all answers as the "
     "random policy trains it",
     "confident": "the Section 6 attacker, training on the most confident half of its answers",
+    "unconfident": "the reverse filter, training on the least confident half, for a defence whose misinformation is "
+    "the more confident answer",
     "consistent": "the label-consistency attacker, keeping answers that agree across shifted copies",
 }
 
@@ -718,6 +723,55 @@ def _wider_budget_lines(points: list[dict]) -> list[str]:
     )
 
 
+def _strongest_attacker_budget_lines(points: list[dict]) -> list[str]:
+    """
+    Every defence judged by its strongest attacker at each budget of :data:`WIDER_BUDGETS_PP`: per seed, the attacker
+    (with its label choice) whose clone is the most accurate on the validation images against the setting chosen on
+    the validation images (:func:`benchmarks.selection.with_strongest_attacker`), the cut of the strongest attacker's
+    clone of the undefended model, and AM's clone minus each baseline's, paired by seed.
+
+    :param points: The points of one scenario, :func:`with_attacker_best` applied.
+    """
+    if len({p["attack"] for p in points}) < 2:
+        return []
+    strongest = [p for p in with_strongest_attacker(points) if p["attack"] == STRONGEST]
+    cells: dict[tuple, dict[float, str]] = {}
+    # every setting measured on the seed chooses the operating point, also one without a strongest point
+    for entry in matched_comparison(strongest, WIDER_BUDGETS_PP, settings_from=points):
+        budget = entry["drop_pp"]
+        seeds = sorted(entry["undefended_strongest_of"])
+        undefended = entry["undefended_strongest_of"]
+        cells.setdefault((0, 0, 0, "undefended", "clone"), {})[budget] = (
+            f"{pct(entry['undefended_clone'])} (" + "; ".join(undefended[s] for s in seeds) + ")"
+        )
+        for rank, defence in enumerate(COMPARED):
+            found = entry["defences"].get(defence)
+            if found is None:
+                continue
+            winners = found.get("strongest_of", {})
+            per_seed = "; ".join(
+                f"{per_seed_parameters([parameter])}" + (f" {winners[s]}" if s in winners else "")
+                for s, parameter in zip(seeds, found["parameters"])
+            )
+            cells.setdefault((1, rank, 0, defence, "clone"), {})[budget] = f"{pct(found['clone'])} ({per_seed})"
+            if defence in AM_VARIANTS and found["cut"] is not None:
+                cells.setdefault((1, rank, 1, defence, "cut"), {})[budget] = f"{pct(found['cut'])} {ci95(found['cut'])}"
+        for (variant, baseline), difference in entry["differences"].items():
+            cells.setdefault((2, COMPARED.index(variant), BASELINES.index(baseline), variant, baseline), {})[
+                budget
+            ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
+    if not cells:
+        return []
+    rows = []
+    for (group, _, _, defence, what), by_budget in sorted(cells.items()):
+        if group < 2:
+            label = "clone (parameter and strongest attacker per seed)" if what == "clone" else "cut (pp) vs undefended"
+        else:
+            label = f"minus {DEFENCE_LABELS[what]} (pp)"
+        rows.append(([DEFENCE_LABELS[defence], label], by_budget))
+    return _by_budget_table(["defence", "row"], WIDER_BUDGETS_PP, "within {budget:g} pp", rows)
+
+
 def _headline_sections(where: str, description: dict, points: list[dict]) -> list[str]:
     """
     :param where: The run, and the scenario where the run holds several, as markdown.
@@ -802,6 +856,26 @@ def _headline_sections(where: str, description: dict, points: list[dict]) -> lis
                 "",
             ]
             + wider
+            + [""]
+        )
+    strongest = _strongest_attacker_budget_lines(points)
+    if strongest:
+        lines += (
+            [
+                f"### Each defence against its strongest attacker, per seed ({where})",
+                "",
+                "Per seed, the operating point of each defence chosen on validation images within each budget, and "
+                "the attacker that gets the most out of it: among every attacker that ran against that setting, "
+                "each with its own label choice, the one whose clone is the most accurate on the validation images "
+                "(named per seed, with the label mode it kept). Clone accuracy on the test images, %; the cut "
+                "compares with the strongest attacker of the undefended model; AM's clone minus each baseline's, "
+                "paired by seed (negative: AM defends better). An attacker that did not run against a setting takes "
+                "no part in its strongest: where the adaptive attackers ran against the undefended model and AM "
+                "only, a baseline's strongest is a lower bound and AM's differences from it are conservative for AM. "
+                "A setting that one of the paper's attacks (KnockoffNets, JBDA) did not run counts as 'not run'.",
+                "",
+            ]
+            + strongest
             + [""]
         )
     lines += [f"### What did not hold ({where})", ""] + _did_not_hold_lines(points, comparison) + [""]

@@ -44,7 +44,7 @@ from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
-from benchmarks.jobs import LABEL_MODES, Job
+from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
 from benchmarks.provenance import provenance
 from benchmarks.scenarios import PRESETS, Scenario
@@ -239,10 +239,10 @@ class ScenarioRun:
                 extra["seeds_only_clone_accuracy"] = self._accuracy(floor)
                 if mode == "soft":
                     self._save_arrays("queries-jbda.npz", {"msp_queries": self._msp(sent)})
-        elif kind in ("confident", "consistent"):
+        elif kind in SELECTIVE_ATTACKS:
             victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
             x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
-            selection = "confidence" if kind == "confident" else "consistency"
+            selection = SELECTIVE_ATTACKS[kind]
             clone, queries, extra = run_selective(
                 self.scenario, victim, x_queries, selection, LABEL_MODES[mode], self.seed, self.device
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 from scipy import stats
@@ -117,6 +118,73 @@ def with_attacker_best(points: list[dict]) -> list[dict]:
     return points + best
 
 
+# The attack name of the points :func:`with_strongest_attacker` adds.
+STRONGEST = "strongest"
+# The paper's attacks (by the part of the attack name before ":"): a strongest attacker is read only where every one of
+# them that ran against the seed's undefended model also ran against the setting.
+PAPER_ATTACKS = ("knockoff", "jbda")
+
+
+def attack_kind(attack: str) -> str:
+    """
+    :return: The attack's name without its query source (``knockoff:tinyimagenet`` -> ``knockoff``).
+    """
+    return attack.partition(":")[0]
+
+
+def with_strongest_attacker(points: list[dict]) -> list[dict]:
+    """
+    Add, for every (scenario, seed, defence, setting), a point of the attack :data:`STRONGEST`: the attacker, among
+    those that ran against that setting, whose clone is the most accurate on the validation images, each attacker with
+    its own label choice (``best`` where it ran both modes, else the one mode it ran), as an attacker who tries them
+    all would keep. It records the winner in ``strongest_of`` and the attackers that took part in ``strongest_over``;
+    its reported accuracies stay the test images'. A setting gets no such point where one of the paper's attacks
+    (:data:`PAPER_ATTACKS`) that ran against the seed's undefended model did not run against it: a strongest read off a
+    partial set would flatter the defence.
+
+    :param points: Points with validation accuracies, :func:`with_attacker_best` applied.
+    """
+    groups: dict[tuple, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
+    for point in points:
+        if point["attack"] == STRONGEST:
+            continue
+        key = (point["scenario"], point["seed"], point["defence"], point["parameter"])
+        groups[key][point["attack"]][point["labels"]] = point
+    required: dict[tuple, set[str]] = defaultdict(set)
+    for (scenario, seed, defence, _), attacks in groups.items():
+        if defence == "undefended":
+            required[(scenario, seed)] |= {a for a in attacks if attack_kind(a) in PAPER_ATTACKS}
+    strongest = []
+    for (scenario, seed, _, _), attacks in groups.items():
+        if not required[(scenario, seed)] <= set(attacks):
+            continue
+        candidates = []
+        for modes in attacks.values():
+            if "best" in modes:
+                candidates.append(modes["best"])
+            elif len(modes) == 1:
+                candidates.append(next(iter(modes.values())))
+        if not candidates:
+            continue
+        field = (
+            "clone_accuracy_validation"
+            if all("clone_accuracy_validation" in p for p in candidates)
+            else "clone_accuracy"
+        )
+        winner = max(candidates, key=itemgetter(field))
+        strongest.append(
+            dict(
+                winner,
+                attack=STRONGEST,
+                labels="best",
+                strongest_of=winner["attack"],
+                strongest_labels=winner.get("best_of", winner["labels"]),
+                strongest_over=sorted(p["attack"] for p in candidates),
+            )
+        )
+    return points + strongest
+
+
 def by_experiment(points: list[dict]) -> dict[tuple, dict[int, list[dict]]]:
     """
     :return: ``{(scenario, attack, labels): {seed: points}}``.
@@ -162,18 +230,22 @@ def operating_point(
     return next((p for p in seed_points if p["defence"] == defence and p["parameter"] == chosen), NOT_RUN)
 
 
-def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[dict]:
+def matched_comparison(
+    points: list[dict], drops_pp: tuple[float, ...], settings_from: list[dict] | None = None
+) -> list[dict]:
     """
     Every compared defence at its operating point for each allowed drop, per seed, summarised over seeds; and each AM
     variant against each baseline as the per-seed difference of their test clone accuracies.
 
     :param points: Points with validation accuracies (``with_attacker_best`` applied where wanted).
     :param drops_pp: Allowed drops of defender accuracy, in percentage points.
+    :param settings_from: Points whose defender accuracies choose the settings (None: ``points``); a chosen setting
+                          that ``points`` lack is :data:`NOT_RUN` on that seed, never replaced by a weaker one.
     :return: One entry per (scenario, attack, labels, drop).
     """
     entries = []
     settings: dict[tuple, list[dict]] = defaultdict(list)
-    for point in points:
+    for point in points if settings_from is None else settings_from:
         settings[(point["scenario"], point["seed"])].append(point)
     for (scenario, attack, labels), seeds in sorted(by_experiment(points).items()):
         undefended: dict[int, dict] = {}
@@ -202,6 +274,9 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                 "defences": {},
                 "differences": {},
             }
+            winners = {s: _winner(p) for s, p in undefended.items() if "strongest_of" in p}
+            if winners:  # the attacker each seed's strongest point took (points of STRONGEST only)
+                entry["undefended_strongest_of"] = winners
             for defence, per_seed in chosen.items():
                 found = {s: p for s, p in per_seed.items() if isinstance(p, dict)}
                 if not any(p["defence"] == defence for ps in seeds.values() for p in ps):
@@ -218,6 +293,9 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                         [p["misinformation_rate"] for p in found.values() if p.get("misinformation_rate") is not None]
                     ),
                 }
+                winners = {s: _winner(p) for s, p in found.items() if "strongest_of" in p}
+                if winners:
+                    entry["defences"][defence]["strongest_of"] = winners
             for variant in AM_VARIANTS:
                 for baseline in BASELINES:
                     pairs = []
@@ -229,6 +307,13 @@ def matched_comparison(points: list[dict], drops_pp: tuple[float, ...]) -> list[
                         entry["differences"][(variant, baseline)] = Summary(tuple(pairs))
             entries.append(entry)
     return entries
+
+
+def _winner(point: dict) -> str:
+    """
+    :return: The attacker and label mode a point of :data:`STRONGEST` took, e.g. ``confident (soft)``.
+    """
+    return f"{attack_kind(point['strongest_of'])} ({point['strongest_labels']})"
 
 
 def _parameter(chosen: dict | str | None) -> float | str | None:

@@ -153,7 +153,8 @@ def test_detector_aware_jbda_optimises_against_its_copy_at_jbdas_budget(embedded
             DetectorAwareJBDA(_victim(), **{name: value})
 
 
-def test_confidence_selection_keeps_the_most_confident_answers(rng):
+@pytest.mark.parametrize("selection", ["confidence", "low_confidence"])
+def test_confidence_selections_keep_the_most_or_least_confident_answers(rng, selection):
     x = rng.random((50, 1, 28, 28), dtype=np.float32)
     confidence = np.linspace(0.15, 0.95, 50)
     rng.shuffle(confidence)
@@ -169,10 +170,12 @@ def test_confidence_selection_keeps_the_most_confident_answers(rng):
     thief = classifier(tiny_cnn(seed=1))
     original = thief.fit
     thief.fit = lambda xs, ys, **kw: (seen.append(ys), original(xs, ys, **kw))[1]
-    attack = SelectiveExtraction(_black_box(answers), "confidence", nb_stolen=50, keep_fraction=0.3, nb_epochs=1)
+    attack = SelectiveExtraction(_black_box(answers), selection, nb_stolen=50, keep_fraction=0.3, nb_epochs=1)
     attack.extract(x, thieved_classifier=thief)
     kept = np.sort(seen[0][:, 0])
-    np.testing.assert_allclose(kept, np.sort(confidence)[-15:], rtol=1e-6)  # reference: sort all 50 answers
+    # reference: sort all 50 answers, keep the top or the bottom 15
+    expected = np.sort(confidence)[-15:] if selection == "confidence" else np.sort(confidence)[:15]
+    np.testing.assert_allclose(kept, expected, rtol=1e-6)
     assert attack.kept == 15 and attack.queries_used == 50
 
 

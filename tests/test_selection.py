@@ -6,12 +6,14 @@ from scipy import stats
 
 from benchmarks.selection import (
     NOT_RUN,
+    STRONGEST,
     Summary,
     matched_comparison,
     operating_point,
     per_seed_parameters,
     verdict,
     with_attacker_best,
+    with_strongest_attacker,
 )
 
 
@@ -159,3 +161,57 @@ def test_a_defence_the_seed_never_ran_is_not_run_rather_than_without_a_setting()
     assert entry["defences"]["dcp"]["parameters"] == [1.0, NOT_RUN]
     assert entry["defences"]["dcp"]["seeds_not_run"] == 1 and entry["defences"]["dcp"]["seeds_without_setting"] == 0
     assert entry["defences"]["am"]["parameters"] == [None, None]
+
+
+@pytest.mark.parametrize("trial", range(10))
+def test_strongest_attacker_is_chosen_on_validation_among_every_attacker_and_label_mode(trial):
+    rng = np.random.default_rng(trial)
+    points = []
+    for seed in range(3):
+        for attack, modes in (
+            ("knockoff:q", ("soft", "argmax")),
+            ("jbda", ("soft", "argmax")),
+            ("confident:q", ("soft",)),
+        ):
+            for labels in modes:
+                for defence, parameter in (("undefended", None), ("am", 0.5)):
+                    points.append(
+                        dict(
+                            _point(defence, parameter, 0.9, 0.9, float(rng.uniform()), seed, labels),
+                            attack=attack,
+                            clone_accuracy_validation=float(rng.uniform()),
+                        )
+                    )
+    strongest = [p for p in with_strongest_attacker(with_attacker_best(points)) if p["attack"] == STRONGEST]
+    assert len(strongest) == 6  # one per (seed, setting)
+    for point in strongest:
+        # reference: every raw point of the setting, each attacker keeping its better label mode on validation
+        same = [
+            p
+            for p in points
+            if (p["seed"], p["defence"], p["parameter"]) == (point["seed"], point["defence"], point["parameter"])
+        ]
+        winner = max(same, key=lambda p: p["clone_accuracy_validation"])
+        assert (point["strongest_of"], point["strongest_labels"]) == (winner["attack"], winner["labels"])
+        assert point["clone_accuracy"] == winner["clone_accuracy"]  # reported on the test images
+        assert point["strongest_over"] == ["confident:q", "jbda", "knockoff:q"]
+
+
+def test_no_strongest_attacker_where_a_paper_attack_skipped_the_setting():
+    """AM 0.8 is the operating point, but JBDA never ran it: the strongest attacker there is 'not run', not the
+    KnockoffNets clone alone and not AM 0.5 in its place."""
+    points = []
+    for attack, clone in (("knockoff:q", 0.40), ("jbda", 0.30)):
+        points += [
+            dict(_point("undefended", None, 0.95, 0.95, 0.80), attack=attack),
+            dict(_point("am", 0.5, 0.949, 0.95, clone), attack=attack),
+        ]
+    points.append(dict(_point("am", 0.8, 0.948, 0.95, 0.10), attack="knockoff:q"))
+    strongest = [p for p in with_strongest_attacker(points) if p["attack"] == STRONGEST]
+    assert sorted((p["defence"], p["parameter"]) for p in strongest if p["defence"] == "am") == [("am", 0.5)]
+    (entry,) = matched_comparison(strongest, (0.5,), settings_from=points)
+    assert entry["defences"]["am"]["parameters"] == [NOT_RUN]
+    # without every measured setting the choice would fall back to the weaker one: the reason for settings_from
+    (partial,) = matched_comparison(strongest, (0.5,))
+    assert partial["defences"]["am"]["parameters"] == [0.5]
+    assert partial["defences"]["am"]["strongest_of"] == {0: "knockoff (soft)"}

@@ -22,6 +22,9 @@ the attacker's data, as KnockoffNets' random policy draws them, and the clone is
 
 - ``selection="confidence"``: keep the ``keep_fraction`` of answers with the highest maximum probability (the paper's
   Section 6: misinformation may be less confident than true answers);
+- ``selection="low_confidence"``: keep the ``keep_fraction`` with the lowest maximum probability, for a defence whose
+  misinformation is the more confident answer (measured on Flowers-17, where AM's true answers to out-of-distribution
+  queries sit just above its threshold and the misinformation model answers with confidence);
 - ``selection="consistency"``: query every point together with ``nb_views`` slightly transformed copies (a shift of
   up to one pixel and Gaussian noise) and keep the points whose copies all get the same top-1 class; every copy is a
   query, so at the same budget fewer distinct points are labelled.
@@ -39,7 +42,9 @@ from art.estimators.estimator import BaseEstimator
 from art_am.defences.probabilities import top1_one_hot
 from art_am.validation import check_bool, check_choice, check_integer, check_real
 
-SELECTIONS = ("confidence", "consistency")
+SELECTIONS = ("confidence", "low_confidence", "consistency")
+# The selections that rank answers by their maximum probability: the most confident first, or the least.
+CONFIDENCE_ORDER = {"confidence": -1.0, "low_confidence": 1.0}
 
 
 def shifted_views(x: np.ndarray, nb_views: int, noise: float, rng: np.random.Generator, clip_values) -> np.ndarray:
@@ -98,9 +103,9 @@ class SelectiveExtraction(ExtractionAttack):
     ) -> None:
         """
         :param classifier: The victim classifier (only its ``predict`` is used).
-        :param selection: ``"confidence"`` or ``"consistency"``.
+        :param selection: ``"confidence"``, ``"low_confidence"`` or ``"consistency"``.
         :param nb_stolen: Query budget (every transformed copy counts).
-        :param keep_fraction: For ``confidence``: the share of answers kept, in (0, 1].
+        :param keep_fraction: For ``confidence`` and ``low_confidence``: the share of answers kept, in (0, 1].
         :param nb_views: For ``consistency``: transformed copies per point (>= 1).
         :param view_noise: For ``consistency``: standard deviation of the copies' noise (>= 0).
         :param nb_epochs: Clone training epochs.
@@ -143,10 +148,10 @@ class SelectiveExtraction(ExtractionAttack):
             raise ValueError(f"nb_stolen={self.nb_stolen} buys no point at {per_point} queries per point.")
         queries = np.asarray(x, dtype=np.float32)[np.sort(rng.choice(len(x), size=count, replace=False))]
         answers = self._query(queries)
-        if self.selection == "confidence":
+        if self.selection in CONFIDENCE_ORDER:
             kept = int(np.ceil(self.keep_fraction * count))
             keep = np.zeros(count, dtype=bool)
-            keep[np.argsort(-answers.max(axis=1), kind="stable")[:kept]] = True
+            keep[np.argsort(CONFIDENCE_ORDER[self.selection] * answers.max(axis=1), kind="stable")[:kept]] = True
         else:
             views = shifted_views(queries, self.nb_views, self.view_noise, rng, self.estimator.clip_values)
             top = answers.argmax(axis=1)
