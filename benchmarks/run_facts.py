@@ -16,7 +16,15 @@ import os
 import numpy as np
 
 from benchmarks.report import percent_below
-from benchmarks.selection import Summary, matched_comparison, pct, too_few_seeds, verdict, with_attacker_best
+from benchmarks.selection import (
+    Summary,
+    matched_comparison,
+    pct,
+    too_few_seeds,
+    verdict,
+    with_attacker_best,
+    with_strongest_attacker,
+)
 
 
 def _per_seed(points: list[dict], scenario: str, field: str, **match) -> Summary | None:
@@ -70,6 +78,14 @@ def jbda_floor(points: list[dict], scenario: str) -> Summary | None:
     return _per_seed(points, scenario, "seeds_only_clone_accuracy", attack="jbda", labels="soft", defence="undefended")
 
 
+def _comparison(points: list[dict], drop_pp: float) -> list[dict]:
+    """
+    :return: :func:`benchmarks.selection.matched_comparison` within ``drop_pp``, with the attacker's best labels and
+             the strongest attacker (attack ``strongest``, labels ``best``) beside each attack's own entries.
+    """
+    return matched_comparison(with_strongest_attacker(with_attacker_best(points)), (drop_pp,))
+
+
 def cut_at(
     points: list[dict], scenario: str, attack: str, labels: str, drop_pp: float, defence: str = "am"
 ) -> Summary | None:
@@ -77,7 +93,7 @@ def cut_at(
     :return: The attack's undefended test clone accuracy minus the defended one, paired by seed, the defence at its
              operating point within ``drop_pp`` of validation defender accuracy.
     """
-    for entry in matched_comparison(with_attacker_best(points), (drop_pp,)):
+    for entry in _comparison(points, drop_pp):
         if (entry["scenario"], entry["attack"], entry["labels"]) == (scenario, attack, labels):
             return entry["defences"].get(defence, {}).get("cut")
     return None
@@ -90,7 +106,7 @@ def am_minus_baseline(
     :return: AM's test clone accuracy minus the baseline's, paired by seed, both at their operating points within
              ``drop_pp`` of validation defender accuracy (:func:`benchmarks.selection.matched_comparison`).
     """
-    for entry in matched_comparison(with_attacker_best(points), (drop_pp,)):
+    for entry in _comparison(points, drop_pp):
         if (entry["scenario"], entry["attack"], entry["labels"]) == (scenario, attack, labels):
             return entry["differences"].get((variant, baseline))
     return None
