@@ -181,7 +181,8 @@ def _cifar_sentences(points: list[dict], run_dir: str) -> dict[str, str]:
         f"{difference(conservative, 'argmax', 10.0)}, the attacker's best labels "
         f"{difference(conservative, 'best', 10.0)}. Against each defence's strongest attacker, chosen per seed on "
         "validation clones among every attacker that ran against its setting (KnockoffNets, JBDA and, against the "
-        "undefended model, AM 0.3, PP-MAD 0.5 and DCP 1, the confidence filter), within 5 pp with optimistic outliers "
+        "undefended model, AM 0.3, PP-MAD 0.5 and DCP 1, the confidence filter; against the undefended model and AM "
+        "0.3, the reverse filter `unconfident`), within 5 pp with optimistic outliers "
         f"{_cut_and_baselines(points, optimistic, STRONGEST, 'best', 5.0, BASELINES)}. Every baseline and budget: "
         "`docs/results.md`'s wider-budget table and `docs/benchmark_cifar10-cpu.md`.",
         "section6": "CIFAR-10 at CPU scale, the confidence-filtering attacker with its best labels (soft or top-1, "
