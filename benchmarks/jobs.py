@@ -52,6 +52,13 @@ ATTACKS = (
 )
 
 
+def attack_kind(attack: str) -> str:
+    """
+    :return: The attack's name without its query source (``knockoff:tinyimagenet`` -> ``knockoff``).
+    """
+    return attack.partition(":")[0]
+
+
 @dataclass(frozen=True)
 class Job:
     """

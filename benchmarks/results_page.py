@@ -23,6 +23,7 @@ import numpy as np
 from art_am.atomic import write_text_atomic
 from benchmarks.defence_points import AM_VARIANTS, DEFENCE_LABELS, DETECTOR_FAMILIES
 from benchmarks.figures import attack_key
+from benchmarks.jobs import attack_kind
 from benchmarks.report import BUDGET_PP, load_points
 from benchmarks.run_facts import (
     am_minus_baseline,
@@ -579,7 +580,7 @@ def _overhead_lines(name: str, overheads: list[dict]) -> list[str]:
 
 
 def _attacker_sentence(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
-    kinds = {p["attack"].partition(":")[0] for _, points, _ in runs.values() for p in points}
+    kinds = {attack_kind(p["attack"]) for _, points, _ in runs.values() for p in points}
     adaptive = [f"`{kind}` ({text})" for kind, text in ADAPTIVE_ATTACKS.items() if kind in kinds]
     if not adaptive:
         return "Every attacker below is non-adaptive: no defence result here has faced an attacker who knows it."

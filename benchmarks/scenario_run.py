@@ -44,7 +44,7 @@ from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
-from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job
+from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job, attack_kind
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
 from benchmarks.provenance import provenance
 from benchmarks.scenarios import PRESETS, Scenario
@@ -375,7 +375,7 @@ def argmax_twin(job: Job, served: dict[DefencePoint, np.ndarray], run_dir: str) 
     :return: The undefended argmax-label job of the same scenario, seed and query set when its point exists and the
              job's clone would repeat it; None otherwise (the job trains its own clone).
     """
-    kind = job.attack.partition(":")[0]
+    kind = attack_kind(job.attack)
     undefended = DefencePoint("undefended")
     if kind != "knockoff" or job.labels != "argmax" or job.point == undefended or job.point.true_model != "plain":
         return None

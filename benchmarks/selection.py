@@ -19,6 +19,7 @@ import numpy as np
 from scipy import stats
 
 from benchmarks.defence_points import AM_VARIANTS
+from benchmarks.jobs import attack_kind
 
 BASELINES = ("pp_extreme", "pp_argmax", "dcp")
 MIN_SEEDS = 3  # a verdict rests on at least this many seeds (docs/results.md's rule)
@@ -123,13 +124,6 @@ STRONGEST = "strongest"
 # The paper's attacks (by the part of the attack name before ":"): a strongest attacker is read only where every one of
 # them that ran against the seed's undefended model also ran against the setting.
 PAPER_ATTACKS = ("knockoff", "jbda")
-
-
-def attack_kind(attack: str) -> str:
-    """
-    :return: The attack's name without its query source (``knockoff:tinyimagenet`` -> ``knockoff``).
-    """
-    return attack.partition(":")[0]
 
 
 def with_strongest_attacker(points: list[dict]) -> list[dict]:
