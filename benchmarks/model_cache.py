@@ -143,23 +143,47 @@ def scenario_model(scenario: Scenario, seed: int) -> torch.nn.Module:
     return model
 
 
+def _epoch_test_accuracy(x_test: np.ndarray, y_test: np.ndarray):
+    """
+    :return: An epoch callback that adds ``test_accuracy`` (without test-time augmentation, which would multiply its
+             cost; the final accuracy in the metadata has it) to the epoch's history entry.
+    """
+
+    def record(model: torch.nn.Module, entry: dict) -> None:
+        level = getattr(model, "tta_level", None)
+        if level is not None:
+            model.tta_level = 0
+        entry["test_accuracy"] = accuracy(model, x_test, y_test)
+        if level is not None:
+            model.tta_level = level
+        logger.info("epoch %d: %s", entry["epoch"], entry)
+
+    return record
+
+
 def get_models(
-    scenario: Scenario, seed: int, cache_dir: str, data_root: str
+    scenario: Scenario, seed: int, cache_dir: str, data_root: str, kinds: tuple[str, ...] = MODEL_KINDS
 ) -> dict[str, tuple[torch.nn.Module, dict]]:
     """
     :param scenario: The scenario.
     :param seed: Seed of initialisation and training.
     :param cache_dir: Folder of cached checkpoints.
     :param data_root: Folder of real data.
+    :param kinds: The models wanted (``misinformation`` brings ``oe``, which labels its outliers).
     :return: ``{kind: (model in eval mode, metadata)}`` for ``plain``, ``oe`` and ``misinformation``.
     """
+    unknown = sorted(set(kinds) - set(MODEL_KINDS))
+    if unknown:
+        raise ValueError(f"kinds must be among {MODEL_KINDS}, got {unknown}.")
+    wanted = [kind for kind in MODEL_KINDS if kind in kinds or (kind == "oe" and "misinformation" in kinds)]
     x_train, y_train = load_labelled(scenario.train_source, data_root, "train source")
     x_test, y_test = load_labelled(scenario.test_source, data_root, "test source")
     x_outliers, _ = load_source(scenario.outlier_source, data_root)
     device = scenario.defender_recipe.device
     scenario = with_pretrained_weights(scenario, cache_dir, data_root)
     models: dict[str, tuple[torch.nn.Module, dict]] = {}
-    for kind in MODEL_KINDS:
+    callback = _epoch_test_accuracy(x_test, y_test) if scenario.record_epoch_accuracy else None
+    for kind in wanted:
         key = _key(scenario, kind, seed)
         digest = _digest(key)
         path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
@@ -182,12 +206,18 @@ def get_models(
             if kind == "misinformation":
                 recipe = scenario.misinformation_recipe
                 history = train_misinformation_model(
-                    model, x_train, y_train, x_outliers, defender=models["oe"][0], config=recipe
+                    model,
+                    x_train,
+                    y_train,
+                    x_outliers,
+                    defender=models["oe"][0],
+                    config=recipe,
+                    epoch_callback=callback,
                 )
             else:
                 recipe = scenario.defender_recipe
                 outliers = x_outliers if kind == "oe" else None
-                history = train_defender(model, x_train, y_train, outliers, config=recipe)
+                history = train_defender(model, x_train, y_train, outliers, config=recipe, epoch_callback=callback)
             metadata = dict(
                 key,
                 scenario=scenario.name,

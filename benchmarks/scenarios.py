@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from art_am.training import TrainingConfig
+from art_am.training import TrainingConfig, fast_recipe
 
 
 @dataclass
@@ -105,6 +105,8 @@ class Scenario:
     # The pretrained checkpoint's path, set by benchmarks.model_cache.with_pretrained_weights (never by hand): every
     # model of a scenario with ``pretraining`` starts from it.
     pretrained_weights: str | None = None
+    # Record each epoch's test accuracy in the checkpoints' training history (costs one test pass per epoch).
+    record_epoch_accuracy: bool = False
 
     def with_device(self, device: str, progress: bool) -> Scenario:
         """
@@ -222,6 +224,27 @@ def _cifar10_scenario(
         # the sign-step detector's training on 50k colour images is left to the GPU preset
         am_detector_thresholds=(0.002, 0.01) if gpu else (),
         ood_sources={"tinyimagenet (query classes)": "tinyimagenet32:test?" + _QUERY_CLASSES},
+    )
+
+
+FAST_WIDTHS = (64, 256, 256)
+
+
+def _cifar10_fast_scenario(name: str, outliers: str | None = None) -> Scenario:
+    """
+    CIFAR-10 on two CPU cores at the paper's defender accuracy: the airbench network (``fastnet``, widths 64/256/256,
+    flip + translate test-time augmentation) trained with the fast recipe (:func:`art_am.training.fast_recipe`, 10
+    epochs) for the plain, outlier-exposure and misinformation models alike; otherwise the CPU scenario (20k outliers),
+    with 10k KnockoffNets queries instead of 5k.
+    """
+    base = _cifar10_scenario(name, "fastnet", {"widths": FAST_WIDTHS}, gpu=False, outliers=outliers)
+    queries = "tinyimagenet32:train?" + _QUERY_CLASSES + "&limit=10000"
+    return dataclasses.replace(
+        base,
+        attacks=dataclasses.replace(base.attacks, knockoff_sources={"tinyimagenet": queries}, knockoff_queries=10000),
+        defender_recipe=fast_recipe(oe_weight=0.5),
+        misinformation_recipe=fast_recipe(),
+        record_epoch_accuracy=True,
     )
 
 
@@ -428,6 +451,10 @@ PRESETS: dict[str, list[Scenario]] = {
     "cifar10-cpu": [
         _cifar10_scenario("cifar10-cpu", "resnet8", {}, gpu=False),
         _cifar10_scenario("cifar10-cpu-conservative", "resnet8", {}, False, CONSERVATIVE_CIFAR10_OUTLIERS),
+    ],
+    "cifar10-fast": [
+        _cifar10_fast_scenario("cifar10-fast"),
+        _cifar10_fast_scenario("cifar10-fast-conservative", CONSERVATIVE_CIFAR10_OUTLIERS),
     ],
     "cifar10-micro": [CIFAR10_MICRO],
     "flowers17-cpu": [

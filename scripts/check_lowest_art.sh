@@ -13,3 +13,5 @@ LOWEST="$(sed -n 's/^adversarial-robustness-toolbox==//p' constraints-lowest.txt
 "$WORK/venv/bin/python" -c "import art, sys; assert art.__version__ == sys.argv[1], art.__version__" "$LOWEST"
 # ART <= 1.19 installs a top-level "tests" package: ours must still be the one imported (tests/__init__.py).
 "$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider -W "ignore:pkg_resources is deprecated" tests
+# PR 1 of docs/upstream.md applied to this ART version (scripts/check_art_patch.py).
+"$WORK/venv/bin/python" scripts/check_art_patch.py

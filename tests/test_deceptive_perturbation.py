@@ -63,3 +63,33 @@ def test_bad_predictions():
         DeceptivePerturbation(preds_type="probabilities")(np.array([[2.0, -1.0]]))
     with pytest.raises(ValueError, match="NaN"):
         DeceptivePerturbation()(np.array([[np.nan, 1.0]]))
+
+
+def test_retreat_fraction_is_per_thread(rng):
+    """Threads call one DCP at once, wait for each other, then read the statistic: each must read its own call's share
+    of corrected rows (reference: keep_top1 on that thread's rows), not the last writer's."""
+    import threading  # pylint: disable=import-outside-toplevel
+
+    dcp = DeceptivePerturbation(beta=3.0, gamma=0.1, preds_type="probabilities")
+    batches = [rng.dirichlet(np.full(5, 0.1 + 0.15 * i), size=40 + 7 * i) for i in range(6)]
+    expected = []
+    for batch in batches:
+        _, retreat = keep_top1(batch, ReverseSigmoid(beta=3.0, gamma=0.1)(batch))
+        expected.append(float((retreat > 0).mean()))
+    assert len(set(expected)) > 1  # otherwise a shared attribute would pass too
+    barrier = threading.Barrier(len(batches))
+    seen = [None] * len(batches)
+
+    def serve(i):
+        dcp(batches[i])
+        barrier.wait()
+        seen[i] = dcp.last_retreat_fraction
+
+    threads = [threading.Thread(target=serve, args=(i,)) for i in range(len(batches))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == pytest.approx(expected)
+    copied = __import__("copy").deepcopy(dcp)  # copies get their own storage
+    assert copied.last_retreat_fraction == 0.0

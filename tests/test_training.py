@@ -118,7 +118,7 @@ def test_batched_augmentation_equals_the_per_image_crop_and_flip():
     from art_am.training.loop import _augment  # pylint: disable=import-outside-toplevel
 
     batch = torch.rand(33, 3, 10, 12, generator=torch.Generator().manual_seed(1))
-    augmented = _augment(batch, torch.Generator().manual_seed(7))
+    augmented = _augment(batch, torch.Generator().manual_seed(7), 4, None)
     draws = torch.Generator().manual_seed(7)
     dy = torch.randint(0, 9, (33,), generator=draws).tolist()
     dx = torch.randint(0, 9, (33,), generator=draws).tolist()

@@ -30,6 +30,8 @@ perturbation on exactly those rows; rows whose top-1 ART keeps are untouched.
 from __future__ import annotations
 
 import logging
+import threading
+from typing import Any
 
 import numpy as np
 from art.defences.postprocessor import ReverseSigmoid
@@ -70,8 +72,27 @@ class DeceptivePerturbation(Postprocessor):
         self.beta = beta
         self.gamma = gamma
         self.preds_type = preds_type
-        self.last_retreat_fraction = 0.0
+        # Per thread: concurrent predict calls (a threaded server) each read the statistic of their own last call.
+        self._local = threading.local()
         self._check_params()
+
+    @property
+    def last_retreat_fraction(self) -> float:
+        """
+        :return: The share of rows whose perturbation had to retreat to keep the top-1 class, in this thread's last
+                 call (0.0 before any call in this thread).
+        """
+        return getattr(self._local, "retreat_fraction", 0.0)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # thread-local storage cannot be copied or pickled; copies start with their own, empty one
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
     def __call__(self, preds: np.ndarray) -> np.ndarray:
         """
@@ -83,7 +104,7 @@ class DeceptivePerturbation(Postprocessor):
         probabilities = to_probabilities(preds, self.preds_type, "preds")
         perturbed = ReverseSigmoid(beta=self.beta, gamma=self.gamma)(probabilities)
         corrected, retreat = keep_top1(probabilities, perturbed)
-        self.last_retreat_fraction = float((retreat > 0).mean()) if len(retreat) else 0.0
+        self._local.retreat_fraction = float((retreat > 0).mean()) if len(retreat) else 0.0
         return corrected.astype(np.float32)
 
     def _check_params(self) -> None:

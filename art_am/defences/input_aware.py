@@ -66,28 +66,43 @@ def _lists_postprocessor(owner: Any, postprocessor: Any) -> bool:
     return any(defence is postprocessor for defence in defences)
 
 
-def find_query_input(postprocessor: Any, preds: np.ndarray, x: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
+def _query_from_calling_frames(postprocessor: Any) -> tuple[Any, Any]:
+    """
+    Walk up the calling frames of this thread to the first whose ``self`` is an estimator listing ``postprocessor``
+    and that has a local ``x`` (how an unpatched ART reaches the query; see the module docstring).
+
+    :return: ``(x, estimator)``, or ``(None, None)`` when no such frame exists.
+    """
+    frame = sys._getframe(2)  # pylint: disable=protected-access
+    try:
+        while frame is not None:
+            local_vars = frame.f_locals
+            if "x" in local_vars and _lists_postprocessor(local_vars.get("self"), postprocessor):
+                return local_vars["x"], local_vars["self"]
+            frame = frame.f_back  # type: ignore[assignment]
+        return None, None
+    finally:
+        del frame
+
+
+def find_query_input(
+    postprocessor: Any, preds: np.ndarray, x: np.ndarray | None = None, estimator: Any = None
+) -> tuple[np.ndarray, Any]:
     """
     Return the query whose outputs ``preds`` the postprocessor is processing, and the estimator that called it.
 
     :param postprocessor: The calling postprocessor (compared by identity).
     :param preds: The outputs being post-processed, ``(N, K)``.
-    :param x: The query, when the caller passes it directly; it is then only checked.
+    :param x: The query, when the caller passes it (a direct call, or an ART estimator that passes its input to
+              postprocessors: ``docs/upstream.md``, PR 1); it is then only checked and no frame is read.
+    :param estimator: The calling estimator, when the caller passes it with ``x``.
     :return: ``(query, estimator)``: the query array ``(N, ...)``, raw (before the estimator's preprocessing), and the
-             calling estimator (None when ``x`` was passed directly).
+             calling estimator (None when ``x`` was passed without it).
     :raises ValueError: If no calling ART estimator lists the postprocessor, or if ``x`` and ``preds`` differ in length.
     """
     name = type(postprocessor).__name__
-    estimator = None
     if x is None:
-        frame = sys._getframe(1)  # pylint: disable=protected-access
-        while frame is not None:
-            local_vars = frame.f_locals
-            if "x" in local_vars and _lists_postprocessor(local_vars.get("self"), postprocessor):
-                x, estimator = local_vars["x"], local_vars["self"]
-                break
-            frame = frame.f_back  # type: ignore[assignment]
-        del frame
+        x, estimator = _query_from_calling_frames(postprocessor)
         if x is None:
             raise ValueError(
                 f"{name} needs the query x but was not called from the predict method of an ART estimator that lists "
@@ -218,18 +233,23 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def __call__(self, preds: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:  # type: ignore[override]
+    def __call__(  # type: ignore[override]
+        self, preds: np.ndarray, x: np.ndarray | None = None, estimator: Any = None
+    ) -> np.ndarray:
         """
         Defend the outputs ``preds`` of the query ``x``.
 
         :param preds: ``(N, K)`` outputs of the protected model (logits or probabilities, see ``preds_type``).
         :param x: The query; found in the calling ART ``predict`` when omitted.
+        :param estimator: The protected estimator, passed with ``x`` by an ART that gives postprocessors their input
+                          (PR 1 in ``docs/upstream.md``); found with ``x`` otherwise. Needed only by defences that use
+                          the estimator's model (Prediction Poisoning's default surrogate).
         :return: ``(N, K)`` float32 probabilities.
         :raises ValueError: On bad parameters or outputs, an auxiliary model that does not fit the query, or when
                             ``x`` is omitted outside an ART ``predict``.
         """
         self._check_params()
-        query, estimator = find_query_input(self, preds, x)
+        query, estimator = find_query_input(self, preds, x, estimator)
         probabilities = to_probabilities(preds, self.preds_type, "preds")
         if len(probabilities) == 0:
             return probabilities.astype(np.float32)

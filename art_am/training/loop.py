@@ -16,8 +16,10 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-The shared SGD loop of the authors' recipe (SGD with momentum, weight decay, step learning rate), used by both the
-defender's outlier-exposure training and the misinformation model's training.
+The shared SGD loop, used by the defender's (outlier-exposure) training and the misinformation model's training alike.
+Two recipes run through it: the Adaptive Misinformation authors' (SGD with momentum, weight decay, step learning rate;
+the defaults of :class:`TrainingConfig`) and the fast airbench recipe (:func:`art_am.training.fast_recipe`: Nesterov
+SGD with a triangular schedule, label smoothing, flip + translate augmentation with alternating flips, Lookahead).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from tqdm.auto import tqdm
 from art_am.validation import check_bool, check_integer, check_real
 
 logger = logging.getLogger(__name__)
+
+SCHEDULES = ("step", "triangular")
+LOOKAHEAD_PERIOD = 5
 
 
 @dataclass
@@ -58,6 +63,23 @@ class TrainingConfig:
     :param mixed_precision: Forward and loss in bfloat16 autocast (weights and optimiser stay float32): faster on GPUs
                             with bfloat16 units; off by default (it changes the trained weights).
     :param channels_last: Keep the model and batches in channels-last memory format (faster convolutions on GPUs).
+    :param nesterov: Nesterov momentum.
+    :param schedule: ``"step"`` (``lr_gamma`` every ``lr_step`` epochs after the warm-up) or ``"triangular"`` (linear
+                     warm-up over ``warmup_epochs``, then linear decay to zero at the last step).
+    :param warmup_start: Learning-rate factor at the first step of the warm-up.
+    :param label_smoothing: Label smoothing of the in-distribution cross-entropy (not of the misinformation loss).
+    :param translate: Padding (reflect) of the random-crop augmentation, i.e. the largest shift in pixels.
+    :param alternating_flip: Flip each image in every other epoch (a random half in the first epoch, the other half
+                             in the next, and so on) instead of a fresh coin per epoch: every epoch sees the flipped
+                             and unflipped versions in turn.
+    :param lookahead: Lookahead over the weights and batch-norm statistics: every 5 steps the slow copy moves towards
+                      the trained weights with a decay rising as ``0.95**5 * (step / total)**3``, and the weights are
+                      reset to it; training ends on the slow copy.
+    :param bias_lr_scale: Learning-rate factor of the batch-norm shifts (their weight decay is divided by it, so that
+                          the per-step decay stays that of the other weights).
+    :param whitening_bias_epochs: For models with a ``whitening`` layer: epochs during which its bias trains (frozen
+                                  afterwards; its weights never train).
+    :param data_init: Call the model's ``init_whitening(x)`` on the training images before training, if it has one.
     :param seed: Seed of the initialisation-independent randomness (shuffling, outlier pairing, augmentation).
     :param device: Torch device to train on.
     :param progress: Show tqdm progress bars.
@@ -75,6 +97,16 @@ class TrainingConfig:
     augment: bool = False
     mixed_precision: bool = False
     channels_last: bool = False
+    nesterov: bool = False
+    schedule: str = "step"
+    warmup_start: float = 0.1
+    label_smoothing: float = 0.0
+    translate: int = 4
+    alternating_flip: bool = False
+    lookahead: bool = False
+    bias_lr_scale: float = 1.0
+    whitening_bias_epochs: float = 0.0
+    data_init: bool = False
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
@@ -84,10 +116,25 @@ class TrainingConfig:
             check_integer(getattr(self, name), f"TrainingConfig.{name}", low=1)
         for name in ("lr", "lr_gamma"):
             check_real(getattr(self, name), f"TrainingConfig.{name}", low=0.0, low_open=True)
-        for name in ("momentum", "weight_decay", "oe_weight", "warmup_epochs"):
+        for name in ("momentum", "weight_decay", "oe_weight", "warmup_epochs", "whitening_bias_epochs"):
             check_real(getattr(self, name), f"TrainingConfig.{name}", low=0.0)
+        check_real(self.warmup_start, "TrainingConfig.warmup_start", low=0.0, high=1.0)
+        check_real(self.label_smoothing, "TrainingConfig.label_smoothing", low=0.0, high=1.0, high_open=True)
+        check_real(self.bias_lr_scale, "TrainingConfig.bias_lr_scale", low=0.0, low_open=True)
+        check_integer(self.translate, "TrainingConfig.translate", low=0)
         check_integer(self.seed, "TrainingConfig.seed", low=0)
-        for name in ("augment", "mixed_precision", "channels_last", "progress"):
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"TrainingConfig.schedule must be one of {SCHEDULES}, got {self.schedule!r}.")
+        for name in (
+            "augment",
+            "mixed_precision",
+            "channels_last",
+            "progress",
+            "nesterov",
+            "alternating_flip",
+            "lookahead",
+            "data_init",
+        ):
             check_bool(getattr(self, name), f"TrainingConfig.{name}")
 
     def as_dict(self) -> dict:
@@ -118,17 +165,19 @@ def check_training_arrays(x: np.ndarray, y: np.ndarray, num_classes: int | None 
         raise ValueError(f"labels must lie in [0, {num_classes}), got range [{y.min()}, {y.max()}].")
 
 
-def _augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def _augment(batch: torch.Tensor, generator: torch.Generator, pad: int, flip: torch.Tensor | None) -> torch.Tensor:
     """
-    Random crop (reflect padding 4) and horizontal flip of every image, gathered in one indexing operation on the
+    Random crop (reflect padding ``pad``) and horizontal flip of every image, gathered in one indexing operation on the
     batch's device (the offsets are drawn on the CPU generator, so that a seed gives the same batches on any device).
+    ``flip`` gives the flips (alternating flips); None draws a coin per image.
     """
     n, channels, height, width = batch.shape
-    padded = nn.functional.pad(batch, (4, 4, 4, 4), mode="reflect")
+    padded = nn.functional.pad(batch, (pad, pad, pad, pad), mode="reflect") if pad else batch
     device = batch.device
-    dy = torch.randint(0, 9, (n,), generator=generator).to(device)
-    dx = torch.randint(0, 9, (n,), generator=generator).to(device)
-    flip = (torch.rand(n, generator=generator) < 0.5).to(device)
+    dy = torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(device)
+    dx = torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(device)
+    flip = (torch.rand(n, generator=generator) < 0.5) if flip is None else flip
+    flip = flip.to(device)
     rows = dy[:, None] + torch.arange(height, device=device)
     columns = dx[:, None] + torch.arange(width, device=device)
     columns = torch.where(flip[:, None], columns.flip(-1), columns)
@@ -140,6 +189,56 @@ def _augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     ]
 
 
+def _parameter_groups(model: nn.Module, config: TrainingConfig) -> list[dict]:
+    norm_shifts = {
+        id(module.bias)
+        for module in model.modules()
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.bias is not None
+    }
+    shifts = [p for p in model.parameters() if id(p) in norm_shifts]
+    others = [p for p in model.parameters() if id(p) not in norm_shifts]
+    if config.bias_lr_scale == 1.0 or not shifts:
+        return [{"params": others + shifts}]
+    return [
+        {"params": others},
+        {
+            "params": shifts,
+            "lr": config.lr * config.bias_lr_scale,
+            "weight_decay": config.weight_decay / config.bias_lr_scale,
+        },
+    ]
+
+
+def _learning_rate_factor(config: TrainingConfig, steps_per_epoch: int) -> Callable[[int], float]:
+    warmup_steps = max(1, int(config.warmup_epochs * steps_per_epoch))
+    total_steps = config.epochs * steps_per_epoch
+    start = config.warmup_start
+
+    def factor(step: int) -> float:
+        if config.schedule == "triangular":
+            if step < warmup_steps:
+                return start + (1.0 - start) * step / warmup_steps
+            return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+        warmup = min(1.0, start + (1.0 - start) * step / warmup_steps) if config.warmup_epochs > 0 else 1.0
+        return warmup * config.lr_gamma ** (step // (config.lr_step * steps_per_epoch))
+
+    return factor
+
+
+class _Lookahead:
+    """The slow copy of the floating-point state (weights and batch-norm statistics)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.slow = {k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()}
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, decay: float) -> None:
+        state = model.state_dict()
+        for key, slow in self.slow.items():
+            slow.lerp_(state[key], 1.0 - decay)
+            state[key].copy_(slow)
+
+
 def run_sgd(
     model: nn.Module,
     x: np.ndarray,
@@ -148,6 +247,7 @@ def run_sgd(
     config: TrainingConfig,
     x_outliers: np.ndarray | None = None,
     description: str = "training",
+    epoch_callback: Callable[[nn.Module, dict], None] | None = None,
 ) -> list[dict]:
     """
     Train ``model`` in place with the configured SGD recipe.
@@ -160,39 +260,51 @@ def run_sgd(
     :param x_outliers: Optional outlier images; each in-distribution batch is paired with a batch of the same size,
                        drawn by walking through a reshuffled copy of the outliers.
     :param description: Progress-bar label.
-    :return: Per-epoch history: mean loss, learning rate and seconds.
+    :param epoch_callback: Called after every epoch with the model (in evaluation mode) and that epoch's history
+                           entry, which it may extend (e.g. with a test accuracy); its time is not counted in
+                           ``seconds``. The model is returned to training mode afterwards.
+    :return: Per-epoch history: mean loss, learning rate and seconds (training only).
     """
     device = torch.device(config.device)
     generator = torch.Generator().manual_seed(config.seed)
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+    if config.data_init and hasattr(model, "init_whitening"):
+        model.init_whitening(x)
     model.to(device)
     if config.channels_last:
         model.to(memory_format=memory_format)
     optimizer = torch.optim.SGD(
-        model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+        _parameter_groups(model, config),
+        lr=config.lr,
+        momentum=config.momentum,
+        weight_decay=config.weight_decay,
+        nesterov=config.nesterov and config.momentum > 0,
     )
     steps_per_epoch = -(-len(x) // config.batch_size)
-    warmup_steps = max(1, int(config.warmup_epochs * steps_per_epoch))
-
-    def learning_rate_factor(step: int) -> float:
-        warmup = min(1.0, 0.1 + 0.9 * step / warmup_steps) if config.warmup_epochs > 0 else 1.0
-        return warmup * config.lr_gamma ** (step // (config.lr_step * steps_per_epoch))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor)
+    total_steps = config.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _learning_rate_factor(config, steps_per_epoch))
+    lookahead = _Lookahead(model) if config.lookahead else None
+    whitening_bias = getattr(getattr(model, "whitening", None), "bias", None)
     x_all = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
     y_all = torch.from_numpy(np.asarray(y, dtype=np.int64)).to(device)
     outliers = None if x_outliers is None else torch.from_numpy(np.ascontiguousarray(x_outliers, np.float32)).to(device)
     outlier_order = torch.empty(0, dtype=torch.long)
+    # Alternating flips: one coin per image, inverted every other epoch.
+    base_flip = torch.rand(len(x_all), generator=generator) < 0.5 if config.alternating_flip else None
     history = []
+    step = 0
     for epoch in tqdm(range(config.epochs), desc=description, disable=not config.progress):
         model.train()
+        if whitening_bias is not None and config.whitening_bias_epochs > 0:
+            whitening_bias.requires_grad_(epoch < config.whitening_bias_epochs)
         start, total, count = time.perf_counter(), 0.0, 0
         order = torch.randperm(len(x_all), generator=generator)
         for begin in range(0, len(order), config.batch_size):
             index = order[begin : begin + config.batch_size]
             x_batch = x_all[index.to(device)]
             if config.augment:
-                x_batch = _augment(x_batch, generator)
+                flip = None if base_flip is None else base_flip[index] ^ bool(epoch % 2)
+                x_batch = _augment(x_batch, generator, config.translate, flip)
             outlier_batch = None
             if outliers is not None:
                 if len(outlier_order) < len(index):
@@ -200,7 +312,7 @@ def run_sgd(
                 outlier_batch = outliers[outlier_order[: len(index)].to(device)]
                 outlier_order = outlier_order[len(index) :]
                 if config.augment:
-                    outlier_batch = _augment(outlier_batch, generator)
+                    outlier_batch = _augment(outlier_batch, generator, config.translate, None)
             if config.channels_last:
                 x_batch = x_batch.contiguous(memory_format=memory_format)
                 outlier_batch = None if outlier_batch is None else outlier_batch.contiguous(memory_format=memory_format)
@@ -210,8 +322,13 @@ def run_sgd(
             loss.backward()
             optimizer.step()
             scheduler.step()
+            step += 1
+            if lookahead is not None and step % LOOKAHEAD_PERIOD == 0:
+                lookahead.update(model, 0.95**LOOKAHEAD_PERIOD * (step / total_steps) ** 3)
             total += float(loss.detach()) * len(index)
             count += len(index)
+        if lookahead is not None and epoch == config.epochs - 1:
+            lookahead.update(model, 1.0)  # end on the slow weights
         history.append(
             {
                 "epoch": epoch + 1,
@@ -220,6 +337,9 @@ def run_sgd(
                 "seconds": time.perf_counter() - start,
             }
         )
+        if epoch_callback is not None:
+            model.eval()
+            epoch_callback(model, history[-1])
         logger.debug("%s epoch %d: %s", description, epoch + 1, history[-1])
     model.eval()
     if config.channels_last:

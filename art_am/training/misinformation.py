@@ -22,6 +22,8 @@ Training of the misinformation model ``f_hat`` (Adaptive Misinformation paper Eq
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -49,6 +51,7 @@ def train_misinformation_model(
     x_outliers: np.ndarray | None = None,
     defender: nn.Module | None = None,
     config: TrainingConfig | None = None,
+    epoch_callback: Callable[[nn.Module, dict], None] | None = None,
 ) -> list[dict]:
     """
     Train ``f_hat`` in place on the in-distribution data with its labels and, as the authors do, on outliers
@@ -61,7 +64,8 @@ def train_misinformation_model(
     :param y: True labels.
     :param x_outliers: Optional outlier images; they need ``defender``.
     :param defender: Trained defender whose argmax labels the outliers.
-    :param config: Training recipe (``oe_weight`` is unused here).
+    :param config: Training recipe (``oe_weight`` and ``label_smoothing`` are unused here).
+    :param epoch_callback: See :func:`~art_am.training.loop.run_sgd`.
     :return: Per-epoch history.
     :raises ValueError: On bad arrays, or outliers without a defender.
     """
@@ -77,4 +81,4 @@ def train_misinformation_model(
     def batch_loss(net: nn.Module, x_batch, y_batch, _outliers) -> torch.Tensor:
         return misinformation_loss(net(x_batch), y_batch)
 
-    return run_sgd(model, x, y, batch_loss, config, description="misinformation")
+    return run_sgd(model, x, y, batch_loss, config, description="misinformation", epoch_callback=epoch_callback)

@@ -22,6 +22,8 @@ cross-entropy on in-distribution data plus lambda times the cross-entropy to the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -46,6 +48,7 @@ def train_defender(
     y: np.ndarray,
     x_outliers: np.ndarray | None = None,
     config: TrainingConfig | None = None,
+    epoch_callback: Callable[[nn.Module, dict], None] | None = None,
 ) -> list[dict]:
     """
     Train the defender ``f`` in place: plain cross-entropy, plus ``config.oe_weight`` times the uniform
@@ -57,7 +60,9 @@ def train_defender(
     :param x: In-distribution images ``(N, C, H, W)``.
     :param y: Labels ``(N,)``.
     :param x_outliers: Outlier images of the same shape per image, or None for normal training.
-    :param config: Training recipe; the authors' MNIST recipe by default.
+    :param config: Training recipe; the authors' MNIST recipe by default (:func:`~art_am.training.fast_recipe` for the
+                   fast CIFAR recipe). Its ``label_smoothing`` applies to the in-distribution cross-entropy.
+    :param epoch_callback: See :func:`~art_am.training.loop.run_sgd`.
     :return: Per-epoch history.
     :raises ValueError: On bad arrays.
     """
@@ -68,11 +73,13 @@ def train_defender(
 
     def batch_loss(net: nn.Module, x_batch, y_batch, outlier_batch) -> torch.Tensor:
         if outlier_batch is None:
-            return nn.functional.cross_entropy(net(x_batch), y_batch)
+            return nn.functional.cross_entropy(net(x_batch), y_batch, label_smoothing=smoothing)
         logits = net(torch.cat([x_batch, outlier_batch]))
         n_in = len(x_batch)
-        return nn.functional.cross_entropy(logits[:n_in], y_batch) + config.oe_weight * uniform_cross_entropy(
-            logits[n_in:]
-        )
+        in_distribution = nn.functional.cross_entropy(logits[:n_in], y_batch, label_smoothing=smoothing)
+        return in_distribution + config.oe_weight * uniform_cross_entropy(logits[n_in:])
 
-    return run_sgd(model, x, y, batch_loss, config, x_outliers=x_outliers, description="defender")
+    smoothing = config.label_smoothing
+    return run_sgd(
+        model, x, y, batch_loss, config, x_outliers=x_outliers, description="defender", epoch_callback=epoch_callback
+    )

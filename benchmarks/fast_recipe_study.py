@@ -1,0 +1,99 @@
+"""
+The fast CIFAR-10 recipe measured on this machine: per model (plain defender, outlier-exposure defender,
+misinformation model) and seed, each epoch's wall time and test accuracy (without test-time augmentation), and the
+final accuracy with it, on the whole 10k test split and on the scenario's validation and test halves. Each job trains
+(or loads from the cache) one model of the ``cifar10-fast`` scenario, so the benchmark runs reuse these very models;
+each writes one point file and is skipped when its file exists (resumable).
+
+    OMP_NUM_THREADS=2 python -m benchmarks.fast_recipe_study --data-root ../shared/data --cache-dir CACHE \\
+        --jobs plain:0,plain:1,plain:2,oe:0,misinformation:0 --out results/cifar10-fast/recipe
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+
+import torch
+
+from art_am.atomic import write_atomic
+from art_am.inference import accuracy
+from benchmarks.data import evaluation_split
+from benchmarks.model_cache import MODEL_KINDS, get_models
+from benchmarks.scenarios import PRESETS
+
+
+def _write_json(path: str, content: dict) -> None:
+    with open(path, "w", encoding="utf-8") as stream:
+        json.dump(content, stream, indent=1)
+
+
+def _parse_jobs(text: str) -> list[tuple[str, int]]:
+    jobs = []
+    for item in text.split(","):
+        kind, _, seed = item.partition(":")
+        if kind not in MODEL_KINDS or not seed.isdigit():
+            raise ValueError(f"--jobs: '{item}' is not KIND:SEED with KIND in {MODEL_KINDS} and SEED >= 0.")
+        jobs.append((kind, int(seed)))
+    return jobs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", required=True)
+    parser.add_argument("--cache-dir", required=True)
+    parser.add_argument("--scenario", default="cifar10-fast", help="a scenario of the cifar10-fast preset")
+    parser.add_argument("--jobs", required=True, help="KIND:SEED,... with KIND plain, oe or misinformation")
+    parser.add_argument("--out", required=True, help="folder of the point files")
+    args = parser.parse_args(argv)
+    try:
+        jobs = _parse_jobs(args.jobs)
+        scenarios = {s.name: s for s in PRESETS["cifar10-fast"]}
+        if args.scenario not in scenarios:
+            raise ValueError(f"--scenario: '{args.scenario}' is not one of {sorted(scenarios)}.")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    scenario = dataclasses.replace(scenarios[args.scenario].with_device("cpu", False))
+    split = evaluation_split(scenario.test_source, scenario.attacks.jbda_seeds, args.data_root, shuffle=True)
+    os.makedirs(args.out, exist_ok=True)
+    for kind, seed in jobs:
+        path = os.path.join(args.out, f"{scenario.name}-{kind}-seed{seed}.json")
+        if os.path.isfile(path):
+            print(f"skip {path} (exists)")
+            continue
+        start = time.perf_counter()
+        model, metadata = get_models(scenario, seed, args.cache_dir, args.data_root, kinds=(kind,))[kind]
+        point = {
+            "scenario": scenario.name,
+            "kind": kind,
+            "seed": seed,
+            "architecture": scenario.architecture,
+            "model_kwargs": scenario.model_kwargs,
+            "recipe": (
+                scenario.misinformation_recipe if kind == "misinformation" else scenario.defender_recipe
+            ).as_dict(),
+            "outlier_source": None if kind == "plain" else scenario.outlier_source,
+            "history": metadata["history"],
+            "train_seconds": metadata["train_seconds"],
+            "full_test_accuracy_tta": metadata["test_accuracy"],
+            "validation_accuracy_tta": accuracy(model, split.x_validation, split.y_validation),
+            "test_half_accuracy_tta": accuracy(model, split.x_test, split.y_test),
+            "torch_threads": torch.get_num_threads(),
+            "cpu_count": os.cpu_count(),
+            "machine": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "wall_seconds_including_loading": time.perf_counter() - start,
+        }
+        write_atomic(path, lambda temporary, p=point: _write_json(temporary, p))
+        print(f"{kind} seed {seed}: {point['full_test_accuracy_tta']:.4f} in {point['train_seconds'] / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
