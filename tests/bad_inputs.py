@@ -12,6 +12,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable
 
@@ -24,7 +25,7 @@ from art_am.attacks import DetectorAwareJBDA, JacobianDatasetAugmentation, Selec
 from art_am.datasets import load_npz
 from art_am.datasets.packed_jpeg import decode_packed_jpeg
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
-from art_am.defences.ood_scores import SignStepDetector
+from art_am.defences.ood_scores import Mahalanobis, SignStepDetector
 from art_am.models import create_model, load_backbone
 from art_am.training import load_checkpoint, save_checkpoint
 from art_am.training.checkpoint import checkpoint_digest
@@ -82,6 +83,34 @@ def _np_float_threshold() -> str:
     return "same answers as threshold=0.9"
 
 
+def _softmaxed_logits() -> str:
+    probabilities = torch.softmax(torch.as_tensor(_logits()), 1).numpy()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        served = _am(preds_type="logits", threshold=0.0)(probabilities, x=_x())
+    assert any("declared logits" in str(w.message) for w in caught), "no warning"
+    expected = torch.softmax(torch.as_tensor(probabilities, dtype=torch.float64), 1).numpy()
+    np.testing.assert_allclose(served, expected, atol=1e-6)
+    return "served as declared (softmax of the values), with a warning naming preds_type"
+
+
+def _logits_on_the_simplex() -> str:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        served = DeceptivePerturbation(preds_type="logits")(np.array([[0.5, 0.5]]))
+    reference = DeceptivePerturbation(preds_type="probabilities")(np.array([[0.5, 0.5]]))  # softmax of equal logits
+    np.testing.assert_allclose(served, reference, atol=1e-7)
+    assert caught, "no warning"
+    return "served as logits, with a warning"
+
+
+def _reversed_query() -> str:
+    x = _x()[::-1]
+    am = _am(threshold=1.0)  # every row misinformed: the misinformation model runs on the reversed rows
+    np.testing.assert_array_equal(am(_logits(), x=x), am(_logits(), x=x.copy()))
+    return "same answers as a contiguous copy"
+
+
 def _meta_f_hat() -> None:
     with torch.device("meta"):
         f_hat = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
@@ -113,11 +142,11 @@ def _jbda(victim_classes: int = 10, **kwargs) -> JacobianDatasetAugmentation:
     return JacobianDatasetAugmentation(victim, **{"nb_rounds": 1, "nb_epochs": 1, "verbose": False, **kwargs})
 
 
-def _thief(num_classes: int = 10) -> PyTorchClassifier:
+def _thief(num_classes: int = 10, loss: nn.Module | None = None) -> PyTorchClassifier:
     model = _tiny(num_classes, seed=3)
     return PyTorchClassifier(
         model,
-        nn.CrossEntropyLoss(),
+        loss if loss is not None else nn.CrossEntropyLoss(),
         (1, 28, 28),
         num_classes,
         optimizer=torch.optim.SGD(model.parameters(), lr=0.01),
@@ -129,11 +158,81 @@ def _jbda_extract(x: np.ndarray, thief_classes: int = 10, **kwargs) -> None:
     _jbda(**kwargs).extract(x, thieved_classifier=_thief(thief_classes))
 
 
+def _nan_pixel(x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x[3, 0, 5, 5] = np.nan
+    return x
+
+
+def _selective_extract(x: np.ndarray | None = None, thief: PyTorchClassifier | None = None, **kwargs) -> None:
+    settings = {"nb_stolen": 20, "nb_epochs": 1, "use_probability": False, "seed": 0, **kwargs}
+    attack = SelectiveExtraction(_jbda().estimator, **settings)
+    attack.extract(_x(40) if x is None else x, thieved_classifier=_thief() if thief is None else thief)
+
+
+def _selective_twice() -> str:
+    attack = SelectiveExtraction(_jbda().estimator, nb_stolen=20, nb_epochs=1, use_probability=False, seed=0)
+    for _ in range(2):
+        attack.extract(_x(40), thieved_classifier=_thief())
+    assert attack.queries_used == 20, attack.queries_used
+    return "queries_used counts the last call (20), not both"
+
+
 def _npz(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "set.npz")
         np.savez(path, x=x, y=y)
         return load_npz(path)
+
+
+def _npz_bytes(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "set.npz")
+        with open(path, "wb") as stream:
+            stream.write(content)
+        load_npz(path)
+
+
+def _half_npz() -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, x=_x(4), y=np.arange(4))
+    return buffer.getvalue()[: len(buffer.getvalue()) // 2]
+
+
+def _jpeg(side: int, seed: int = 0) -> bytes:
+    from PIL import Image  # pylint: disable=import-outside-toplevel
+
+    pixels = np.random.default_rng(seed).integers(0, 256, (side, side, 3)).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _write_packed(path: str, files: list[bytes]) -> None:
+    offsets = np.concatenate([[0], np.cumsum([len(f) for f in files])]).astype(np.int64)
+    data = np.frombuffer(b"".join(files), dtype=np.uint8)
+    np.savez(path, jpeg=data, offsets=offsets, y=np.arange(len(files), dtype=np.int64))
+
+
+def _packed(files: list[bytes]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "set_train_jpeg.npz")
+        _write_packed(path, files)
+        decode_packed_jpeg(path, cache_dir=os.path.join(folder, "cache"))
+
+
+def _truncated_decode_cache() -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path, cache = os.path.join(folder, "set_train_jpeg.npz"), os.path.join(folder, "cache")
+        _write_packed(path, [_jpeg(8, seed) for seed in range(3)])
+        first, _ = decode_packed_jpeg(path, cache_dir=cache)
+        (cached,) = [os.path.join(cache, name) for name in os.listdir(cache)]
+        with open(cached, "r+b") as stream:
+            stream.truncate(os.path.getsize(cached) // 2)
+        for _ in range(2):  # the damaged file is decoded again and replaced, so the next load reads the cache
+            again, _ = decode_packed_jpeg(path, cache_dir=cache)
+            np.testing.assert_array_equal(again, first)
+        return "decoded again and the cache file rewritten"
 
 
 def _int64_pixels() -> str:
@@ -204,12 +303,20 @@ CASES: list[BadInput] = [
         r"^surrogate_seed must be an integer",
     ),
     # Model outputs
+    BadInput("model outputs", "`preds_type='logits'` on a victim ending in a softmax", _softmaxed_logits, None),
     BadInput(
         "model outputs",
-        "`preds_type='logits'` on a victim ending in a softmax",
-        lambda: _am(preds_type="logits")(torch.softmax(torch.as_tensor(_logits()), 1).numpy(), x=_x()),
-        r"preds_type='logits'.*every row is a probability vector",
+        "`DeceptivePerturbation(preds_type='logits')([[0.5, 0.5]])` (valid logits on the simplex)",
+        _logits_on_the_simplex,
+        None,
     ),
+    BadInput(
+        "model outputs",
+        "1-D `preds` with a query of another length",
+        lambda: _am()(_logits()[0], x=_x(1)),
+        r"^preds must be shaped \(nb_samples, nb_classes\)",
+    ),
+    BadInput("queries", "a reversed view of `x` (negative strides)", _reversed_query, None),
     BadInput(
         "model outputs",
         "complex `preds`",
@@ -285,6 +392,25 @@ CASES: list[BadInput] = [
         "datasets", "npz with string pixels", lambda: _npz(_x(4).astype(str), np.arange(4)), r"images must be integer"
     ),
     BadInput("datasets", "npz with int64 0-255 pixels", _int64_pixels, None),
+    BadInput("datasets", "npz that is not a zip", lambda: _npz_bytes(b"not a zip at all"), r"is not a readable NumPy"),
+    BadInput("datasets", "npz truncated to half", lambda: _npz_bytes(_half_npz()), r"is not a readable NumPy archive"),
+    BadInput("datasets", "npz of 0 bytes", lambda: _npz_bytes(b""), r"is not a readable NumPy archive"),
+    BadInput("datasets", "npz with zero images", lambda: _npz(_x(4)[:0], np.arange(0)), r"holds no images"),
+    BadInput(
+        "datasets",
+        "packed JPEG archive with an entry of random bytes",
+        lambda: _packed([_jpeg(8), bytes(range(200))]),
+        r"image 1 \(bytes \d+-\d+\) is not a decodable JPEG",
+    ),
+    BadInput(
+        "datasets",
+        "packed JPEG archive with a truncated entry",
+        lambda: _packed([_jpeg(8), _jpeg(8)[:40]]),
+        r"image 1 .* is not a decodable JPEG",
+    ),
+    BadInput("datasets", "packed JPEG archive of mixed sizes", lambda: _packed([_jpeg(8), _jpeg(12)]), r"of 2 sizes"),
+    BadInput("datasets", "packed JPEG archive with zero images", lambda: _packed([]), r"holds no images"),
+    BadInput("datasets", "truncated decode-cache file", _truncated_decode_cache, None),
     # Checkpoints
     BadInput(
         "checkpoints",
@@ -345,6 +471,63 @@ CASES: list[BadInput] = [
         "`DetectorAwareJBDA(min_movement=1.5)`",
         lambda: DetectorAwareJBDA(_jbda().estimator, min_movement=1.5),
         r"^min_movement",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction(use_probability=True)` against a victim returning logits",
+        lambda: _selective_extract(use_probability=True),
+        r"use_probability=True but the victim's outputs are not probabilities",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction` with a NaN pixel in the pool",
+        lambda: _selective_extract(x=_nan_pixel(_x(40))),
+        r"^x \(the query pool\) contains NaN or inf in 1 image",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction` with a uint8 pool against `clip_values=(0, 1)`",
+        lambda: _selective_extract(x=(_x(40) * 255).astype(np.uint8)),
+        r"^x \(the query pool\) lies in \[0, 25\d\] but the victim's clip_values are \(0, 1\)",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction(use_probability=True)` with an MSE-loss thief",
+        lambda: _selective_extract(use_probability=True, thief=_thief(loss=nn.MSELoss())),
+        r"use_probability=True but the thief's loss is MSELoss",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction` with an empty pool",
+        lambda: _selective_extract(x=_x(40)[:0]),
+        r"^x \(the query pool\) must be a non-empty numeric array",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction` with a 5-class thief against a 10-class victim",
+        lambda: _selective_extract(thief=_thief(5)),
+        r"^thieved_classifier has 5 classes but the victim answers with 10",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`SelectiveExtraction(selection='consistency')` on flat (N, 784) data",
+        lambda: _selective_extract(x=_x(40).reshape(40, -1), selection="consistency"),
+        r"selection='consistency' shifts images: x \(the query pool\) must be shaped \(N, C, H, W\)",
+    ),
+    BadInput("adaptive attackers", "`SelectiveExtraction.extract` called twice", _selective_twice, None),
+    BadInput(
+        "adaptive attackers",
+        "`DetectorAwareJBDA` with seeds shaped (N, 28, 28)",
+        lambda: DetectorAwareJBDA(_jbda().estimator, detector_epochs=1, nb_rounds=1, nb_epochs=1).extract(
+            _x(6)[:, 0], thieved_classifier=_thief()
+        ),
+        r"^x \(the seed images\) must be shaped \(N, C, H, W\) for the detector copy",
+    ),
+    BadInput(
+        "parameters",
+        "`Mahalanobis(model).fit(x, y)` with a label of 0.7",
+        lambda: Mahalanobis(_tiny()).fit(x=_x(4), y=np.array([0, 1, 0.7, 2])),
+        r"^y must hold class indices .* such as 0\.7",
     ),
     BadInput(
         "adaptive attackers",

@@ -157,3 +157,26 @@ def test_bad_predictions(x_random):
         pp(np.full((len(x_random), 10), 0.1), x=x_random)
     with pytest.raises(ValueError, match="inf"):
         pp(np.full((len(x_random), 5), np.inf), x=x_random)
+
+
+def test_default_surrogate_follows_the_victim_not_its_address(x_random):
+    """Victims of two architectures are created and freed in turn, so CPython reuses their addresses: each must get a
+    surrogate of its own architecture (reference: the victim's parameter shapes), and a freed victim's surrogate must
+    not be kept."""
+    import gc  # pylint: disable=import-outside-toplevel
+
+    pp = PredictionPoisoning(epsilon=0.5)
+    for round_ in range(12):
+        torch.manual_seed(round_)
+        model = (
+            LeNet5() if round_ % 2 else nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
+        )
+        victim = classifier(model, defences=[pp])
+        surrogate = pp.surrogate(victim)
+        assert [p.shape for p in surrogate.parameters()] == [p.shape for p in model.parameters()]
+        assert victim.predict(x_random[:4]).shape == (4, 10)
+        del victim, model, surrogate
+        gc.collect()
+    assert len(pp._default_surrogates) == 0  # pylint: disable=protected-access
+    copied = __import__("pickle").loads(__import__("pickle").dumps(pp))  # picklable, surrogates rebuilt on demand
+    assert len(copied._default_surrogates) == 0  # pylint: disable=protected-access

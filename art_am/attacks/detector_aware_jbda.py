@@ -207,7 +207,14 @@ class DetectorAwareJBDA(JacobianDatasetAugmentation):
         :return: The trained thief.
         """
         self._check_params()
-        seeds = np.asarray(x, dtype=np.float32)
+        # every check of the plain attack first: the detector copy trains on the seeds before that attack starts
+        self._check_thief(kwargs.get("thieved_classifier"))
+        seeds = self._check_seeds(x)
+        if seeds.ndim != 4:
+            raise ValueError(
+                f"x (the seed images) must be shaped (N, C, H, W) for the detector copy, got {seeds.shape}; reshape "
+                "flat or channel-less images to the victim's input shape."
+            )
         self.detector = SignStepDetector(
             in_channels=seeds.shape[1],
             epochs=self.detector_epochs,

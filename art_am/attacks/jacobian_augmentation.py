@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from art.attacks.attack import ExtractionAttack
-from art.estimators.classification.classifier import ClassGradientsMixin, ClassifierMixin
+from art.estimators.classification.classifier import ClassifierMixin
 from art.estimators.estimator import BaseEstimator
 from tqdm.auto import tqdm
 
-from art_am.defences.probabilities import on_simplex, top1_one_hot
+from art_am.attacks.checks import check_attacker_images, check_thief, check_thief_classes, victim_labels
 from art_am.validation import check_bool, check_integer, check_real
 
 if TYPE_CHECKING:
@@ -169,17 +169,9 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         return thief
 
     def _query(self, x: np.ndarray) -> np.ndarray:
-        outputs = np.asarray(self.estimator.predict(x, batch_size=self.batch_size_query), dtype=np.float32)
+        outputs = self.estimator.predict(x, batch_size=self.batch_size_query)
         self.queries_used += len(x)
-        if not self.use_probability:
-            return top1_one_hot(outputs)
-        if not on_simplex(outputs).all():
-            raise ValueError(
-                "use_probability=True but the victim's outputs are not probabilities (they look like logits): give "
-                "the victim a model ending in a softmax or a defence that returns probabilities, or set "
-                "use_probability=False."
-            )
-        return outputs
+        return victim_labels(outputs, self.use_probability)
 
     def _targets(
         self, thief: CLASSIFIER_TYPE, points: np.ndarray, labels: np.ndarray, rng
@@ -241,29 +233,14 @@ class JacobianDatasetAugmentation(ExtractionAttack):
         """
         :return: The seeds as float32, checked to be non-empty, finite and inside the victim's ``clip_values``.
         """
-        array = np.asarray(x)
-        if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)) or not len(array):
-            raise ValueError(f"x (the seed images) must be a non-empty numeric array, got shape {array.shape}.")
-        points = array.astype(np.float32)
-        if not np.isfinite(points).all():
-            raise ValueError("x (the seed images) contains NaN or inf.")
-        clip_values = self.estimator.clip_values
-        if clip_values is not None and (points.min() < clip_values[0] or points.max() > clip_values[1]):
-            raise ValueError(
-                f"x (the seed images) lies in [{points.min():g}, {points.max():g}] but the victim's clip_values are "
-                f"({clip_values[0]:g}, {clip_values[1]:g}); scale the seeds as the victim expects (e.g. uint8 / 255)."
-            )
-        return points
+        return check_attacker_images(x, self.estimator, "x (the seed images)")
 
     def _check_classes(self, thief: CLASSIFIER_TYPE, nb_classes: int) -> None:
         """
         :raises ValueError: If the thief's class count differs from the victim's, or ``jbtop{k}`` asks for more
                             classes than there are besides the victim's label.
         """
-        if thief.nb_classes != nb_classes:
-            raise ValueError(
-                f"thieved_classifier has {thief.nb_classes} classes but the victim answers with {nb_classes}."
-            )
+        check_thief_classes(thief, nb_classes)
         if self.variant.startswith("jbtop") and int(self.variant[len("jbtop") :]) > nb_classes - 1:
             raise ValueError(
                 f"variant={self.variant!r} asks for more target classes than the {nb_classes - 1} other than the "
@@ -271,23 +248,7 @@ class JacobianDatasetAugmentation(ExtractionAttack):
             )
 
     def _check_thief(self, thief: object) -> None:
-        if not isinstance(thief, ClassifierMixin) or not isinstance(thief, ClassGradientsMixin):
-            raise ValueError(
-                "thieved_classifier must be an ART classifier with class gradients (ClassGradientsMixin), e.g. a "
-                f"PyTorchClassifier; got {type(thief).__name__}."
-            )
-        # ART imports its PyTorch estimator only where torch is installed; other frameworks' thieves are not checked.
-        from art.estimators.classification import PyTorchClassifier  # pylint: disable=import-outside-toplevel
-
-        if self.use_probability and isinstance(thief, PyTorchClassifier):
-            import torch  # pylint: disable=import-outside-toplevel
-
-            loss = thief._loss  # pylint: disable=protected-access
-            if not isinstance(loss, torch.nn.CrossEntropyLoss):
-                raise ValueError(
-                    f"use_probability=True but the thief's loss is {type(loss).__name__}: ART reduces soft labels to "
-                    "their argmax for it. Use torch.nn.CrossEntropyLoss to train on probabilities."
-                )
+        check_thief(thief, self.use_probability, needs_gradients=True)
 
     def _check_params(self) -> None:
         for name in ("nb_rounds", "nb_epochs", "batch_size_fit", "batch_size_query"):

@@ -39,7 +39,7 @@ from art.attacks.attack import ExtractionAttack
 from art.estimators.classification.classifier import ClassifierMixin
 from art.estimators.estimator import BaseEstimator
 
-from art_am.defences.probabilities import top1_one_hot
+from art_am.attacks.checks import check_attacker_images, check_thief, check_thief_classes, victim_labels
 from art_am.validation import check_bool, check_choice, check_integer, check_real
 
 SELECTIONS = ("confidence", "low_confidence", "consistency")
@@ -135,19 +135,28 @@ class SelectiveExtraction(ExtractionAttack):
         :param y: Unused.
         :param thieved_classifier: The clone, an ART classifier with ``fit``.
         :return: The trained clone.
-        :raises ValueError: Without a clone, or when nothing is kept.
+        :raises ValueError: Without a clone (or one with another class count, or a loss that cannot learn soft
+                            labels), on a bad pool (empty, NaN, outside the victim's ``clip_values``, not images for
+                            ``consistency``), logits with ``use_probability=True``, or when nothing is kept.
         """
         self._check_params()
         thief = kwargs.get("thieved_classifier")
-        if not isinstance(thief, ClassifierMixin):
-            raise ValueError("thieved_classifier must be an ART classifier to train, got " f"{type(thief).__name__}.")
+        check_thief(thief, self.use_probability)
+        pool = check_attacker_images(x, self.estimator, "x (the query pool)")
+        if self.selection == "consistency" and pool.ndim != 4:
+            raise ValueError(
+                f"selection='consistency' shifts images: x (the query pool) must be shaped (N, C, H, W), got "
+                f"{pool.shape}; use selection='confidence' or 'low_confidence' for other data."
+            )
+        self.queries_used, self.kept = 0, 0  # per extract() call
         rng = np.random.default_rng(self.seed)
         per_point = 1 + (self.nb_views if self.selection == "consistency" else 0)
-        count = min(len(x), self.nb_stolen // per_point)
+        count = min(len(pool), self.nb_stolen // per_point)
         if count == 0:
             raise ValueError(f"nb_stolen={self.nb_stolen} buys no point at {per_point} queries per point.")
-        queries = np.asarray(x, dtype=np.float32)[np.sort(rng.choice(len(x), size=count, replace=False))]
+        queries = pool[np.sort(rng.choice(len(pool), size=count, replace=False))]
         answers = self._query(queries)
+        check_thief_classes(thief, answers.shape[1])
         if self.selection in CONFIDENCE_ORDER:
             kept = int(np.ceil(self.keep_fraction * count))
             keep = np.zeros(count, dtype=bool)
@@ -161,9 +170,7 @@ class SelectiveExtraction(ExtractionAttack):
         self.kept = int(keep.sum())
         if self.kept == 0:
             raise ValueError("SelectiveExtraction kept no answer: every point failed the selection.")
-        labels = answers[keep]
-        if not self.use_probability:
-            labels = top1_one_hot(labels)
+        labels = victim_labels(answers[keep], self.use_probability)
         thief.fit(queries[keep], labels, nb_epochs=self.nb_epochs, batch_size=self.batch_size_fit)
         return thief
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zipfile
 
 import numpy as np
 
@@ -45,14 +46,34 @@ def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No .npz file at '{path}'. Expected a NumPy archive with arrays 'x' and 'y'.")
-    with np.load(path) as archive:
-        missing = [key for key in ("x", "y") if key not in archive.files]
-        if missing:
-            raise ValueError(f"'{path}' lacks the array(s) {missing}; it holds {archive.files}.")
-        x, y = archive["x"], archive["y"]
+    x, y = read_npz_arrays(path, ("x", "y"))
+    if len(x) == 0:
+        raise ValueError(f"'{path}' holds no images ('x' has shape {x.shape}).")
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(f"'{path}': 'y' must be 1-D with one label per image, got shapes x {x.shape}, y {y.shape}.")
     return to_float_images(x, source=str(path)), class_labels(y, f"'{path}': 'y'")
+
+
+def read_npz_arrays(path: str | os.PathLike, keys: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+    """
+    Read arrays from a NumPy archive, with every way the file can be damaged named as such.
+
+    :param path: The ``.npz`` file.
+    :param keys: The arrays to read.
+    :return: The arrays, in the order of ``keys``.
+    :raises ValueError: Naming the file, if it is not a readable NumPy archive (empty, truncated, not a zip, a member
+                        that fails its checksum, pickled objects) or lacks one of ``keys``.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not hasattr(archive, "files"):
+                raise ValueError("it holds a single array, not an archive of named arrays")
+            missing = [key for key in keys if key not in archive.files]
+            if missing:
+                raise ValueError(f"it lacks the array(s) {missing} (it holds {archive.files})")
+            return tuple(archive[key] for key in keys)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
+        raise ValueError(f"'{path}' is not a readable NumPy archive with {list(keys)}: {error}") from error
 
 
 def class_labels(y: np.ndarray, name: str) -> np.ndarray:

@@ -31,7 +31,7 @@ import os
 import numpy as np
 
 from art_am.atomic import write_npz_atomic
-from art_am.datasets.npz import class_labels
+from art_am.datasets.npz import class_labels, read_npz_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,13 @@ def decode_packed_jpeg(
     stem = os.path.basename(path)[: -len(".npz")] if path.endswith(".npz") else os.path.basename(path)
     cached = os.path.join(folder, f"{stem}-{_file_digest(path)}-{size or 'native'}.npz")
     if os.path.isfile(cached):
-        with np.load(cached) as archive:
-            return archive["x"], archive["y"]
+        try:
+            x, y = read_npz_arrays(cached, ("x", "y"))
+            if x.ndim != 4 or x.dtype != np.uint8 or len(x) != len(y):
+                raise ValueError(f"'{cached}' holds x {x.dtype} {x.shape} and y {y.shape}, not a decoding")
+            return x, y
+        except ValueError as error:  # damaged (a killed writer before atomic writes, a full disk): decode again
+            logger.warning("decode cache %s is damaged (%s); decoding %s again", cached, error, path)
     x, y = _decode(path, size)
     write_npz_atomic(cached, {"x": x, "y": y})
     logger.info("decoded %d images of %s into %s", len(x), path, cached)
@@ -90,11 +95,10 @@ def decode_packed_jpeg(
 def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
     from PIL import Image  # pylint: disable=import-outside-toplevel
 
-    with np.load(path) as archive:
-        missing = [key for key in ("jpeg", "offsets", "y") if key not in archive.files]
-        if missing:
-            raise ValueError(f"'{path}' lacks the array(s) {missing}; a packed JPEG archive holds jpeg, offsets and y.")
-        data, offsets, labels = archive["jpeg"], archive["offsets"].astype(np.int64), archive["y"]
+    data, offsets, labels = read_npz_arrays(path, ("jpeg", "offsets", "y"))
+    offsets = offsets.astype(np.int64)
+    if len(labels) == 0:
+        raise ValueError(f"'{path}' holds no images (its 'y' is empty).")
     if offsets.ndim != 1 or len(offsets) != len(labels) + 1 or offsets[0] != 0 or offsets[-1] != len(data):
         raise ValueError(
             f"'{path}': offsets must hold N + 1 = {len(labels) + 1} boundaries from 0 to {len(data)}, "
@@ -103,10 +107,21 @@ def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
     if (np.diff(offsets) <= 0).any():
         raise ValueError(f"'{path}': offsets must increase strictly (every image has bytes).")
     images = []
-    for begin, end in zip(offsets[:-1], offsets[1:]):
-        with Image.open(io.BytesIO(data[begin:end].tobytes())) as image:
-            rgb = image.convert("RGB")
-            if size is not None and rgb.size != (size, size):
-                rgb = rgb.resize((size, size), Image.Resampling.BOX)
-            images.append(np.asarray(rgb, dtype=np.uint8))
+    for index, (begin, end) in enumerate(zip(offsets[:-1], offsets[1:])):
+        try:
+            with Image.open(io.BytesIO(data[begin:end].tobytes())) as image:
+                rgb = image.convert("RGB")
+                if size is not None and rgb.size != (size, size):
+                    rgb = rgb.resize((size, size), Image.Resampling.BOX)
+                images.append(np.asarray(rgb, dtype=np.uint8))
+        except (OSError, ValueError, SyntaxError) as error:  # PIL: unidentified or truncated files
+            raise ValueError(
+                f"'{path}': image {index} (bytes {begin}-{end}) is not a decodable JPEG: {error}"
+            ) from error
+    shapes = sorted({image.shape for image in images})
+    if len(shapes) > 1:
+        raise ValueError(
+            f"'{path}' holds images of {len(shapes)} sizes ({shapes[0][:2]}, {shapes[1][:2]}, ...); pass size= to "
+            "resize them to one."
+        )
     return np.stack(images), class_labels(labels, f"'{path}': 'y'")

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from art.defences.postprocessor.postprocessor import Postprocessor
 
-from art_am.defences.probabilities import PREDS_TYPES, as_logits, on_simplex, to_probabilities
+from art_am.defences.probabilities import PREDS_TYPES, as_logits, check_predictions, on_simplex, to_probabilities
 from art_am.validation import check_choice, check_integer
 
 # The ART versions CI tests (tests/test_art_contract.py among the whole suite): the lowest, constraints-lowest.txt,
@@ -108,7 +108,8 @@ def find_query_input(
                 f"{name} needs the query x but was not called from the predict method of an ART estimator that lists "
                 f"it in postprocessing_defences. Call it as {name.lower()}(preds, x=x)."
             )
-    x_array = np.asarray(x)
+    # contiguous: a reversed or strided view (negative strides) is the query all the same, but torch cannot wrap it
+    x_array = np.ascontiguousarray(x)
     if len(x_array) != len(preds):
         raise ValueError(f"{name}: x has {len(x_array)} rows but preds has {len(preds)}; they must be the same query.")
     return x_array, estimator
@@ -249,6 +250,7 @@ class InputAwarePostprocessor(Postprocessor, abc.ABC):
                             ``x`` is omitted outside an ART ``predict``.
         """
         self._check_params()
+        check_predictions(preds, "preds")  # before x is matched to it, so that a bad shape is named as such
         query, estimator = find_query_input(self, preds, x, estimator)
         probabilities = to_probabilities(preds, self.preds_type, "preds")
         if len(probabilities) == 0:

@@ -30,6 +30,7 @@ top-1 class). The oracles live in :mod:`art_am.defences.mad_oracles`.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 import numpy as np
@@ -160,8 +161,22 @@ class PredictionPoisoning(InputAwarePostprocessor):
         self.jacobian = jacobian
         self.jacobian_chunk_size = jacobian_chunk_size
         self.surrogate_seed = surrogate_seed
-        self._default_surrogates: dict[tuple[int, Any], nn.Module] = {}
+        # Keyed by the protected model itself, held weakly: an id() key would hand a freed model's surrogate to a new
+        # model that happens to reuse its address.
+        self._default_surrogates: weakref.WeakKeyDictionary[nn.Module, dict[Any, nn.Module]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._check_params()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # default surrogates are rebuilt on demand (seeded, so identical); weak references cannot be pickled
+        state = super().__getstate__()
+        del state["_default_surrogates"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._default_surrogates = weakref.WeakKeyDictionary()
 
     def surrogate(self, estimator: Any = None) -> Any:
         """
@@ -180,10 +195,10 @@ class PredictionPoisoning(InputAwarePostprocessor):
                 "whose model could be copied; pass surrogate_model=<torch.nn.Module>."
             )
         with self._lock:
-            key = (id(model), self.surrogate_seed)
-            if key not in self._default_surrogates:
-                self._default_surrogates[key] = reinitialised_copy(model, self.surrogate_seed)
-            return self._default_surrogates[key]
+            per_seed = self._default_surrogates.setdefault(model, {})
+            if self.surrogate_seed not in per_seed:
+                per_seed[self.surrogate_seed] = reinitialised_copy(model, self.surrogate_seed)
+            return per_seed[self.surrogate_seed]
 
     def target_posteriors(self, probabilities: np.ndarray, x: np.ndarray, estimator: Any = None) -> np.ndarray:
         """

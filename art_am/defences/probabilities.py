@@ -24,12 +24,15 @@ blends or perturbs probabilities must know which it got. ``preds_type`` says it:
 non-negative and sums to 1 (within ``SIMPLEX_TOLERANCE``), logits otherwise. Logits whose every row happens to lie on
 the simplex would be taken for probabilities by ``"auto"``; pass the type explicitly where that matters.
 
-The opposite mistake is refused: outputs declared ``"logits"`` whose every row lies on the simplex (within
-``SOFTMAX_OUTPUT_TOLERANCE``) come from a model ending in a softmax; softmaxing them again would flatten every answer
-(Adaptive Misinformation would then misinform all benign traffic).
+The opposite mistake gets a warning: outputs declared ``"logits"`` whose every row lies on the simplex (within
+``SOFTMAX_OUTPUT_TOLERANCE``) may come from a model ending in a softmax, and softmaxing them again would flatten every
+answer (Adaptive Misinformation would then misinform all benign traffic). They are still served as logits: such rows
+are valid logits too (a batch of one, two classes), and the declaration is the user's.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -118,16 +121,18 @@ def to_probabilities(
     :param nb_classes: Expected number of classes, if known.
     :return: ``(N, K)`` float64 probabilities, rows renormalised to sum to exactly 1.
     :raises ValueError: On bad shapes or values, an unknown ``preds_type``, or non-probabilities declared
-                        ``"probabilities"``.
+                        ``"probabilities"`` (declared logits that lie on the simplex only warn).
     """
     check_choice(preds_type, "preds_type", PREDS_TYPES)
     array = check_predictions(preds, name, nb_classes)
     if preds_type == "logits":
         if len(array) and on_simplex(array, SOFTMAX_OUTPUT_TOLERANCE).all():
-            raise ValueError(
-                f"{name} was declared logits (preds_type='logits') but every row is a probability vector: the model "
-                "ends in a softmax, and a second softmax would flatten its answers. Use preds_type='probabilities' "
-                "(or 'auto'), or protect the model without its final softmax."
+            warnings.warn(
+                f"{name} was declared logits (preds_type='logits') but every row is a probability vector: if the "
+                "model ends in a softmax, a second softmax flattens its answers; use preds_type='probabilities' (or "
+                "'auto') then. Served as logits, as declared.",
+                UserWarning,
+                stacklevel=3,
             )
         return softmax(array)
     simplex_rows = on_simplex(array)

@@ -126,7 +126,19 @@ class Mahalanobis(FeatureScore):
         if x is None or y is None:
             raise ValueError("Mahalanobis.fit needs the in-distribution inputs x and their labels y.")
         labels = np.asarray(y)
-        labels = labels.argmax(axis=1) if labels.ndim == 2 else labels.astype(np.int64)
+        if labels.ndim == 2:
+            labels = labels.argmax(axis=1)
+        elif labels.ndim != 1 or not np.issubdtype(labels.dtype, np.number) or (labels != np.round(labels)).any():
+            raise ValueError(
+                f"y must hold class indices (integers, shape (N,)) or one-hot rows (N, K), got {labels.dtype} "
+                f"values shaped {labels.shape}"
+                + (
+                    f" such as {float(labels[labels != np.round(labels)][0]):g}."
+                    if labels.ndim == 1 and np.issubdtype(labels.dtype, np.number)
+                    else "."
+                )
+            )
+        labels = labels.astype(np.int64)
         if labels.shape != (len(x),):
             raise ValueError(f"y must give one label per row of x ({len(x)}), got shape {np.shape(y)}.")
         features = self.features(x)
