@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 
 from art_am.atomic import write_text_atomic
 from benchmarks.scenarios import PRESETS, Scenario
@@ -97,3 +99,63 @@ def parse_seed_list(text: str) -> list[int]:
     if seeds[0] < 0:
         raise ValueError(f"--seed-list must be comma-separated integers >= 0, e.g. 1,2, got {text!r}")
     return seeds
+
+
+class UsageError(ValueError):
+    """A command-line value that cannot be used: the flag, the value and what would be valid, in one line."""
+
+    def __init__(self, flag: str, value: object, valid: str) -> None:
+        super().__init__(f"{flag}: {value!r} is not valid; {valid}")
+
+
+def fail(prog: str, error: Exception) -> int:
+    """
+    Print ``error`` as the one line an entry point gives on bad input.
+
+    :return: 2, the exit status of a usage error.
+    """
+    print(f"{prog}: error: {error}", file=sys.stderr)
+    return 2
+
+
+def check_choices(flag: str, text: str, valid: list[str] | tuple[str, ...]) -> list[str]:
+    """
+    :param flag: The flag, e.g. ``--attacks``.
+    :param text: Its comma-separated value.
+    :param valid: The allowed entries.
+    :return: The entries.
+    :raises UsageError: If the value is empty or an entry is not allowed (the whole selection is refused, not the valid
+                        part run).
+    """
+    entries = [entry.strip() for entry in text.split(",")]
+    unknown = [entry for entry in entries if entry not in valid]
+    if not text.strip() or unknown:
+        shown = ", ".join(valid) if len(valid) <= 30 else ", ".join(list(valid)[:30]) + f", ... ({len(valid)} in all)"
+        raise UsageError(flag, text if not unknown else ",".join(unknown), f"choose from: {shown}")
+    return entries
+
+
+def check_folder_flag(flag: str, path: str, must_exist: bool = False) -> None:
+    """
+    :raises UsageError: If ``path`` is a file (or, with ``must_exist``, not an existing folder).
+    """
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(flag, path, "it is a file; give a folder")
+    if must_exist and not os.path.isdir(path):
+        raise UsageError(flag, path, "no such folder")
+
+
+def check_device(flag: str, device: str) -> None:
+    """
+    :raises UsageError: If torch cannot parse the device or it is not available here.
+    """
+    import torch  # pylint: disable=import-outside-toplevel
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError) as error:
+        raise UsageError(flag, device, "give a torch device such as cpu, cuda or cuda:0") from error
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(flag, device, "CUDA is not available on this machine; use cpu")
+    if parsed.type not in ("cpu", "cuda", "mps", "xpu"):
+        raise UsageError(flag, device, "give cpu, cuda[:N], mps or xpu")

@@ -8,16 +8,12 @@ functions the postprocessors use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from art.defences.postprocessor.postprocessor import Postprocessor
 from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
 from art_am.defences import (
     AdaptiveMisinformation,
-    DeceptivePerturbation,
     PredictionPoisoning,
     adaptive_misinformation_answer,
 )
@@ -25,20 +21,14 @@ from art_am.defences.confidence_matching import ConfidenceMatch
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import batched_logits, predict_proba
 from art_am.models import reinitialised_copy
+from benchmarks import registry
 from benchmarks.attack_runs import defended_estimator
 from benchmarks.scenarios import Scenario
 
-DEFENCE_LABELS = {
-    "undefended": "undefended",
-    "oe_only": "OE only",
-    "am": "AM",
-    "am_cm": "AM + confidence matching",
-    "am_detector": "AM (MSP + sign detector)",
-    "am_detector_broad": "AM (MSP + broad-family detector)",
-    "pp_extreme": "PP (MAD)",
-    "pp_argmax": "PP (MAD-argmax)",
-    "dcp": "DCP",
-}
+# The labels (and every other property) of the defences live in the registry; re-exported for the report's imports.
+DEFENCE_LABELS = registry.DEFENCE_LABELS
+DefencePoint = registry.DefencePoint
+defence_points = registry.defence_points
 # AM on the OE defender's MSP; the same with the Section 6 confidence-matching temperatures; AM on MSP + the sign-step
 # detector; AM on MSP + the detector trained on the broad perturbation family. Each switches on the score named here.
 SWITCH_SCORES = {
@@ -49,56 +39,6 @@ SWITCH_SCORES = {
 }
 DETECTOR_FAMILIES = {"am_detector": "sign", "am_detector_broad": "broad"}
 AM_VARIANTS = tuple(SWITCH_SCORES)
-
-
-@dataclass(frozen=True)
-class DefencePoint:
-    """
-    One defence setting: the defence's name and its swept parameter (tau, epsilon or beta; None for none).
-    """
-
-    defence: str
-    parameter: float | None = None
-
-    @property
-    def key(self) -> str:
-        """
-        :return: A file-name-safe identifier.
-        """
-        return self.defence if self.parameter is None else f"{self.defence}-{self.parameter:g}"
-
-    @property
-    def true_model(self) -> str:
-        """
-        :return: Which trained model answers truthfully behind this defence: ``oe`` for AM and OE only, else ``plain``.
-        """
-        return "oe" if self.defence in AM_VARIANTS + ("oe_only",) else "plain"
-
-    @property
-    def setting(self) -> float:
-        """
-        :return: The swept parameter of a defence that has one (tau, epsilon or beta).
-        :raises ValueError: For a point without one, which no defence can be built from.
-        """
-        if self.parameter is None:
-            raise ValueError(f"defence '{self.defence}' needs a parameter (tau, epsilon or beta), got None.")
-        return self.parameter
-
-
-def defence_points(scenario: Scenario) -> list[DefencePoint]:
-    """
-    :return: Every defence setting of the scenario's sweeps.
-    """
-    points = [DefencePoint("undefended"), DefencePoint("oe_only")]
-    points += [DefencePoint("am", tau) for tau in scenario.am_thresholds]
-    if scenario.confidence_matching:
-        points += [DefencePoint("am_cm", tau) for tau in scenario.am_thresholds]
-    points += [DefencePoint("am_detector", tau) for tau in scenario.am_detector_thresholds]
-    if scenario.broad_detector:
-        points += [DefencePoint("am_detector_broad", tau) for tau in scenario.am_detector_thresholds]
-    points += [DefencePoint(f"pp_{oracle}", eps) for oracle in ("extreme", "argmax") for eps in scenario.pp_epsilons]
-    points += [DefencePoint("dcp", beta) for beta in scenario.dcp_betas]
-    return points
 
 
 class DefenceFactory:
@@ -129,10 +69,14 @@ class DefenceFactory:
         self.combined_score = combined_score
         self.confidence_match = confidence_match
         self.broad_score = broad_score
+        self.seed = seed
         # The authors' default: a randomly initialised copy of the victim's architecture.
         self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
 
-    def _prediction_poisoning(self, oracle: str, epsilon: float) -> PredictionPoisoning:
+    def prediction_poisoning(self, oracle: str, epsilon: float) -> PredictionPoisoning:
+        """
+        :return: PP with this factory's surrogate, on a victim returning logits.
+        """
         return PredictionPoisoning(self.surrogate, epsilon=epsilon, oracle=oracle, preds_type="logits")
 
     def served_answers(
@@ -147,33 +91,40 @@ class DefenceFactory:
         probs = {name: predict_proba(model, x).astype(np.float64) for name, model in self.models.items()}
         if scores is None:
             scores = self.switch_scores(x, probs["oe"], points)
-        targets = {}
-        answers = {}
-        for point in points:
-            if point.defence in ("undefended", "oe_only"):
-                answers[point] = probs[point.true_model]
-            elif point.defence in scores:
-                victim_temperature, misinformation_temperature = self._temperatures(point.defence)
-                answers[point], _ = adaptive_misinformation_answer(
-                    probs["oe"],
-                    probs["misinformation"],
-                    scores[point.defence],
-                    point.setting,
-                    self.scenario.nu,
-                    victim_temperature=victim_temperature,
-                    misinformation_temperature=misinformation_temperature,
-                    unit=self._switch_unit(point.defence),
-                )
-            elif point.defence.startswith("pp_"):
-                oracle = point.defence[3:]
-                defence = self._prediction_poisoning(oracle, point.setting)
-                if oracle not in targets:
-                    targets[oracle] = defence.target_posteriors(probs["plain"], x)
-                answers[point] = defence.poison(probs["plain"], targets[oracle])
-            else:
-                dcp = DeceptivePerturbation(point.setting, self.scenario.dcp_gamma, preds_type="probabilities")
-                answers[point] = dcp(probs["plain"]).astype(np.float64)
+        context = registry.ServingContext(x, probs, scores)
+        return {point: registry.defence(point.defence).serve(self, point, context) for point in points}
+
+    def am_answers(self, point: DefencePoint, context: registry.ServingContext) -> np.ndarray:
+        """
+        :return: One AM setting's answers, through the formula the postprocessor uses.
+        """
+        victim_temperature, misinformation_temperature = self._temperatures(point.defence)
+        answers, _ = adaptive_misinformation_answer(
+            context.probabilities["oe"],
+            context.probabilities["misinformation"],
+            context.scores[point.defence],
+            point.setting,
+            self.scenario.nu,
+            victim_temperature=victim_temperature,
+            misinformation_temperature=misinformation_temperature,
+            unit=self._switch_unit(point.defence),
+        )
         return answers
+
+    def am_postprocessor(self, point: DefencePoint) -> AdaptiveMisinformation:
+        """
+        :return: One AM setting as the postprocessor a user deploys, on a victim returning logits.
+        """
+        victim_temperature, misinformation_temperature = self._temperatures(point.defence)
+        return AdaptiveMisinformation(
+            self.models["misinformation"],
+            point.setting,
+            nu=self.scenario.nu,
+            preds_type="logits",
+            victim_temperature=victim_temperature,
+            misinformation_temperature=misinformation_temperature,
+            score=self._required_score(point.defence) if point.defence in DETECTOR_FAMILIES else None,
+        )
 
     def _switch_unit(self, variant: str) -> float:
         return self._required_score(variant).unit if variant in DETECTOR_FAMILIES else MaxSoftmaxProbability.unit
@@ -225,23 +176,5 @@ class DefenceFactory:
         :return: The defended victim as users would deploy it: ``PyTorchClassifier(..., postprocessing_defences=...)``,
                  returning probabilities.
         """
-        model = self.models[point.true_model]
-        defence: Postprocessor | None = None
-        if point.defence in ("undefended", "oe_only"):
-            model = nn.Sequential(model, nn.Softmax(dim=1))
-        elif point.defence in AM_VARIANTS:
-            victim_temperature, misinformation_temperature = self._temperatures(point.defence)
-            defence = AdaptiveMisinformation(
-                self.models["misinformation"],
-                point.setting,
-                nu=self.scenario.nu,
-                preds_type="logits",
-                victim_temperature=victim_temperature,
-                misinformation_temperature=misinformation_temperature,
-                score=self._required_score(point.defence) if point.defence in DETECTOR_FAMILIES else None,
-            )
-        elif point.defence.startswith("pp_"):
-            defence = self._prediction_poisoning(point.defence[3:], point.setting)
-        else:
-            defence = DeceptivePerturbation(point.setting, self.scenario.dcp_gamma, preds_type="logits")
+        model, defence = registry.defence(point.defence).build(self, point)
         return defended_estimator(self.scenario, model, defence, device)

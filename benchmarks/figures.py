@@ -21,21 +21,12 @@ import textwrap
 import numpy as np
 
 from art_am.atomic import write_atomic
+from benchmarks import registry
 from benchmarks.defence_points import DEFENCE_LABELS
 from benchmarks.selection import attacker_entries, attacker_label
 
 # One colour and marker per defence, used by every figure.
-STYLES = {
-    "undefended": ("black", "*"),
-    "oe_only": ("grey", "P"),
-    "am": ("tab:blue", "o"),
-    "am_cm": ("tab:purple", "X"),
-    "am_detector": ("tab:cyan", "v"),
-    "am_detector_broad": ("navy", "<"),
-    "pp_extreme": ("tab:red", "s"),
-    "pp_argmax": ("tab:orange", "^"),
-    "dcp": ("tab:green", "D"),
-}
+STYLES = registry.STYLES  # one colour and marker per defence, from the registry
 ZOOM_PP = 5.0
 
 

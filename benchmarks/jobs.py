@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from benchmarks.defence_points import DefencePoint, defence_points
-from benchmarks.scenarios import Scenario
+from benchmarks.registry import DefencePoint, defence_points
+
+if TYPE_CHECKING:  # the analysis layer imports this module: no training code (and no torch) at import
+    from benchmarks.scenarios import Scenario
 
 LABEL_MODES = {"soft": True, "argmax": False}
 # The truth-filtering attackers and the selection of :class:`art_am.attacks.SelectiveExtraction` each runs.

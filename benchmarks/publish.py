@@ -30,23 +30,39 @@ import argparse
 import glob
 import os
 import shutil
+import sys
 
 from art_am.atomic import write_text_atomic
+from benchmarks.cli import UsageError, fail
 from benchmarks.report import write_report
+from benchmarks.run import load_points_or_refuse
+from benchmarks.run_files import RunFileError
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """
+    :return: The exit status: 0, or 2 when the run folder is missing, holds no points or a damaged file (one line on
+             stderr; the published page is left as it is).
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-dir", required=True, help="the run folder, e.g. results/quick")
     parser.add_argument("--name", required=True, help="the page name: docs/benchmark_<name>.md")
     args = parser.parse_args(argv)
-    write_text_atomic(os.path.join(DOCS, f"benchmark_{args.name}.md"), write_report(args.run_dir))
-    for figure in sorted(glob.glob(os.path.join(args.run_dir, "figures", "*.png"))):
+    if not args.name or os.sep in args.name or args.name.startswith("."):
+        return fail("benchmarks.publish", UsageError("--name", args.name, "give a plain page name such as quick"))
+    try:
+        load_points_or_refuse(args.run_dir)  # before anything is written: a report of nothing would replace the page
+        summary = write_report(args.run_dir)
+    except RunFileError as error:
+        return fail("benchmarks.publish", error)
+    write_text_atomic(os.path.join(DOCS, f"benchmark_{args.name}.md"), summary)
+    for figure in sorted(glob.glob(os.path.join(glob.escape(args.run_dir), "figures", "*.png"))):
         shutil.copyfile(figure, os.path.join(DOCS, "figures", f"{args.name}-{os.path.basename(figure)}"))
     print(f"published {args.run_dir} as docs/benchmark_{args.name}.md")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

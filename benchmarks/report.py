@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import glob
 import io
-import json
 import os
 from collections import defaultdict
 
 import numpy as np
 
 from art_am.atomic import write_json_atomic, write_text_atomic
+from benchmarks import run_files
 from benchmarks.defence_points import DEFENCE_LABELS
 from benchmarks.figures import query_set, write_figures
 from benchmarks.selection import (
@@ -43,13 +43,10 @@ METRICS = ("defender_accuracy", "defender_accuracy_validation", "clone_accuracy"
 
 def load_points(run_dir: str) -> list[dict]:
     """
-    :return: Every saved point of the run.
+    :return: Every saved point of the run, checked (:mod:`benchmarks.run_files`).
+    :raises RunFileError: If the folder is missing or a point is damaged (the message names the file).
     """
-    points = []
-    for path in sorted(glob.glob(os.path.join(run_dir, "points", "*", "seed*", "*.json"))):
-        with open(path, encoding="utf-8") as handle:
-            points.append(json.load(handle))
-    return points
+    return run_files.load_points(run_dir, DEFENCE_LABELS)
 
 
 def aggregate(points: list[dict]) -> list[dict]:
@@ -293,10 +290,7 @@ def write_report(run_dir: str) -> str:
     points = with_attacker_best(load_points(run_dir))
     rows = aggregate(points)
     comparison = matched_comparison(points, DROPS_PP) if has_validation(points) else []
-    overheads = []
-    for path in sorted(glob.glob(os.path.join(run_dir, "overhead", "*.json"))):
-        with open(path, encoding="utf-8") as handle:
-            overheads.append(json.load(handle))
+    overheads = run_files.load_json_files(os.path.join(glob.escape(run_dir), "overhead", "*.json"), "an overhead table")
     # Every file is replaced atomically: a reader (or a concurrent report) never sees half of one.
     write_json_atomic(
         os.path.join(run_dir, "results.json"),

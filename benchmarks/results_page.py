@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import sys
 
 import numpy as np
 
 from art_am.atomic import write_text_atomic
+from benchmarks import run_files
 from benchmarks.defence_points import AM_VARIANTS, DEFENCE_LABELS, DETECTOR_FAMILIES
 from benchmarks.figures import attack_key
 from benchmarks.jobs import attack_kind
@@ -372,12 +372,10 @@ def load_runs(results_dir: str = RESULTS) -> dict[str, tuple[dict, list[dict], l
     runs = {}
     for run_file in sorted(glob.glob(os.path.join(results_dir, "*", "RUN.json"))):
         folder = os.path.dirname(run_file)
-        with open(run_file, encoding="utf-8") as stream:
-            description = json.load(stream)
-        overheads = []
-        for path in sorted(glob.glob(os.path.join(folder, "overhead", "*.json"))):
-            with open(path, encoding="utf-8") as stream:
-                overheads.append(json.load(stream))
+        description = run_files.read_run_description(run_file)
+        overheads = run_files.load_json_files(
+            os.path.join(glob.escape(folder), "overhead", "*.json"), "an overhead table"
+        )
         runs[os.path.basename(folder)] = (description, load_points(folder), overheads)
     return runs
 
@@ -939,7 +937,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only compare docs/results.md with what would be written")
     args = parser.parse_args(argv)
-    text = render(load_runs())
+    try:
+        text = render(load_runs())
+    except run_files.RunFileError as error:  # named file, one line; the page is left as it is
+        print(f"benchmarks.results_page: error: {error}", file=sys.stderr)
+        return 2
     if args.check:
         with open(PAGE, encoding="utf-8") as stream:
             same = stream.read() == text

@@ -18,14 +18,28 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import time
 
 from art_am.atomic import write_json_atomic
-from benchmarks.cli import add_run_arguments, parse_seed_list, parse_shard, scenario_parser
+from art_am.datasets import DatasetNotFoundError
+from benchmarks.cli import (
+    UsageError,
+    add_run_arguments,
+    check_choices,
+    check_device,
+    check_folder_flag,
+    fail,
+    parse_seed_list,
+    parse_shard,
+    scenario_parser,
+)
+from benchmarks.defence_points import defence_points
 from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
-from benchmarks.report import write_report
+from benchmarks.report import load_points, write_report
+from benchmarks.run_files import RunFileError
 from benchmarks.scenario_run import scenario_run
 from benchmarks.scenarios import PRESETS
 
@@ -64,21 +78,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> None:
+def check_selection(args: argparse.Namespace) -> tuple[list, list[int], tuple[int, int]]:
+    """
+    The whole selection of a run, checked before any work: every flag's value must name something that exists.
+
+    :return: ``(scenarios, seeds, shard)``.
+    :raises UsageError: Naming the flag, the value and the valid choices.
+    """
+    scenarios = [s for s in PRESETS[args.preset] if args.scenario in (None, s.name)]
+    if not scenarios:
+        raise UsageError("--scenario", args.scenario, f"choose from: {', '.join(s.name for s in PRESETS[args.preset])}")
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as error:
+        raise UsageError("--shard", args.shard, "give K/N with 0 <= K < N") from error
+    if args.seed_list is not None:
+        try:
+            seeds = parse_seed_list(args.seed_list)
+        except ValueError as error:
+            raise UsageError("--seed-list", args.seed_list, "give comma-separated integers >= 0, e.g. 1,2") from error
+    elif args.seeds < 1:
+        raise UsageError("--seeds", args.seeds, "give a number of seeds >= 1")
+    else:
+        seeds = list(range(args.seeds))
+    check_choices("--attacks", args.attacks, ATTACKS)
+    check_choices("--labels", args.labels, tuple(LABEL_MODES))
+    if args.sources is not None:
+        check_choices("--sources", args.sources, sorted({k for s in scenarios for k in s.attacks.knockoff_sources}))
+    if args.defences is not None:
+        known = sorted({name for s in scenarios for p in defence_points(s) for name in (p.defence, p.key)})
+        check_choices("--defences", args.defences, known)
+    if args.cpus_per_job is not None and args.cpus_per_job < 1:
+        raise UsageError("--cpus-per-job", args.cpus_per_job, "give a number of threads >= 1")
+    needs_data = any(
+        not source.startswith("embedded:")
+        for s in scenarios
+        for source in (s.train_source, s.test_source, *s.attacks.knockoff_sources.values())
+    )
+    check_folder_flag("--data-root", args.data_root, must_exist=needs_data and not args.report_only)
+    check_folder_flag("--run-dir", args.run_dir, must_exist=args.report_only)
+    check_folder_flag("--cache-dir", args.cache_dir)
+    check_device("--device", args.device)
+    return scenarios, seeds, shard
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    :return: The exit status: 0, or 2 for a bad flag or a damaged run file (one line on stderr, nothing written).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     args.run_dir = args.run_dir or os.path.join("runs", args.preset)
     if args.executor == "ray" and args.cpus_per_job is None:
         args.cpus_per_job = 1
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    scenarios = [s for s in PRESETS[args.preset] if args.scenario in (None, s.name)]
-    if not scenarios:
-        parser.error(f"no scenario named {args.scenario!r} in preset {args.preset}")
     try:
-        shard = parse_shard(args.shard)
-        seeds = list(range(args.seeds)) if args.seed_list is None else parse_seed_list(args.seed_list)
-    except ValueError as error:
-        parser.error(str(error))
+        scenarios, seeds, shard = check_selection(args)
+        if args.report_only:
+            load_points_or_refuse(args.run_dir)
+    except (UsageError, RunFileError) as error:
+        return fail("benchmarks.run", error)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        return _run(args, scenarios, seeds, shard)
+    except (RunFileError, DatasetNotFoundError) as error:
+        return fail("benchmarks.run", error)
+
+
+def load_points_or_refuse(run_dir: str) -> list[dict]:
+    """
+    :return: The run's points.
+    :raises RunFileError: If the folder is missing, a point is damaged, or there are none (a report of nothing would
+                          overwrite the run's report).
+    """
+    points = load_points(run_dir)
+    if not points:
+        raise RunFileError(
+            f"{run_dir}: the run has no points; nothing to report (its report files are left as they are)"
+        )
+    return points
+
+
+def _run(args: argparse.Namespace, scenarios: list, seeds: list[int], shard: tuple[int, int]) -> int:
     start = time.perf_counter()
     if not args.report_only:
         jobs = []
@@ -91,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
                 args.sources,
                 args.defences,
             )
+        if not jobs:  # e.g. --defences naming only what another scenario of the preset has
+            raise RunFileError(f"{args.run_dir}: the selection plans no job for {[s.name for s in scenarios]}")
         todo = pending(jobs, args.run_dir, shard)
         logger.info("%d jobs, %d of them this shard's and unfinished", len(jobs), len(todo))
         run_jobs(todo, args)
@@ -105,11 +187,13 @@ def main(argv: list[str] | None = None) -> None:
                     write_json_atomic(overhead_path, overhead)
     if shard[1] > 1 and shard[0] != 0:
         print(f"shard {args.shard} finished in {time.perf_counter() - start:.0f} s; shard 0 writes the report")
-        return
+        return 0
+    load_points_or_refuse(args.run_dir)
     summary = write_report(args.run_dir)
     print(summary)
     print(f"\nfinished in {time.perf_counter() - start:.0f} s; report in {args.run_dir}/summary.md")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -105,6 +105,9 @@ class Scenario:
     # The pretrained checkpoint's path, set by benchmarks.model_cache.with_pretrained_weights (never by hand): every
     # model of a scenario with ``pretraining`` starts from it.
     pretrained_weights: str | None = None
+    # Settings of the registry's defences that have no field above (benchmarks.registry), e.g. ART's postprocessors:
+    # {"art_reverse_sigmoid": (0.5, 1.0), "art_class_labels": (None,)}.
+    sweeps: dict[str, tuple] = field(default_factory=dict)
     # Record each epoch's test accuracy in the checkpoints' training history (costs one test pass per epoch).
     record_epoch_accuracy: bool = False
 

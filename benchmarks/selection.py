@@ -18,10 +18,9 @@ from operator import itemgetter
 import numpy as np
 from scipy import stats
 
-from benchmarks.defence_points import AM_VARIANTS
 from benchmarks.jobs import attack_kind
+from benchmarks.registry import AM_VARIANTS, BASELINES
 
-BASELINES = ("pp_extreme", "pp_argmax", "dcp")
 MIN_SEEDS = 3  # a verdict rests on at least this many seeds (docs/results.md's rule)
 COMPARED = AM_VARIANTS + BASELINES
 VALIDATION_FIELD = "defender_accuracy_validation"

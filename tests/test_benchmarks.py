@@ -79,9 +79,9 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     assert "optimised" in chosen and sum(chosen.values()) > 0
 
 
-def test_unknown_scenario_is_an_error(micro_preset, tmp_path):
-    with pytest.raises(SystemExit):
-        run_module.main(["--preset", "micro", "--scenario", "nope", "--run-dir", str(tmp_path)])
+def test_unknown_scenario_is_an_error(micro_preset, tmp_path, capsys):
+    assert run_module.main(["--preset", "micro", "--scenario", "nope", "--run-dir", str(tmp_path / "run")]) == 2
+    assert "--scenario: 'nope' is not valid; choose from: micro" in capsys.readouterr().err
 
 
 def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):

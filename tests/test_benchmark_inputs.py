@@ -1,0 +1,187 @@
+"""
+The benchmark's own bad inputs: every entry point refuses a bad selection before any work (one line naming the flag,
+the value and the valid choices; exit status 2; nothing written), and every file it reads back names itself when it is
+damaged, never publishing a number from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks import publish, results_page, run
+from benchmarks.run_files import RunFileError, load_points
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICK = os.path.join(ROOT, "results", "quick")
+
+
+@pytest.mark.parametrize(
+    "flags,flag",
+    [
+        (["--defences", "am-abc"], "--defences"),
+        (["--defences", "bogus"], "--defences"),
+        (["--defences", ""], "--defences"),
+        (["--defences", "undefended,am-abc"], "--defences"),
+        (["--seeds", "-1"], "--seeds"),
+        (["--seeds", "0"], "--seeds"),
+        (["--seed-list", "1,x"], "--seed-list"),
+        (["--sources", "bogus"], "--sources"),
+        (["--cpus-per-job", "0"], "--cpus-per-job"),
+        (["--attacks", "bogus"], "--attacks"),
+        (["--attacks", ""], "--attacks"),
+        (["--labels", "bogus"], "--labels"),
+        (["--device", "bogus"], "--device"),
+        (["--shard", "2/2"], "--shard"),
+        (["--preset", "paper", "--data-root", "/nonexistent/data"], "--data-root"),
+        (["--report-only", "--run-dir", "/nonexistent/run"], "--run-dir"),
+    ],
+)
+def test_run_refuses_a_bad_selection_before_any_work(tmp_path, capsys, flags, flag):
+    run_dir = tmp_path / "run"
+    argv = ["--preset", "quick", "--run-dir", str(run_dir), "--cache-dir", str(tmp_path / "cache"), *flags]
+    if "--run-dir" in flags:
+        argv = ["--preset", "quick", "--cache-dir", str(tmp_path / "cache"), *flags]
+    assert run.main(argv) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and error[0].startswith(f"benchmarks.run: error: {flag}:"), error
+    assert not run_dir.exists() and not (tmp_path / "cache").exists()
+
+
+def test_run_and_cache_folders_that_are_files(tmp_path, capsys):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for flag in ("--run-dir", "--cache-dir"):
+        assert run.main(["--preset", "quick", flag, str(a_file)]) == 2
+        assert f"{flag}: " in capsys.readouterr().err
+    assert a_file.read_text() == "x"
+
+
+def _snapshot(folder) -> dict[str, str]:
+    return {
+        os.path.relpath(os.path.join(base, name), folder): hashlib.sha256(
+            open(os.path.join(base, name), "rb").read()
+        ).hexdigest()
+        for base, _, names in os.walk(folder)
+        for name in names
+    }
+
+
+@pytest.fixture
+def docs(tmp_path, monkeypatch):
+    folder = tmp_path / "docs"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "benchmark_quick.md").write_text("the published page\n")
+    monkeypatch.setattr(publish, "DOCS", str(folder))
+    return folder
+
+
+def test_publish_refuses_a_missing_or_empty_run_and_keeps_the_page(tmp_path, docs, capsys):
+    before = _snapshot(docs)
+    assert publish.main(["--run-dir", str(tmp_path / "missing"), "--name", "quick"]) == 2
+    (tmp_path / "empty").mkdir()
+    assert publish.main(["--run-dir", str(tmp_path / "empty"), "--name", "quick"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "no such run folder" in err[0] and "has no points" in err[1]
+    assert _snapshot(docs) == before
+    assert run.main(["--preset", "quick", "--report-only", "--run-dir", str(tmp_path / "empty")]) == 2
+    assert os.listdir(tmp_path / "empty") == []
+
+
+def _small_run(tmp_path, points: int = 6):
+    """A copy of a few of the quick run's points, its overhead table and RUN.json."""
+    run_dir = tmp_path / "run"
+    paths = sorted(
+        os.path.join(base, name) for base, _, names in os.walk(os.path.join(QUICK, "points")) for name in names
+    )[:points]
+    for path in paths:
+        target = run_dir / os.path.relpath(path, QUICK)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    shutil.copytree(os.path.join(QUICK, "overhead"), run_dir / "overhead")
+    shutil.copyfile(os.path.join(QUICK, "RUN.json"), run_dir / "RUN.json")
+    return run_dir
+
+
+def _first_point(run_dir):
+    return sorted(run_dir.glob("points/*/seed*/*.json"))[0]
+
+
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda text: text[: len(text) // 2], "is not valid JSON"),
+        (lambda text: "", "is not valid JSON \\(it is empty"),
+        (lambda text: b"\xff\xfe\x00garbage", "is not UTF-8"),
+        (lambda text: "[1, 2]", "must be a JSON object, got a JSON list"),
+        (lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "seed"}), "lacks 'seed'"),
+        (lambda text: json.dumps({**json.loads(text), "seed": "four"}), "'seed' must be int, got 'four'"),
+        (lambda text: json.dumps({**json.loads(text), "clone_accuracy": "0.5"}), "'clone_accuracy' must be float"),
+        (lambda text: json.dumps({**json.loads(text), "clone_accuracy": float("nan")}), "must be a fraction"),
+        (lambda text: json.dumps({**json.loads(text), "defence": "magic"}), "unknown defence 'magic'"),
+    ],
+)
+def test_a_damaged_point_is_named(tmp_path, damage, message):
+    run_dir = _small_run(tmp_path)
+    point = _first_point(run_dir)
+    damaged = damage(point.read_text())
+    point.write_bytes(damaged if isinstance(damaged, bytes) else damaged.encode())
+    with pytest.raises(RunFileError, match=message) as caught:
+        load_points(
+            str(run_dir),
+            known_defences={"undefended", "am", "am_cm", "am_detector", "pp_extreme", "dcp"}
+            | {"pp_argmax", "oe_only", "am_detector_broad"},
+        )
+    assert str(point) in str(caught.value)
+
+
+def test_damaged_overhead_table_and_run_description_are_named(tmp_path, capsys):
+    results = tmp_path / "results"
+    run_dir = _small_run(tmp_path)
+    shutil.move(str(run_dir), str(results / "quick"))
+    for relative in ("quick/overhead/embedded-mnist.json", "quick/RUN.json"):
+        path = results / relative
+        original = path.read_bytes()
+        path.write_bytes(original[: len(original) // 3])
+        with pytest.raises(RunFileError, match="is not valid JSON") as caught:
+            results_page.load_runs(str(results))
+        assert str(path) in str(caught.value)
+        path.write_bytes(original)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_bytes_over_any_run_file_change_nothing_else_and_publish_nothing(tmp_path_factory, data):
+    """Property: random bytes written over any one file of a run that publish reads (a point, the overhead table)
+    make it refuse, naming that file, and leave every other file of the run and the published page as they were;
+    over RUN.json (read by the results page) they make the results page refuse, naming it."""
+    tmp_path = tmp_path_factory.mktemp("run")
+    run_dir = _small_run(tmp_path, points=3)
+    docs = tmp_path / "docs"
+    (docs / "figures").mkdir(parents=True)
+    (docs / "benchmark_quick.md").write_text("the published page\n")
+    files = sorted(p for p in run_dir.rglob("*.json"))
+    target = data.draw(st.sampled_from(files))
+    target.write_bytes(data.draw(st.binary(min_size=0, max_size=200)))
+    before_run, before_docs = _snapshot(run_dir), _snapshot(docs)
+    if target.name == "RUN.json":
+        with pytest.raises(RunFileError) as caught:
+            results_page.load_runs(str(tmp_path))
+    else:
+        original, publish.DOCS = publish.DOCS, str(docs)
+        try:
+            with pytest.raises(RunFileError) as caught:
+                run.load_points_or_refuse(str(run_dir))
+                publish.write_report(str(run_dir))  # not reached: load_points refused
+            assert publish.main(["--run-dir", str(run_dir), "--name", "quick"]) == 2
+        finally:
+            publish.DOCS = original
+    assert str(target) in str(caught.value)
+    assert _snapshot(run_dir) == before_run  # nothing rewritten, nothing added
+    assert _snapshot(docs) == before_docs
