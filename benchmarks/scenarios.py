@@ -240,7 +240,9 @@ def _cifar10_fast_scenario(name: str, outliers: str | None = None) -> Scenario:
     epochs) for the plain, outlier-exposure and misinformation models alike; otherwise the CPU scenario (20k outliers),
     with 10k KnockoffNets queries instead of 5k.
     """
-    base = _cifar10_scenario(name, "fastnet", {"widths": FAST_WIDTHS}, gpu=False, outliers=outliers)
+    base = _cifar10_scenario(
+        name, "fastnet", {"widths": FAST_WIDTHS, "identity_init": True}, gpu=False, outliers=outliers
+    )
     queries = "tinyimagenet32:train?" + _QUERY_CLASSES + "&limit=10000"
     return dataclasses.replace(
         base,

@@ -144,3 +144,16 @@ def test_fast_recipe_trains_all_three_models(embedded):
 def test_config_rejects_bad_recipe_values(field, value):
     with pytest.raises(ValueError, match=field):
         TrainingConfig(**{field: value})
+
+
+def test_identity_start_passes_the_input_through():
+    """Reference: a convolution whose first filters are Dirac kernels copies those input channels."""
+    model = FastNet(widths=(8, 8, 8))
+    conv = model.groups[1].conv1  # 8 -> 8 channels
+    x = torch.rand(2, 8, 5, 5)
+    with torch.no_grad():
+        torch.testing.assert_close(conv(x), x)
+    wider = FastNet(widths=(8, 12, 12)).groups[1].conv1  # 8 -> 12: the first 8 filters copy, the rest are random
+    with torch.no_grad():
+        torch.testing.assert_close(wider(x)[:, :8], x)
+    assert not torch.equal(FastNet(widths=(8, 8, 8), identity_init=False).groups[1].conv1.weight, conv.weight)

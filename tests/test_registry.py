@@ -25,7 +25,7 @@ def test_unknown_defence_names_the_known_ones():
     with pytest.raises(ValueError, match="Unknown defence 'dcp2'; known defences: undefended, oe_only, am,"):
         registry.defence("dcp2")
     with pytest.raises(ValueError, match="Unknown defence"):
-        DefencePoint("bogus", 1.0).true_model
+        _ = DefencePoint("bogus", 1.0).true_model
 
 
 def test_every_entry_is_complete_and_the_baselines_are_the_papers():

@@ -34,8 +34,16 @@ from art_am.validation import check_integer
 TTA_LEVELS = (0, 1, 2)
 
 
+def _identity_start(conv: nn.Conv2d) -> nn.Conv2d:
+    # The first min(in, out) filters start as the identity (a Dirac kernel), the rest at their default: each group
+    # initially passes its input through, which the short schedule needs to make progress from the first epoch.
+    with torch.no_grad():
+        nn.init.dirac_(conv.weight[: min(conv.in_channels, conv.out_channels)])
+    return conv
+
+
 class _ConvGroup(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int, bn_momentum: float) -> None:
+    def __init__(self, in_channels: int, out_channels: int, bn_momentum: float, identity_init: bool) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
         self.pool = nn.MaxPool2d(2)
@@ -43,6 +51,9 @@ class _ConvGroup(nn.Module):
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
         self.norm2 = _frozen_scale_norm(out_channels, bn_momentum)
         self.activation = nn.GELU()
+        if identity_init:
+            _identity_start(self.conv1)
+            _identity_start(self.conv2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.activation(self.norm1(self.pool(self.conv1(x))))
@@ -73,6 +84,7 @@ class FastNet(nn.Module):
         tta_level: int = 2,
         bn_momentum: float = 0.4,
         scale: float = 1.0 / 9.0,
+        identity_init: bool = True,
     ) -> None:
         """
         :param num_classes: Number of output classes.
@@ -82,6 +94,7 @@ class FastNet(nn.Module):
                           2 also the mirrored views shifted by one pixel up-left and down-right (6 forward passes).
         :param bn_momentum: Batch-norm momentum in torch's convention (the weight of the new batch statistics).
         :param scale: Factor on the logits (the recipe's 1/9 keeps the initial softmax nearly uniform).
+        :param identity_init: Start the first filters of every convolution as the identity (Dirac kernels).
         """
         super().__init__()
         if len(widths) != 3:
@@ -101,7 +114,7 @@ class FastNet(nn.Module):
         groups = []
         channels = 2 * patch_dims
         for width in widths:
-            groups.append(_ConvGroup(channels, width, bn_momentum))
+            groups.append(_ConvGroup(channels, width, bn_momentum, identity_init))
             channels = width
         self.groups = nn.Sequential(*groups)
         self.pool = nn.AdaptiveMaxPool2d(1)
