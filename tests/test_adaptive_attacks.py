@@ -15,7 +15,7 @@ from art_am.attacks import (
     shifted_views,
     step_forms,
 )
-from art_am.attacks.detector_aware_jbda import _project_magnitudes
+from art_am.attacks.detector_aware_jbda_pytorch import _project_magnitudes
 from tests.helpers import classifier, tiny_cnn
 
 

@@ -5,22 +5,35 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_exported_tree_passes_its_art_style_tests(tmp_path):
+def _export_module():
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     try:
-        from export_to_art import export  # pylint: disable=import-outside-toplevel
+        import export_to_art  # pylint: disable=import-outside-toplevel
     finally:
         sys.path.pop(0)
-    written = export(str(tmp_path), overlay_installed_art=True, with_shims=True)
-    assert "art/defences/postprocessor/adaptive_misinformation.py" in written
+    return export_to_art
+
+
+EXPORT = _export_module()
+PRS_WITH_TESTS = [name for name, pr in EXPORT.PULL_REQUESTS.items() if pr.tests]
+
+
+@pytest.mark.parametrize("pr", PRS_WITH_TESTS)
+def test_each_pull_request_passes_its_art_style_tests_alone(tmp_path, pr):
+    """Each PR exported with only its dependencies' files runs its own ART-style tests against ART as installed."""
+    written = EXPORT.export(str(tmp_path), overlay_installed_art=True, with_shims=True, pr=pr)
     for relative in written:
         if relative.endswith(".py") and relative.startswith("art/"):
             text = open(tmp_path / relative, encoding="utf-8").read()
             # no code dependency on the plugin (docstrings may name its training helpers, which stay there)
             assert not re.search(r"^\s*(from|import) art_am", text, re.M), f"{relative} still imports art_am"
+    notes = open(tmp_path / "ART_CONTRIBUTION.txt", encoding="utf-8").read()
+    assert notes.startswith(f"# {pr}") and "**Title:**" in notes
     environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), "tests"],
@@ -31,4 +44,22 @@ def test_exported_tree_passes_its_art_style_tests(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "5 passed" in result.stdout
+    expected = sum(
+        open(os.path.join(ROOT, "scripts", "art_tests", name)).read().count("\ndef test_")
+        for name in EXPORT.PULL_REQUESTS[pr].tests
+    )
+    assert f"{expected} passed" in result.stdout
+
+
+def test_every_pull_request_has_a_description_and_known_dependencies():
+    for name, pr in EXPORT.PULL_REQUESTS.items():
+        assert os.path.isfile(os.path.join(ROOT, "scripts", "upstream", f"{name}.md")), name
+        assert all(dependency in EXPORT.PULL_REQUESTS for dependency in pr.depends_on)
+    assert [pr.name for pr in EXPORT.with_dependencies("pr5-prediction-poisoning")] == [
+        "pr1-postprocessor-input",
+        "pr2-deceptive-perturbation",
+        "pr4-adaptive-misinformation",
+        "pr5-prediction-poisoning",
+    ]
+    with pytest.raises(ValueError, match="Unknown pull request"):
+        EXPORT.with_dependencies("pr9")

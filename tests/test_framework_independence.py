@@ -59,11 +59,39 @@ def test_the_framework_free_modules_import_no_framework_at_top_level(path):
             assert module in FRAMEWORK_FREE or package in FRAMEWORK_FREE, f"{path} imports {name} at module level"
 
 
-def test_the_lazy_exports_still_resolve():
-    from art_am.defences import PredictionPoisoning  # pylint: disable=import-outside-toplevel
-    from art_am.defences.ood_scores import SignStepDetector  # pylint: disable=import-outside-toplevel
+def _modules_under(*folders: str) -> list[str]:
+    found = []
+    for folder in folders:
+        for base, _, names in os.walk(os.path.join(ROOT, folder)):
+            found += [os.path.relpath(os.path.join(base, n), ROOT) for n in names if n.endswith(".py")]
+    return sorted(found)
 
-    assert PredictionPoisoning.__name__ == "PredictionPoisoning" and SignStepDetector.name == "sign-detector"
+
+@pytest.mark.parametrize("path", _modules_under("art_am/defences", "art_am/attacks"))
+def test_modules_that_import_torch_follow_arts_pytorch_naming(path):
+    """ART's rule for the rest: a module under art/defences or art/attacks that imports torch at top level carries
+    ``_pytorch`` in its name, and so do its classes (``PyTorch`` suffix); the earlier names stay as plain aliases."""
+    frameworks = [name for name in _top_level_imports(path) if name.split(".")[0] in FRAMEWORKS]
+    if not frameworks:
+        return
+    assert path.endswith("_pytorch.py"), f"{path} imports {frameworks} at top level but lacks the _pytorch suffix"
+    tree = ast.parse(open(os.path.join(ROOT, path), encoding="utf-8").read())
+    public = [node.name for node in tree.body if isinstance(node, ast.ClassDef) and not node.name.startswith("_")]
+    assert public and all(name.endswith("PyTorch") for name in public), f"{path}: classes {public}"
+
+
+def test_the_lazy_exports_still_resolve():
+    from art_am.defences import (
+        PredictionPoisoning,  # pylint: disable=import-outside-toplevel
+        PredictionPoisoningPyTorch,  # pylint: disable=import-outside-toplevel
+    )
+    from art_am.defences.ood_scores import (
+        SignStepDetector,  # pylint: disable=import-outside-toplevel
+        SignStepDetectorPyTorch,  # pylint: disable=import-outside-toplevel
+    )
+
+    assert PredictionPoisoning is PredictionPoisoningPyTorch and SignStepDetector is SignStepDetectorPyTorch
+    assert SignStepDetector.name == "sign-detector"
     with pytest.raises(AttributeError, match="no attribute"):
         _ = importlib.import_module("art_am.defences").Nonexistent
 

@@ -5,7 +5,7 @@ from torch import nn
 
 from art_am.defences import PredictionPoisoning
 from art_am.defences.mad_oracles import DenseGram, LastLayerGram, argmax_oracle, extreme_oracle
-from art_am.defences.prediction_poisoning import all_parameter_gram, budget_step
+from art_am.defences.prediction_poisoning_pytorch import all_parameter_gram, budget_step
 from art_am.models import LeNet5
 from tests.helpers import classifier, tiny_cnn
 

@@ -72,5 +72,7 @@ def test_art_postprocessors_serve_what_the_live_estimator_serves(micro_preset, x
         np.random.seed(factory.seed + 777)
         live = victim.predict(x_random)
         np.testing.assert_allclose(served[point], live, atol=1e-6, err_msg=point.key)
+    # ART's ClassLabels as shipped (1.20.1 sets every row's argmax column in every row; ART PR #2824 fixes it): the
+    # benchmark serves what ART users get, so only its 0/1 values are asserted here.
     labels = served[DefencePoint("art_class_labels", None)]
-    assert set(np.unique(labels)) == {0.0, 1.0} and (labels.sum(axis=1) == 1).all()
+    assert set(np.unique(labels)) <= {0.0, 1.0} and (labels.sum(axis=1) >= 1).all()

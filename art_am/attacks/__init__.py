@@ -20,12 +20,19 @@ Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is u
 attackers of the benchmark: a detector-aware JBDA and a selective (truth-filtering) random-query extraction.
 """
 
-from art_am.attacks.detector_aware_jbda import STEP_FORMS, DetectorAwareJBDA, optimised_step, step_forms
+from art_am.attacks.detector_aware_jbda_pytorch import (
+    STEP_FORMS,
+    DetectorAwareJBDA,
+    DetectorAwareJBDAPyTorch,
+    optimised_step,
+    step_forms,
+)
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
 from art_am.attacks.selective_extraction import SELECTIONS, SelectiveExtraction, shifted_views
 
 __all__ = [
     "DetectorAwareJBDA",
+    "DetectorAwareJBDAPyTorch",
     "JacobianDatasetAugmentation",
     "SELECTIONS",
     "STEP_FORMS",

@@ -93,7 +93,7 @@ def decode_packed_jpeg(
 
 
 def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
-    from PIL import Image  # pylint: disable=import-outside-toplevel
+    from PIL import Image, UnidentifiedImageError  # pylint: disable=import-outside-toplevel
 
     data, offsets, labels = read_npz_arrays(path, ("jpeg", "offsets", "y"))
     offsets = offsets.astype(np.int64)
@@ -115,8 +115,9 @@ def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
                     rgb = rgb.resize((size, size), Image.Resampling.BOX)
                 images.append(np.asarray(rgb, dtype=np.uint8))
         except (OSError, ValueError, SyntaxError) as error:  # PIL: unidentified or truncated files
+            reason = "PIL cannot identify it" if isinstance(error, UnidentifiedImageError) else str(error)
             raise ValueError(
-                f"'{path}': image {index} (bytes {begin}-{end}) is not a decodable JPEG: {error}"
+                f"'{path}': image {index} (bytes {begin}-{end}) is not a decodable JPEG: {reason}"
             ) from error
     shapes = sorted({image.shape for image in images})
     if len(shapes) > 1:

@@ -18,8 +18,9 @@
 """
 Defences against model stealing as ART postprocessors, and their documented helpers: AM's answer as a pure function,
 threshold calibration and the Section 6 confidence matching. Internals (query discovery, MAD's budget step, the top-1
-guard) stay in their modules. Importing this package does not import torch: :class:`PredictionPoisoning`, which
-differentiates a PyTorch surrogate, is loaded on first use.
+guard) stay in their modules. Importing this package does not import torch: :class:`PredictionPoisoningPyTorch`
+(also exported under its earlier name ``PredictionPoisoning``), which differentiates a PyTorch surrogate, is loaded on
+first use.
 """
 
 import importlib
@@ -39,6 +40,7 @@ __all__ = [
     "ConfidenceMatch",
     "DeceptivePerturbation",
     "PredictionPoisoning",
+    "PredictionPoisoningPyTorch",
     "adaptive_misinformation_answer",
     "fit_confidence_matching",
     "misinformation_weight",
@@ -47,10 +49,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from art_am.defences.prediction_poisoning import PredictionPoisoning
+    from art_am.defences.prediction_poisoning_pytorch import PredictionPoisoning, PredictionPoisoningPyTorch
 
 
 def __getattr__(name: str) -> Any:
-    if name == "PredictionPoisoning":
-        return importlib.import_module(f"{__name__}.prediction_poisoning").PredictionPoisoning
+    if name in ("PredictionPoisoning", "PredictionPoisoningPyTorch"):
+        return getattr(importlib.import_module(f"{__name__}.prediction_poisoning_pytorch"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,19 +38,33 @@ from art_am.defences.ood_scores.output_scores import Energy, MaxLogit, MaxSoftma
 # The scores that run a PyTorch network are imported on first use, so that importing Adaptive Misinformation (and the
 # output scores) does not import torch (ART's rule for framework-independent modules).
 _TORCH_SCORES = {
-    "FeatureScore": "feature_scores",
-    "KNearestNeighbours": "feature_scores",
-    "Mahalanobis": "feature_scores",
-    "SignStepDetector": "sign_step_detector",
-    "SignStepNetwork": "sign_step_detector",
-    "sign_step_perturbation": "sign_step_detector",
+    **{
+        name: "feature_scores_pytorch"
+        for name in ("FeatureScore", "KNearestNeighbours", "Mahalanobis")
+        for name in (name, name + "PyTorch")
+    },
+    **{
+        name: "sign_step_detector_pytorch"
+        for name in ("SignStepDetector", "SignStepNetwork")
+        for name in (name, name + "PyTorch")
+    },
+    "sign_step_perturbation": "sign_step_detector_pytorch",
 }
 
 if TYPE_CHECKING:
-    from art_am.defences.ood_scores.feature_scores import FeatureScore, KNearestNeighbours, Mahalanobis
-    from art_am.defences.ood_scores.sign_step_detector import (
+    from art_am.defences.ood_scores.feature_scores_pytorch import (
+        FeatureScore,
+        FeatureScorePyTorch,
+        KNearestNeighbours,
+        KNearestNeighboursPyTorch,
+        Mahalanobis,
+        MahalanobisPyTorch,
+    )
+    from art_am.defences.ood_scores.sign_step_detector_pytorch import (
         SignStepDetector,
+        SignStepDetectorPyTorch,
         SignStepNetwork,
+        SignStepNetworkPyTorch,
         sign_step_perturbation,
     )
 
@@ -65,13 +79,18 @@ __all__ = [
     "CombinedScore",
     "Energy",
     "FeatureScore",
+    "FeatureScorePyTorch",
     "KNearestNeighbours",
+    "KNearestNeighboursPyTorch",
     "Mahalanobis",
+    "MahalanobisPyTorch",
     "MaxLogit",
     "MaxSoftmaxProbability",
     "NoiseLevel",
     "OODScore",
     "SignStepDetector",
+    "SignStepDetectorPyTorch",
     "SignStepNetwork",
+    "SignStepNetworkPyTorch",
     "sign_step_perturbation",
 ]

@@ -99,11 +99,11 @@ def all_parameter_gram(model: nn.Module, x: np.ndarray, chunk_size: int = 32) ->
     return np.concatenate(grams)
 
 
-class PredictionPoisoning(InputAwarePostprocessor):
+class PredictionPoisoningPyTorch(InputAwarePostprocessor):
     """
     Prediction Poisoning (MAD / MAD-argmax) as an ART postprocessor, in the plain call
-    ``PyTorchClassifier(..., postprocessing_defences=[PredictionPoisoning(surrogate, epsilon=0.5)])`` or directly as
-    ``pp(preds, x=x)``.
+    ``PyTorchClassifier(..., postprocessing_defences=[PredictionPoisoningPyTorch(surrogate, epsilon=0.5)])`` or
+    directly as ``pp(preds, x=x)``.
 
     With the default last-layer Jacobian the whole batch costs one surrogate forward pass (closed form, see
     :mod:`art_am.defences.mad_oracles`); ``jacobian="all"`` uses every parameter via ``torch.func``.
@@ -191,7 +191,7 @@ class PredictionPoisoning(InputAwarePostprocessor):
         model = getattr(estimator, "model", None)
         if not isinstance(model, nn.Module):
             raise ValueError(
-                "PredictionPoisoning has no surrogate_model and the caller is not an ART PyTorch estimator "
+                "PredictionPoisoningPyTorch has no surrogate_model and the caller is not an ART PyTorch estimator "
                 "whose model could be copied; pass surrogate_model=<torch.nn.Module>."
             )
         with self._lock:
@@ -259,3 +259,7 @@ class PredictionPoisoning(InputAwarePostprocessor):
         check_choice(self.jacobian, "jacobian", JACOBIANS)
         check_integer(self.jacobian_chunk_size, "jacobian_chunk_size", low=1)
         check_integer(self.surrogate_seed, "surrogate_seed", low=0, high=2**63 - 1)
+
+
+# The names before ART's naming rule (PyTorch-only classes carry the suffix), kept for existing code.
+PredictionPoisoning = PredictionPoisoningPyTorch

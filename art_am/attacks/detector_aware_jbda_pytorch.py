@@ -35,7 +35,7 @@ from torch import nn
 
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
 from art_am.defences.ood_scores import SignStepDetector
-from art_am.defences.ood_scores.sign_step_detector import FAMILIES
+from art_am.defences.ood_scores.sign_step_detector_pytorch import FAMILIES
 from art_am.validation import check_choice, check_integer, check_real
 
 # name -> what the form does to the signed step (all keep sign(step) = sign(gradient) where a pixel moves)
@@ -124,7 +124,7 @@ def optimised_step(
     L-infinity step; the mean magnitude stays at least ``min_movement`` (otherwise ``m = 0``, a query repeating its
     source point, would pass any detector and teach the thief nothing).
 
-    :param network: The copy's network (:class:`~art_am.defences.ood_scores.sign_step_detector.SignStepNetwork`).
+    :param network: The copy's network (:class:`~art_am.defences.ood_scores.SignStepNetwork`).
     :param points: Source points ``(N, C, H, W)``.
     :param gradients: The thief's input gradients, same shape.
     :param step: The signed step lambda.
@@ -149,7 +149,7 @@ def optimised_step(
     return (magnitudes.detach() * direction).cpu().numpy().astype(np.float32)
 
 
-class DetectorAwareJBDA(JacobianDatasetAugmentation):
+class DetectorAwareJBDAPyTorch(JacobianDatasetAugmentation):
     """
     JBDA whose synthetic points are shaped to pass the attacker's own copy of the defence's sign-step detector (see the
     module description). The copy is :class:`~art_am.defences.ood_scores.SignStepDetector` with its public defaults,
@@ -264,3 +264,7 @@ class DetectorAwareJBDA(JacobianDatasetAugmentation):
         check_choice(self.detector_family, "detector_family", FAMILIES)
         check_integer(self.optimise_iterations, "optimise_iterations", low=0)
         check_real(self.min_movement, "min_movement", low=0.0, high=1.0)
+
+
+# The names before ART's naming rule (PyTorch-only classes carry the suffix), kept for existing code.
+DetectorAwareJBDA = DetectorAwareJBDAPyTorch

@@ -53,7 +53,7 @@ def _owner(feature_extractor: Any) -> nn.Module:
     )
 
 
-class FeatureScore(OODScore):
+class FeatureScorePyTorch(OODScore):
     """
     A score of the features ``feature_extractor(x)``, fitted on in-distribution data.
     """
@@ -83,7 +83,7 @@ class FeatureScore(OODScore):
             raise ValueError(f"The {self.name} score's state needs keys {sorted(keys)}, got {sorted(state)}.")
 
 
-class Mahalanobis(FeatureScore):
+class MahalanobisPyTorch(FeatureScorePyTorch):
     """
     Minus the smallest class-conditional Mahalanobis distance of the features, with class means and one covariance
     shared by all classes (linear discriminant analysis on the features).
@@ -97,7 +97,7 @@ class Mahalanobis(FeatureScore):
         self, feature_extractor: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 512, shrinkage: float = 1e-6
     ) -> None:
         """
-        :param feature_extractor: See :class:`FeatureScore`.
+        :param feature_extractor: See :class:`FeatureScorePyTorch`.
         :param batch_size: Rows per forward pass.
         :param shrinkage: Added to the covariance's diagonal, relative to its mean variance, so that features with
                dead units still give an invertible covariance.
@@ -114,7 +114,7 @@ class Mahalanobis(FeatureScore):
         y: np.ndarray | None = None,
         probabilities: np.ndarray | None = None,
         logits: np.ndarray | None = None,
-    ) -> Mahalanobis:
+    ) -> MahalanobisPyTorch:
         """
         :param x: In-distribution training inputs.
         :param y: Their labels, as indices ``(N,)`` or one-hot ``(N, K)``.
@@ -124,7 +124,7 @@ class Mahalanobis(FeatureScore):
         :raises ValueError: If ``x`` or ``y`` is missing, the labels do not match ``x`` or a class has no example.
         """
         if x is None or y is None:
-            raise ValueError("Mahalanobis.fit needs the in-distribution inputs x and their labels y.")
+            raise ValueError("MahalanobisPyTorch.fit needs the in-distribution inputs x and their labels y.")
         labels = np.asarray(y)
         if labels.ndim == 2:
             labels = labels.argmax(axis=1)
@@ -175,7 +175,7 @@ class Mahalanobis(FeatureScore):
             raise ValueError("The mahalanobis score is not fitted: nothing to save.")
         return {"means": torch.from_numpy(self.means.copy()), "precision": torch.from_numpy(self.precision.copy())}
 
-    def load_state_dict(self, state: dict[str, torch.Tensor]) -> Mahalanobis:
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> MahalanobisPyTorch:
         self._check_state(state, ("means", "precision"))
         means, precision = state["means"].double().numpy(), state["precision"].double().numpy()
         if precision.shape != (means.shape[1], means.shape[1]):
@@ -184,10 +184,10 @@ class Mahalanobis(FeatureScore):
         return self
 
     def __repr__(self) -> str:
-        return f"Mahalanobis(shrinkage={self.shrinkage})"
+        return f"MahalanobisPyTorch(shrinkage={self.shrinkage})"
 
 
-class KNearestNeighbours(FeatureScore):
+class KNearestNeighboursPyTorch(FeatureScorePyTorch):
     """
     Minus the Euclidean distance from the L2-normalised features to the ``k``-th nearest L2-normalised training
     feature.
@@ -206,7 +206,7 @@ class KNearestNeighbours(FeatureScore):
         seed: int = 0,
     ) -> None:
         """
-        :param feature_extractor: See :class:`FeatureScore`.
+        :param feature_extractor: See :class:`FeatureScorePyTorch`.
         :param k: Which neighbour's distance is the score (>= 1).
         :param max_bank: At most this many training features are kept (a uniform sample); memory is ``max_bank * D``.
         :param batch_size: Rows per forward pass and per distance block.
@@ -225,7 +225,7 @@ class KNearestNeighbours(FeatureScore):
         y: np.ndarray | None = None,
         probabilities: np.ndarray | None = None,
         logits: np.ndarray | None = None,
-    ) -> KNearestNeighbours:
+    ) -> KNearestNeighboursPyTorch:
         """
         :param x: In-distribution training inputs (at least ``k``).
         :param y: Unused (the score is label-free).
@@ -234,7 +234,7 @@ class KNearestNeighbours(FeatureScore):
         :return: self.
         """
         if x is None:
-            raise ValueError("KNearestNeighbours.fit needs the in-distribution inputs x.")
+            raise ValueError("KNearestNeighboursPyTorch.fit needs the in-distribution inputs x.")
         if len(x) < self.k:
             raise ValueError(f"fit needs at least k={self.k} inputs, got {len(x)}.")
         if len(x) > self.max_bank:
@@ -261,7 +261,7 @@ class KNearestNeighbours(FeatureScore):
             raise ValueError("The knn score is not fitted: nothing to save.")
         return {"bank": self.bank.clone()}
 
-    def load_state_dict(self, state: dict[str, torch.Tensor]) -> KNearestNeighbours:
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> KNearestNeighboursPyTorch:
         self._check_state(state, ("bank",))
         if state["bank"].ndim != 2 or len(state["bank"]) < self.k:
             raise ValueError(f"bank must be 2-D with at least k={self.k} rows, got {tuple(state['bank'].shape)}.")
@@ -269,4 +269,10 @@ class KNearestNeighbours(FeatureScore):
         return self
 
     def __repr__(self) -> str:
-        return f"KNearestNeighbours(k={self.k}, max_bank={self.max_bank})"
+        return f"KNearestNeighboursPyTorch(k={self.k}, max_bank={self.max_bank})"
+
+
+# The names before ART's naming rule (PyTorch-only classes carry the suffix), kept for existing code.
+FeatureScore = FeatureScorePyTorch
+Mahalanobis = MahalanobisPyTorch
+KNearestNeighbours = KNearestNeighboursPyTorch
