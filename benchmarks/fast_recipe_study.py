@@ -7,12 +7,14 @@ each writes one point file and is skipped when its file exists (resumable).
 
     OMP_NUM_THREADS=2 python -m benchmarks.fast_recipe_study --data-root ../shared/data --cache-dir CACHE \\
         --jobs plain:0,plain:1,plain:2,oe:0,misinformation:0 --out results/cifar10-fast/recipe
+    python -m benchmarks.fast_recipe_study --report results/cifar10-fast/recipe    # the markdown tables of docs/
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import glob
 import json
 import os
 import platform
@@ -25,6 +27,7 @@ from art_am.atomic import write_atomic
 from art_am.inference import accuracy
 from benchmarks.data import evaluation_split
 from benchmarks.model_cache import MODEL_KINDS, get_models
+from benchmarks.run_files import read_json_file
 from benchmarks.scenarios import PRESETS
 
 
@@ -43,8 +46,40 @@ def _parse_jobs(text: str) -> list[tuple[str, int]]:
     return jobs
 
 
+def report(folder: str) -> str:
+    """
+    :return: Markdown: one row per point file of ``folder`` (kind, seed, accuracies, minutes), then each point's
+             per-epoch test accuracy (without test-time augmentation) and seconds.
+    """
+    points = [read_json_file(path, "a recipe point") for path in sorted(glob.glob(os.path.join(folder, "*.json")))]
+    lines = [
+        "| model | seed | test, 10k, TTA | validation half, TTA | test half, TTA | training minutes (2 cores) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in points:
+        lines.append(
+            f"| {p['kind']} | {p['seed']} | {100 * p['full_test_accuracy_tta']:.2f} % | "
+            f"{100 * p['validation_accuracy_tta']:.2f} % | {100 * p['test_half_accuracy_tta']:.2f} % | "
+            f"{p['train_seconds'] / 60:.1f} |"
+        )
+    lines += ["", "| model | seed | per-epoch test accuracy without TTA (%) | per-epoch seconds |", "|---|---|---|---|"]
+    for p in points:
+        accuracies = " / ".join(f"{100 * h['test_accuracy']:.1f}" for h in p["history"])
+        seconds = " / ".join(f"{h['seconds']:.0f}" for h in p["history"])
+        lines.append(f"| {p['kind']} | {p['seed']} | {accuracies} | {seconds} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--report"]:
+        if len(argv) != 2 or not os.path.isdir(argv[1]):
+            print("benchmarks.fast_recipe_study: error: --report needs one existing folder of points", file=sys.stderr)
+            return 2
+        print(report(argv[1]), end="")
+        return 0
     parser.add_argument("--data-root", required=True)
     parser.add_argument("--cache-dir", required=True)
     parser.add_argument("--scenario", default="cifar10-fast", help="a scenario of the cifar10-fast preset")

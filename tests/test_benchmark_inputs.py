@@ -185,3 +185,14 @@ def test_random_bytes_over_any_run_file_change_nothing_else_and_publish_nothing(
     assert str(target) in str(caught.value)
     assert _snapshot(run_dir) == before_run  # nothing rewritten, nothing added
     assert _snapshot(docs) == before_docs
+
+
+def test_one_entry_point_dispatches_and_refuses_unknown_commands(tmp_path, capsys):
+    from benchmarks.__main__ import main  # pylint: disable=import-outside-toplevel
+
+    assert main(["deploy"]) == 2
+    assert "command 'deploy' is not valid; choose from: run, report, publish, results" in capsys.readouterr().err
+    assert main(["report", "--preset", "quick", "--run-dir", str(tmp_path / "none")]) == 2  # run --report-only
+    assert "--run-dir" in capsys.readouterr().err
+    assert main(["publish", "--run-dir", str(tmp_path / "none"), "--name", "x"]) == 2
+    assert "no such run folder" in capsys.readouterr().err

@@ -149,7 +149,9 @@ class FastNet(nn.Module):
         filters = torch.cat([filters, -filters])
         weight = filters.reshape(self.whitening.weight.shape)
         self.whitening.weight.copy_(weight.float())
-        self.whitening.bias.copy_((-filters @ mean).float())
+        bias = self.whitening.bias
+        assert bias is not None  # built with bias=True
+        bias.copy_((-filters @ mean).float())
 
     def _pooled(self, x: torch.Tensor) -> torch.Tensor:
         x = x.contiguous(memory_format=torch.channels_last)

@@ -268,8 +268,9 @@ def run_sgd(
     device = torch.device(config.device)
     generator = torch.Generator().manual_seed(config.seed)
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    if config.data_init and hasattr(model, "init_whitening"):
-        model.init_whitening(x)
+    init_whitening = getattr(model, "init_whitening", None)
+    if config.data_init and callable(init_whitening):
+        init_whitening(x)
     model.to(device)
     if config.channels_last:
         model.to(memory_format=memory_format)
