@@ -7,6 +7,8 @@
 #   python scripts/pack_device_data.py --data-root ../shared/data --out .gpu/data        (about 37 MiB)
 #   run(command="SCENARIO=cifar10 scripts/device_cifar10_run.sh", carry=[".gpu/data"], timeout_s=600)
 # SCENARIO: cifar10 (optimistic outliers) or cifar10-conservative. SHARDS: parallel clone processes (default 12).
+# The fast recipe (airbench network, 10 epochs per model; the same scenarios as the CPU run, on the GPU):
+#   run(command="PRESET=cifar10-fast SCENARIO=cifar10-fast scripts/device_cifar10_run.sh", carry=[".gpu/data"])
 # Flowers-17 (flowers17 from scratch, flowers17-pretrained from a Tiny ImageNet model) reads another pack (36.6 MiB):
 #   python scripts/pack_device_data.py --task flowers17 --data-root ../shared/data --out .gpu/data
 #   run(command="SCENARIO=flowers17-pretrained scripts/device_cifar10_run.sh", carry=[".gpu/data"], timeout_s=600)
