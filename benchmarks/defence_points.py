@@ -72,6 +72,10 @@ class DefenceFactory:
         self.seed = seed
         # The authors' default: a randomly initialised copy of the victim's architecture.
         self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
+        if hasattr(self.surrogate, "tta_level"):
+            # a random surrogate gains nothing from averaging test-time views, which would multiply PP's cost (6x for
+            # fastnet's flip + translate views): PP serves with the surrogate's plain forward pass
+            self.surrogate.tta_level = 0
 
     def prediction_poisoning(self, oracle: str, epsilon: float) -> PredictionPoisoning:
         """

@@ -157,3 +157,17 @@ def test_identity_start_passes_the_input_through():
     with torch.no_grad():
         torch.testing.assert_close(wider(x)[:, :8], x)
     assert not torch.equal(FastNet(widths=(8, 8, 8), identity_init=False).groups[1].conv1.weight, conv.weight)
+
+
+def test_relative_whitening_regulariser_is_scale_free():
+    """With ``whitening_eps`` the regulariser follows the data's scale: whitening images and the same images times 3
+    gives the same responses (reference: the two layers applied to their own inputs); the absolute one does not."""
+    x = _correlated_images(seed=1)
+    outputs = []
+    for factor, whitening_eps in ((1.0, 0.05), (3.0, 0.05), (3.0, None)):
+        model = FastNet(widths=(4, 4, 4), whitening_eps=whitening_eps)
+        model.init_whitening(factor * x)
+        with torch.no_grad():
+            outputs.append(model.whitening(torch.as_tensor(factor * x)))
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(outputs[0], outputs[2], atol=1e-2)

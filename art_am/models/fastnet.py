@@ -85,6 +85,7 @@ class FastNet(nn.Module):
         bn_momentum: float = 0.4,
         scale: float = 1.0 / 9.0,
         identity_init: bool = True,
+        whitening_eps: float | None = None,
     ) -> None:
         """
         :param num_classes: Number of output classes.
@@ -95,6 +96,9 @@ class FastNet(nn.Module):
         :param bn_momentum: Batch-norm momentum in torch's convention (the weight of the new batch statistics).
         :param scale: Factor on the logits (the recipe's 1/9 keeps the initial softmax nearly uniform).
         :param identity_init: Start the first filters of every convolution as the identity (Dirac kernels).
+        :param whitening_eps: Regulariser of :meth:`init_whitening`, relative to the mean pixel variance of the patches
+                              (airbench adds 5e-4 to the eigenvalues of inputs standardised to unit variance; this is
+                              the same on inputs in [0, 1]). None: 5e-4 added to the raw eigenvalues (earlier runs).
         """
         super().__init__()
         if len(widths) != 3:
@@ -106,6 +110,7 @@ class FastNet(nn.Module):
             raise ValueError(f"tta_level must be one of {TTA_LEVELS}, got {tta_level!r}.")
         self.tta_level = tta_level
         self.scale = scale
+        self.whitening_eps = whitening_eps
         patch_dims = in_channels * 4
         # Whitening of 2x2 patches: each eigenvector appears with both signs so that the GELU keeps the information.
         self.whitening = nn.Conv2d(in_channels, 2 * patch_dims, kernel_size=2, padding=0, bias=True)
@@ -124,14 +129,15 @@ class FastNet(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     @torch.no_grad()
-    def init_whitening(self, x: np.ndarray | torch.Tensor, max_images: int = 5000, eps: float = 5e-4) -> None:
+    def init_whitening(self, x: np.ndarray | torch.Tensor, max_images: int = 5000, eps: float | None = None) -> None:
         """
         Set the whitening layer from the covariance of the 2x2 patches of training images: weights
         ``V / sqrt(lambda + eps)`` of the eigen-decomposition, with both signs, and a bias that centres the patches.
 
         :param x: Training images ``(N, C, H, W)`` in the model's input range.
         :param max_images: Use at most this many images (the first ones).
-        :param eps: Added to the eigenvalues.
+        :param eps: Added to the eigenvalues, times the mean pixel variance of the patches; None: ``whitening_eps``
+                    (and 5e-4 unscaled where that is None too).
         """
         images = torch.as_tensor(np.asarray(x[:max_images]), dtype=torch.float32)
         if images.ndim != 4 or images.shape[1] != self.whitening.in_channels:
@@ -145,7 +151,11 @@ class FastNet(nn.Module):
         centred = patches - mean
         covariance = centred.T @ centred / len(centred)
         eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
-        filters = (eigenvectors / torch.sqrt(eigenvalues.clamp_min(0) + eps)).T  # one whitening filter per row
+        if eps is None and self.whitening_eps is None:
+            regulariser = 5e-4
+        else:
+            regulariser = (eps if eps is not None else self.whitening_eps) * float(covariance.diagonal().mean())
+        filters = (eigenvectors / torch.sqrt(eigenvalues.clamp_min(0) + regulariser)).T  # one whitening filter per row
         filters = torch.cat([filters, -filters])
         weight = filters.reshape(self.whitening.weight.shape)
         self.whitening.weight.copy_(weight.float())
