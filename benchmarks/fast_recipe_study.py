@@ -51,22 +51,25 @@ def report(folder: str) -> str:
     :return: Markdown: one row per point file of ``folder`` (kind, seed, accuracies, minutes), then each point's
              per-epoch test accuracy (without test-time augmentation) and seconds.
     """
-    points = [read_json_file(path, "a recipe point") for path in sorted(glob.glob(os.path.join(folder, "*.json")))]
+    paths = sorted(glob.glob(os.path.join(glob.escape(folder), "*.json")))
+    points = [dict(read_json_file(path, "a recipe point"), file=os.path.basename(path)) for path in paths]
     lines = [
-        "| model | seed | test, 10k, TTA | validation half, TTA | test half, TTA | training minutes (2 cores) |",
-        "|---|---|---|---|---|---|",
+        "| point file | model | seed | epochs | test, 10k, TTA | validation half, TTA | test half, TTA "
+        "| training minutes |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for p in points:
         lines.append(
-            f"| {p['kind']} | {p['seed']} | {100 * p['full_test_accuracy_tta']:.2f} % | "
+            f"| `{p['file']}` | {p['kind']} | {p['seed']} | {len(p['history'])} | "
+            f"{100 * p['full_test_accuracy_tta']:.2f} % | "
             f"{100 * p['validation_accuracy_tta']:.2f} % | {100 * p['test_half_accuracy_tta']:.2f} % | "
             f"{p['train_seconds'] / 60:.1f} |"
         )
-    lines += ["", "| model | seed | per-epoch test accuracy without TTA (%) | per-epoch seconds |", "|---|---|---|---|"]
+    lines += ["", "| point file | per-epoch test accuracy without TTA (%) | per-epoch seconds |", "|---|---|---|"]
     for p in points:
         accuracies = " / ".join(f"{100 * h['test_accuracy']:.1f}" for h in p["history"])
         seconds = " / ".join(f"{h['seconds']:.0f}" for h in p["history"])
-        lines.append(f"| {p['kind']} | {p['seed']} | {accuracies} | {seconds} |")
+        lines.append(f"| `{p['file']}` | {accuracies} | {seconds} |")
     return "\n".join(lines) + "\n"
 
 
