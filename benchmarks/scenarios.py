@@ -241,8 +241,8 @@ def _cifar10_fast_scenario(name: str, outliers: str | None = None) -> Scenario:
     """
     CIFAR-10 on two CPU cores near the paper's defender accuracy: the airbench network (``fastnet``, widths
     64/256/256, flip + translate test-time augmentation) trained with the fast recipe
-    (:func:`art_am.training.fast_recipe`, 12 epochs) for the plain, outlier-exposure and misinformation models alike; otherwise the CPU scenario (20k outliers),
-    with 10k KnockoffNets queries instead of 5k.
+    (:func:`art_am.training.fast_recipe`, 12 epochs) for the plain, outlier-exposure and misinformation models
+    alike; otherwise the CPU scenario (20k outliers), with 10k KnockoffNets queries instead of 5k.
     """
     kwargs = {"widths": FAST_WIDTHS, "identity_init": True, "whitening_eps": FAST_WHITENING_EPS}
     base = _cifar10_scenario(name, "fastnet", kwargs, gpu=False, outliers=outliers)
