@@ -20,7 +20,7 @@ from art_am.defences import (
 from art_am.defences.confidence_matching import ConfidenceMatch
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import batched_logits, predict_proba
-from art_am.models import reinitialised_copy
+from art_am.models import reinitialised_copy, set_tta_level
 from benchmarks import registry
 from benchmarks.attack_runs import defended_estimator
 from benchmarks.scenarios import Scenario
@@ -72,10 +72,9 @@ class DefenceFactory:
         self.seed = seed
         # The authors' default: a randomly initialised copy of the victim's architecture.
         self.surrogate = reinitialised_copy(models["plain"], seed=seed + 12345)
-        if hasattr(self.surrogate, "tta_level"):
-            # a random surrogate gains nothing from averaging test-time views, which would multiply PP's cost (6x for
-            # fastnet's flip + translate views): PP serves with the surrogate's plain forward pass
-            self.surrogate.tta_level = 0
+        # a random surrogate gains nothing from averaging test-time views, which would multiply PP's cost (6x for
+        # fastnet's flip + translate views): PP serves with the surrogate's plain forward pass
+        set_tta_level(self.surrogate, 0)
 
     def prediction_poisoning(self, oracle: str, epsilon: float) -> PredictionPoisoning:
         """

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import glob
 import json
 import os
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             "torch": torch.__version__,
             "wall_seconds_including_loading": time.perf_counter() - start,
         }
-        write_atomic(path, lambda temporary, p=point: _write_json(temporary, p))
+        write_atomic(path, functools.partial(_write_json, content=point))
         print(f"{kind} seed {seed}: {point['full_test_accuracy_tta']:.4f} in {point['train_seconds'] / 60:.1f} min")
     return 0
 

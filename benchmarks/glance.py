@@ -34,6 +34,7 @@ def _row(label: str, entry: dict) -> str | None:
     present = [b for b in BASELINES if b in defences and defences[b]["clone"] is not None]
     best = min(present, key=lambda b: defences[b]["clone"].mean) if present else None
     difference = entry["differences"].get(("am", best)) if best else None
+    best_label = DEFENCE_LABELS[best] if best else "–"
     cost = (
         f"{100 * (am['defender'].mean - defences[best]['defender'].mean):+.1f}"
         if best and am["defender"] is not None and defences[best]["defender"] is not None
@@ -44,7 +45,7 @@ def _row(label: str, entry: dict) -> str | None:
         f"| {label} | {entry['drop_pp']:g} pp | {pct(entry['undefended_defender'])} → {pct(am['defender'])} | "
         f"{pct(entry['undefended_clone'])} | {pct(am['clone'])} | {' | '.join(cells)} | "
         + (
-            f"{pct(difference)} {ci95(difference)} vs {DEFENCE_LABELS[best]} | {cost} | {verdict(difference)} |"
+            f"{pct(difference)} {ci95(difference)} vs {best_label} | {cost} | {verdict(difference)} |"
             if isinstance(difference, Summary)
             else "– | – | no baseline at this budget |"
         )

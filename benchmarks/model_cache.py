@@ -24,7 +24,7 @@ import torch
 from art_am.atomic import write_atomic
 from art_am.defences.ood_scores import SignStepDetector
 from art_am.inference import accuracy
-from art_am.models import create_model, load_backbone
+from art_am.models import create_model, load_backbone, set_tta_level
 from art_am.training import load_checkpoint, save_checkpoint, train_defender, train_misinformation_model
 from benchmarks.data import load_labelled, load_source
 from benchmarks.scenarios import Scenario
@@ -150,12 +150,10 @@ def _epoch_test_accuracy(x_test: np.ndarray, y_test: np.ndarray):
     """
 
     def record(model: torch.nn.Module, entry: dict) -> None:
-        level = getattr(model, "tta_level", None)
-        if level is not None:
-            model.tta_level = 0
+        level = set_tta_level(model, 0)
         entry["test_accuracy"] = accuracy(model, x_test, y_test)
         if level is not None:
-            model.tta_level = level
+            set_tta_level(model, level)
         logger.info("epoch %d: %s", entry["epoch"], entry)
 
     return record

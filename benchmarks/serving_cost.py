@@ -26,7 +26,7 @@ import torch
 
 from art_am.atomic import write_json_atomic
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
-from art_am.models import create_model, reinitialised_copy
+from art_am.models import create_model, reinitialised_copy, set_tta_level
 from benchmarks.attack_runs import defended_estimator
 from benchmarks.overhead import interleaved_seconds
 from benchmarks.scenarios import FAST_WIDTHS, PRESETS
@@ -70,7 +70,7 @@ def measure(repeats: int, rows_128: int, rows_1: int, seed: int = 0) -> dict:
         torch.manual_seed(seed + offset)
         models[kind] = create_model("fastnet", 10, widths=FAST_WIDTHS).eval()
     surrogate_plain = reinitialised_copy(models["plain"], seed=1)
-    surrogate_plain.tta_level = 0
+    set_tta_level(surrogate_plain, 0)
     x = np.random.default_rng(seed).random((max(rows_128, rows_1), 3, 32, 32), dtype=np.float32)
     result: dict = {}
     for batch_size, rows in ((128, rows_128), (1, rows_1)):

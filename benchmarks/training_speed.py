@@ -56,11 +56,11 @@ def per_image_augment(
     padded = nn.functional.pad(batch, (4, 4, 4, 4), mode="reflect")
     dy = torch.randint(0, 9, (n,), generator=generator).tolist()
     dx = torch.randint(0, 9, (n,), generator=generator).tolist()
-    flip = torch.rand(n, generator=generator).tolist()
+    coins = torch.rand(n, generator=generator).tolist()
     out = torch.empty_like(batch)
     for i in range(n):
         crop = padded[i, :, dy[i] : dy[i] + height, dx[i] : dx[i] + width]
-        out[i] = crop.flip(-1) if flip[i] < 0.5 else crop
+        out[i] = crop.flip(-1) if coins[i] < 0.5 else crop
     return out
 
 

@@ -61,17 +61,18 @@ def table() -> str:
     lines += [
         "## The benchmark's command line and files",
         "",
-        "One rule for every entry point (`benchmarks/cli.py`): the whole selection is checked before any work, and a bad",
-        "value gets one line on stderr naming the flag, the value and the valid choices, exit status 2, and nothing",
-        "written or deleted. A report or publish step that finds no points refuses to overwrite the existing page.",
+        "One rule for every entry point (`benchmarks/cli.py`): the whole selection is checked before any work, and a",
+        "bad value gets one line on stderr naming the flag, the value and the valid choices, exit status 2, and",
+        "nothing written or deleted. A report or publish step that finds no points refuses to overwrite the existing",
+        "page.",
         "One rule for the files the benchmark reads back (`benchmarks/run_files.py`): a damaged point, `RUN.json` or",
         "overhead table is named with what is wrong with it (truncated, empty, not UTF-8, not a JSON object, a missing",
         "key, a string seed, a NaN or out-of-range accuracy, an unknown defence), and nothing is published from it;",
         "decode caches are checked on read and rebuilt when damaged. `tests/test_benchmark_inputs.py` runs each case",
         "(`--defences am-abc`, `bogus`, `''`, `undefended,am-abc`; `--seeds -1` and `0`; `--sources bogus`;",
         "`--cpus-per-job 0`; `--attacks bogus` and `''`; `--labels bogus`; `--device bogus`; a missing `--data-root`;",
-        "run and cache folders that are files; `publish` and `--report-only` on missing or empty runs) and a property test",
-        "writing random bytes over any run file.",
+        "run and cache folders that are files; `publish` and `--report-only` on missing or empty runs) and a property",
+        "test writing random bytes over any run file.",
         "",
     ]
     return "\n".join(lines)

@@ -142,6 +142,7 @@ class SelectiveExtraction(ExtractionAttack):
         self._check_params()
         thief = kwargs.get("thieved_classifier")
         check_thief(thief, self.use_probability)
+        assert thief is not None  # for type checkers: check_thief raised otherwise
         pool = check_attacker_images(x, self.estimator, "x (the query pool)")
         if self.selection == "consistency" and pool.ndim != 4:
             raise ValueError(

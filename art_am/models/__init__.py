@@ -27,7 +27,7 @@ from typing import Any
 
 from torch import nn
 
-from art_am.models.fastnet import FastNet
+from art_am.models.fastnet import FastNet, set_tta_level
 from art_am.models.lenet import LeNet5
 from art_am.models.reinit import reinitialised_copy
 from art_am.models.resnet import CifarResNet, ResNet18
@@ -70,4 +70,5 @@ __all__ = [
     "create_model",
     "load_backbone",
     "reinitialised_copy",
+    "set_tta_level",
 ]

@@ -151,10 +151,8 @@ class FastNet(nn.Module):
         centred = patches - mean
         covariance = centred.T @ centred / len(centred)
         eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
-        if eps is None and self.whitening_eps is None:
-            regulariser = 5e-4
-        else:
-            regulariser = (eps if eps is not None else self.whitening_eps) * float(covariance.diagonal().mean())
+        relative = eps if eps is not None else self.whitening_eps
+        regulariser = 5e-4 if relative is None else relative * float(covariance.diagonal().mean())
         filters = (eigenvectors / torch.sqrt(eigenvalues.clamp_min(0) + regulariser)).T  # one whitening filter per row
         filters = torch.cat([filters, -filters])
         weight = filters.reshape(self.whitening.weight.shape)
@@ -191,3 +189,17 @@ class FastNet(nn.Module):
         :return: Logits ``(N, num_classes)``.
         """
         return self.classifier(self.features(x))
+
+
+def set_tta_level(model: nn.Module, level: int) -> int | None:
+    """
+    :param model: Any model.
+    :param level: The test-time augmentation level to set where the model has one (:data:`TTA_LEVELS`).
+    :return: The previous level of a :class:`FastNet`, None for a model without test-time views (left unchanged).
+    """
+    if not isinstance(model, FastNet):
+        return None
+    if level not in TTA_LEVELS:
+        raise ValueError(f"level must be one of {TTA_LEVELS}, got {level!r}.")
+    previous, model.tta_level = model.tta_level, level
+    return previous
