@@ -51,12 +51,27 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_dir: str | None) -> N
 
 def selected_scenarios(args: argparse.Namespace) -> list[Scenario]:
     """
+    The scenarios of a study's ``--preset`` / ``--scenario``, with the flags every entry point shares checked before
+    any work (the command-line rule: one line naming the flag, the value and the choices, exit status 2).
+
     :return: The preset's scenarios, or only the one named by ``--scenario``.
-    :raises SystemExit: If no scenario of the preset has that name.
+    :raises SystemExit: With status 2 for an unknown scenario, a device torch cannot use here, a missing data folder
+                        (where a scenario reads real data) or a cache or output path that is not what it should be.
     """
     scenarios = [s for s in PRESETS[args.preset] if args.scenario in (None, s.name)]
-    if not scenarios:
-        raise SystemExit(f"no scenario named {args.scenario!r} in preset {args.preset}")
+    try:
+        if not scenarios:
+            valid = ", ".join(s.name for s in PRESETS[args.preset])
+            raise UsageError("--scenario", args.scenario, f"choose from: {valid}")
+        needs_data = any(not s.train_source.startswith("embedded:") for s in scenarios)
+        check_folder_flag("--data-root", args.data_root, must_exist=needs_data)
+        check_folder_flag("--cache-dir", args.cache_dir)
+        check_device("--device", args.device)
+        output = getattr(args, "output", None)
+        if output and os.path.isdir(output):
+            raise UsageError("--output", output, "it is a folder; give a file path")
+    except UsageError as error:
+        raise SystemExit(fail(os.path.basename(sys.argv[0]) or "benchmarks", error)) from error
     return scenarios
 
 

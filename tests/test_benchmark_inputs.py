@@ -196,3 +196,22 @@ def test_one_entry_point_dispatches_and_refuses_unknown_commands(tmp_path, capsy
     assert "--run-dir" in capsys.readouterr().err
     assert main(["publish", "--run-dir", str(tmp_path / "none"), "--name", "x"]) == 2
     assert "no such run folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags,flag",
+    [
+        (["--device", "bogus"], "--device"),
+        (["--preset", "paper", "--data-root", "/nonexistent/data"], "--data-root"),
+        (["--scenario", "nope"], "--scenario"),
+    ],
+)
+def test_the_studies_share_the_command_line_rule(capsys, flags, flag):
+    """The leaf studies (defender quality, overhead, operating points, ...) check the shared flags the same way."""
+    from benchmarks import defender_quality  # pylint: disable=import-outside-toplevel
+
+    with pytest.raises(SystemExit) as caught:
+        defender_quality.main(["--preset", "quick", *flags])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and f"error: {flag}: " in error[0], error
