@@ -86,13 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.add_argument("--data-root", required=True)
     parser.add_argument("--cache-dir", required=True)
-    parser.add_argument("--scenario", default="cifar10-fast", help="a scenario of the cifar10-fast preset")
+    parser.add_argument("--preset", default="cifar10-fast", choices=("cifar10-fast", "cifar10-fast-narrow"))
+    parser.add_argument("--scenario", default=None, help="a scenario of the preset (default: its first)")
     parser.add_argument("--jobs", required=True, help="KIND:SEED,... with KIND plain, oe or misinformation")
     parser.add_argument("--out", required=True, help="folder of the point files")
     args = parser.parse_args(argv)
     try:
         jobs = _parse_jobs(args.jobs)
-        scenarios = {s.name: s for s in PRESETS["cifar10-fast"]}
+        scenarios = {s.name: s for s in PRESETS[args.preset]}
+        args.scenario = args.scenario or next(iter(scenarios))
         if args.scenario not in scenarios:
             raise ValueError(f"--scenario: '{args.scenario}' is not one of {sorted(scenarios)}.")
     except ValueError as error:
