@@ -47,6 +47,14 @@ ALLOWED_MODEL_KWARGS: dict[str, dict[str, tuple[Any, ...]]] = {
     "lenet5": {"in_channels": (1, 3)},
     "resnet18": {"cifar_stem": (False, True)},
     "resnet8": {"blocks_per_stage": (1, 2, 3), "width": (8, 16, 32, 64), "in_channels": (1, 3)},
+    # JSON stores a tuple as a list: widths are compared as lists
+    "fastnet": {
+        "widths": ([8, 8, 8], [16, 32, 32], [32, 64, 64], [64, 128, 128], [64, 256, 256], [128, 384, 384]),
+        "in_channels": (1, 3),
+        "tta_level": (0, 1, 2),
+        "identity_init": (False, True),
+        "whitening_eps": (None, 5e-4),
+    },
 }
 
 
@@ -159,14 +167,16 @@ def _model_arguments(path: str | os.PathLike, metadata: dict[str, Any]) -> tuple
     kwargs = metadata.get("model_kwargs", {})
     if not isinstance(kwargs, dict):
         raise ValueError(f"'{path}': model_kwargs must be a dictionary, got {kwargs!r}.")
-    allowed = ALLOWED_MODEL_KWARGS[architecture]
+    allowed = ALLOWED_MODEL_KWARGS.get(architecture, {})
     for key, value in kwargs.items():
         if key not in allowed:
             raise ValueError(
                 f"'{path}': model_kwargs may only set {sorted(allowed)} for {architecture}, got {key!r} (a checkpoint "
                 "cannot name files to read or other arguments)."
             )
-        if value not in allowed[key] or isinstance(value, bool) != isinstance(allowed[key][0], bool):
+        value = list(value) if isinstance(value, (list, tuple)) else value
+        kinds_differ = isinstance(value, bool) != isinstance(allowed[key][-1], bool)
+        if value not in allowed[key] or kinds_differ:
             raise ValueError(f"'{path}': model_kwargs[{key!r}] must be one of {allowed[key]}, got {value!r}.")
     return architecture, num_classes, kwargs
 
