@@ -7,6 +7,8 @@ records: no training code, no torch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from benchmarks.registry import BASELINES, DEFENCE_LABELS
 from benchmarks.selection import (
     STRONGEST,
@@ -26,7 +28,26 @@ HEADER = (
 )
 
 
-def _row(label: str, entry: dict) -> str | None:
+@dataclass(frozen=True)
+class GlanceRow:
+    """
+    One row of the table: its markdown and the facts the "what did not hold" sentences read.
+
+    :param label: Run and scenario, as markdown.
+    :param budget_pp: The budget the row reads (None: AM had a setting on every seed at no budget).
+    :param cost_pp: AM's defender minus the compared baseline's, rounded as shown (None: no baseline).
+    :param verdict: The paired verdict (None: no baseline, or no budget).
+    :param markdown: The rendered row.
+    """
+
+    label: str
+    budget_pp: float | None
+    cost_pp: float | None
+    verdict: str | None
+    markdown: str
+
+
+def _row(label: str, entry: dict) -> GlanceRow | None:
     defences = entry["defences"]
     am = defences.get("am")
     if am is None or am["clone"] is None or am["seeds_without_setting"] or am["seeds_not_run"]:
@@ -36,26 +57,36 @@ def _row(label: str, entry: dict) -> str | None:
     difference = entry["differences"].get(("am", best)) if best else None
     best_label = DEFENCE_LABELS[best] if best else "–"
     cost = (
-        f"{100 * (am['defender'].mean - defences[best]['defender'].mean):+.1f}"
+        round(100 * (am["defender"].mean - defences[best]["defender"].mean), 1)
         if best and am["defender"] is not None and defences[best]["defender"] is not None
-        else "–"
+        else None
     )
     cells = [pct(defences[b]["clone"]) if b in defences else "not run" for b in BASELINES]
-    return (
+    separated = isinstance(difference, Summary)
+    judged = verdict(difference) if isinstance(difference, Summary) else None
+    markdown = (
         f"| {label} | {entry['drop_pp']:g} pp | {pct(entry['undefended_defender'])} → {pct(am['defender'])} | "
         f"{pct(entry['undefended_clone'])} | {pct(am['clone'])} | {' | '.join(cells)} | "
         + (
-            f"{pct(difference)} {ci95(difference)} vs {best_label} | {cost} | {verdict(difference)} |"
-            if isinstance(difference, Summary)
+            f"{pct(difference)} {ci95(difference)} vs {best_label} | {'–' if cost is None else f'{cost:+.1f}'} | "
+            f"{judged} |"
+            if separated
             else "– | – | no baseline at this budget |"
         )
     )
+    return GlanceRow(
+        label,
+        entry["drop_pp"],
+        cost if separated else None,
+        judged,
+        markdown,
+    )
 
 
-def glance_rows(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
+def glance_records(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[GlanceRow]:
     """
     :param runs: ``{name: (RUN.json, points, overheads)}``.
-    :return: The table's rows (markdown), one per run and scenario with three seeds or more.
+    :return: One row per run and scenario with three seeds or more.
     """
     rows = []
     for name, (_, points, _) in runs.items():
@@ -67,19 +98,26 @@ def glance_rows(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[st
             entries = matched_comparison(strongest, BUDGETS_PP, settings_from=mine)
             label = f"`{name}` / `{scenario}`"
             row = next((r for e in entries if (r := _row(label, e)) is not None), None)
-            rows.append(row or f"| {label} | – | no budget up to {BUDGETS_PP[-1]:g} pp with AM on every seed |||||||||")
+            missing = f"| {label} | – | no budget up to {BUDGETS_PP[-1]:g} pp with AM on every seed |||||||||"
+            rows.append(row or GlanceRow(label, None, None, None, missing))
     return rows
 
 
-def did_not_hold(rows: list[str]) -> list[str]:
+def glance_rows(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
+    """
+    :return: The table's rows (markdown) of :func:`glance_records`.
+    """
+    return [row.markdown for row in glance_records(runs)]
+
+
+def did_not_hold(rows: list[GlanceRow]) -> list[str]:
     """
     :return: Plain sentences on what the rows do not show: comparisons off the paper's 0.5 pp budget, without a
              separation, or at defender costs more than 0.5 pp apart.
     """
-    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
-    off_budget = [c[0] for c in cells if c[1] not in ("0.5 pp",)]
-    unseparated = [c[0] for c in cells if len(c) > 10 and c[10] != "AM lower"]
-    unmatched = [c[0] for c in cells if len(c) > 9 and c[9] not in ("–",) and abs(float(c[9])) > 0.5]
+    off_budget = [r.label for r in rows if r.budget_pp != 0.5]
+    unseparated = [r.label for r in rows if r.verdict != "AM lower"]
+    unmatched = [r.label for r in rows if r.cost_pp is not None and abs(r.cost_pp) > 0.5]
     sentences = []
     if off_budget:
         sentences.append(
@@ -100,8 +138,8 @@ def glance(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
     """
     :return: The "at a glance" section of ``docs/results.md``.
     """
-    rows = glance_rows(runs)
-    if not rows:
+    records = glance_records(runs)
+    if not records:
         return []
     return [
         "## At a glance",
@@ -113,11 +151,11 @@ def glance(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
         "interval and the difference of the two defenders' test accuracies beside it. Substitutions of data and "
         "scale: each run's section below.",
         "",
-        *table(rows),
+        *table([row.markdown for row in records]),
         "",
         "What did not hold:",
         "",
-        *did_not_hold(rows),
+        *did_not_hold(records),
         "",
     ]
 
