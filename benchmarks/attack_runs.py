@@ -18,13 +18,22 @@ from benchmarks.model_cache import scenario_model
 from benchmarks.scenarios import Scenario
 
 
-def make_clone(scenario: Scenario, lr: float, seed: int, device: str) -> PyTorchClassifier:
+def make_clone(
+    scenario: Scenario, lr: float, seed: int, device: str, x_attacker: np.ndarray | None = None
+) -> PyTorchClassifier:
     """
+    :param x_attacker: Images the attacker holds before its first query (its query set, or JBDA's seeds): a model with
+                       a data-initialised layer (FastNet's patch whitening, frozen during training) is initialised
+                       from them, as the defender's is from its training images; without them that layer stays a
+                       random projection and the clone is weaker than the attacker could make it.
     :return: A fresh clone of the defender's architecture (from the scenario's pretrained backbone where it has one, as
              the paper's attacker starts from ImageNet weights), trained by ART's ``fit`` with SGD (momentum 0.9,
              weight decay 5e-4) on soft targets (``CrossEntropyLoss`` keeps probability labels).
     """
     model = scenario_model(scenario, seed)
+    init_whitening = getattr(model, "init_whitening", None)
+    if x_attacker is not None and callable(init_whitening):
+        init_whitening(x_attacker)
     return PyTorchClassifier(
         model=model,
         loss=torch.nn.CrossEntropyLoss(),
@@ -121,13 +130,13 @@ def run_knockoff(
         use_probability=soft,
         verbose=verbose,
     )
-    clone = make_clone(scenario, scenario.attacks.clone_lr, seed, device)
+    clone = make_clone(scenario, scenario.attacks.clone_lr, seed, device, x_queries)
     if not retrain:
         clone = attack.extract(x_queries, y_queries, thieved_classifier=clone)
         return clone, budget, np.asarray(lookup.asked, dtype=np.int64)
     attack.set_params(nb_epochs=1)  # the throwaway's last fit; the clone is trained below
     attack.extract(
-        x_queries, y_queries, thieved_classifier=make_clone(scenario, scenario.attacks.clone_lr, seed, device)
+        x_queries, y_queries, thieved_classifier=make_clone(scenario, scenario.attacks.clone_lr, seed, device, x_queries)
     )
     chosen = np.asarray(lookup.asked, dtype=np.int64)
     labels = answers[chosen].astype(np.float32)
@@ -192,7 +201,7 @@ def run_jbda(
         verbose=verbose,
         **aware,
     )
-    clone = make_clone(scenario, settings.jbda_lr, seed, device)
+    clone = make_clone(scenario, settings.jbda_lr, seed, device, x_seeds)
     attack.extract(x_seeds, thieved_classifier=clone)
     recorded = {"step_forms_chosen": attack.chosen_forms} if detector_aware else {}
     return clone, attack.queries_used, np.concatenate(recorder.queries), recorded
@@ -222,7 +231,7 @@ def run_selective(
         use_probability=soft,
         seed=seed,
     )
-    clone = make_clone(scenario, settings.clone_lr, seed, device)
+    clone = make_clone(scenario, settings.clone_lr, seed, device, x_queries)
     attack.extract(x_queries, thieved_classifier=clone)
     return clone, attack.queries_used, {"answers_kept": attack.kept}
 
@@ -238,7 +247,7 @@ def seeds_only_clone(
     """
     answers = victim.predict(x_seeds, batch_size=1024)
     labels = answers if soft else top1_one_hot(answers, scenario.num_classes)
-    clone = make_clone(scenario, scenario.attacks.jbda_lr, seed, device)
+    clone = make_clone(scenario, scenario.attacks.jbda_lr, seed, device, x_seeds)
     settings = scenario.attacks
     clone.fit(x_seeds, labels, batch_size=64, nb_epochs=settings.jbda_rounds * settings.jbda_epochs, verbose=False)
     return clone

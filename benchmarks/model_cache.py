@@ -185,7 +185,9 @@ def get_models(
         key = _key(scenario, kind, seed)
         digest = _digest(key)
         path = os.path.join(cache_dir, f"{scenario.name}-{kind}-seed{seed}-{digest}.pt")
-        with exclusive(path):  # one process trains it; the others wait, then load it
+        # Locked by the training's content, not the scenario's name: two scenarios that share a model (the plain
+        # defender of the optimistic and conservative ones) prepared at once train it once.
+        with exclusive(os.path.join(cache_dir, f"training-{kind}-seed{seed}-{digest}")):
             # The digest is the training's content (data, outliers where used, architecture, recipe, seed): a model
             # cached under another scenario's name with the same digest is the same model (e.g. the plain defender of
             # two scenarios that differ only in their outliers), trained once.

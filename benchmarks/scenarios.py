@@ -284,6 +284,19 @@ CIFAR10_MICRO = dataclasses.replace(
 )
 
 
+# The fast recipe's pipeline on the same generated archives: the airbench network at toy widths, one epoch of its
+# recipe for every model (numbers meaningless). It is also the CPU dry run of the device script's fast preset.
+CIFAR10_FAST_MICRO = dataclasses.replace(
+    CIFAR10_MICRO,
+    name="cifar10-fast-micro",
+    architecture="fastnet",
+    model_kwargs={"widths": (8, 8, 8), "identity_init": True, "whitening_eps": FAST_WHITENING_EPS},
+    defender_recipe=fast_recipe(epochs=1, batch_size=64, oe_weight=0.5, progress=False),
+    misinformation_recipe=fast_recipe(epochs=1, batch_size=64, progress=False),
+    record_epoch_accuracy=True,
+)
+
+
 def _flowers17_pretraining(gpu: bool) -> Pretraining:
     """
     Tiny ImageNet (all 200 classes, 64x64) in place of the paper's ImageNet weights, which cannot be downloaded here:
@@ -473,6 +486,7 @@ PRESETS: dict[str, list[Scenario]] = {
     # where the full-width pair does not fit a session (docs/fast_recipe.md).
     "cifar10-fast-narrow": [_cifar10_fast_scenario("cifar10-fast-narrow", widths=(64, 128, 128))],
     "cifar10-micro": [CIFAR10_MICRO],
+    "cifar10-fast-micro": [CIFAR10_FAST_MICRO],
     "flowers17-cpu": [
         _flowers17_scenario("flowers17-cpu", "resnet8", {}, gpu=False),
         _flowers17_scenario("flowers17-cpu-pretrained", "resnet8", {}, gpu=False, pretrained=True),

@@ -109,7 +109,7 @@ def test_damaged_archives_are_refused(tmp_path, smooth_images, change, message):
         decode_packed_jpeg(archive, size=0, cache_dir=tmp_path / "cache")
 
 
-@pytest.mark.parametrize("preset", ["cifar10-micro", "flowers17-micro"])
+@pytest.mark.parametrize("preset", ["cifar10-micro", "cifar10-fast-micro", "flowers17-micro"])
 def test_the_colour_pipelines_run_end_to_end_on_generated_files(tmp_path, rng, monkeypatch, preset):
     """The cifar10-micro and flowers17-micro presets: CIFAR-10 and Tiny ImageNet archives and Flowers-17 npz files as
     the GPU and CPU presets read them."""
@@ -118,7 +118,7 @@ def test_the_colour_pipelines_run_end_to_end_on_generated_files(tmp_path, rng, m
     monkeypatch.setenv("ART_AM_CACHE", str(tmp_path / "decoded"))
     data = tmp_path / "data" / "npz"
     data.mkdir(parents=True)
-    if preset == "cifar10-micro":
+    if preset.startswith("cifar10"):
         cifar = rng.integers(0, 256, (80, 32, 32, 3), dtype=np.uint8)
         _pack(data / "cifar10_train_jpeg.npz", cifar[:50], np.arange(50) % 10)
         _pack(data / "cifar10_test_jpeg.npz", cifar[50:], np.sort(np.arange(30) % 10))  # stored in class order
