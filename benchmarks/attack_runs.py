@@ -136,7 +136,9 @@ def run_knockoff(
         return clone, budget, np.asarray(lookup.asked, dtype=np.int64)
     attack.set_params(nb_epochs=1)  # the throwaway's last fit; the clone is trained below
     attack.extract(
-        x_queries, y_queries, thieved_classifier=make_clone(scenario, scenario.attacks.clone_lr, seed, device, x_queries)
+        x_queries,
+        y_queries,
+        thieved_classifier=make_clone(scenario, scenario.attacks.clone_lr, seed, device, x_queries),
     )
     chosen = np.asarray(lookup.asked, dtype=np.int64)
     labels = answers[chosen].astype(np.float32)

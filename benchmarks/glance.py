@@ -37,6 +37,8 @@ class GlanceRow:
     :param budget_pp: The budget the row reads (None: AM had a setting on every seed at no budget).
     :param cost_pp: AM's defender minus the compared baseline's, rounded as shown (None: no baseline).
     :param verdict: The paired verdict (None: no baseline, or no budget).
+    :param single_attacker: The only attack that ran for the scenario, where only one did (its verdict then stands
+                            before the strongest attacker who knows the defence has tried); None where several ran.
     :param markdown: The rendered row.
     """
 
@@ -45,9 +47,10 @@ class GlanceRow:
     cost_pp: float | None
     verdict: str | None
     markdown: str
+    single_attacker: str | None = None
 
 
-def _row(label: str, entry: dict) -> GlanceRow | None:
+def _row(label: str, entry: dict, single_attacker: str | None) -> GlanceRow | None:
     defences = entry["defences"]
     am = defences.get("am")
     if am is None or am["clone"] is None or am["seeds_without_setting"] or am["seeds_not_run"]:
@@ -64,12 +67,13 @@ def _row(label: str, entry: dict) -> GlanceRow | None:
     cells = [pct(defences[b]["clone"]) if b in defences else "not run" for b in BASELINES]
     separated = isinstance(difference, Summary)
     judged = verdict(difference) if isinstance(difference, Summary) else None
+    shown = judged if single_attacker is None else f"{judged} ({single_attacker} only)"
     markdown = (
         f"| {label} | {entry['drop_pp']:g} pp | {pct(entry['undefended_defender'])} → {pct(am['defender'])} | "
         f"{pct(entry['undefended_clone'])} | {pct(am['clone'])} | {' | '.join(cells)} | "
         + (
             f"{pct(difference)} {ci95(difference)} vs {best_label} | {'–' if cost is None else f'{cost:+.1f}'} | "
-            f"{judged} |"
+            f"{shown} |"
             if separated
             else "– | – | no baseline at this budget |"
         )
@@ -80,25 +84,31 @@ def _row(label: str, entry: dict) -> GlanceRow | None:
         cost if separated else None,
         judged,
         markdown,
+        single_attacker,
     )
 
 
 def glance_records(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[GlanceRow]:
     """
     :param runs: ``{name: (RUN.json, points, overheads)}``.
-    :return: One row per run and scenario with three seeds or more.
+    :return: One row per run and scenario with three seeds or more (a scenario where one attack alone ran is shown, and
+             its verdict says so).
     """
     rows = []
     for name, (_, points, _) in runs.items():
         for scenario in sorted({p["scenario"] for p in points}):
             mine = with_attacker_best([p for p in points if p["scenario"] == scenario])
-            if len({p["seed"] for p in mine}) < 3 or len({p["attack"] for p in mine}) < 2:
+            if len({p["seed"] for p in mine}) < 3:
                 continue
+            attacks = sorted({p["attack"] for p in mine})
+            single_attacker = attacks[0] if len(attacks) == 1 else None
             strongest = [p for p in with_strongest_attacker(mine) if p["attack"] == STRONGEST]
             entries = matched_comparison(strongest, BUDGETS_PP, settings_from=mine)
             label = f"`{name}` / `{scenario}`"
-            row = next((r for e in entries if (r := _row(label, e)) is not None), None)
-            missing = f"| {label} | – | no budget up to {BUDGETS_PP[-1]:g} pp with AM on every seed |||||||||"
+            row = next((r for e in entries if (r := _row(label, e, single_attacker)) is not None), None)
+            unrun = any(e["defences"].get("am", {}).get("seeds_not_run") for e in entries)
+            why = "AM's chosen setting did not run on every seed" if unrun else "AM has no setting on every seed"
+            missing = f"| {label} | – | {why} up to {BUDGETS_PP[-1]:g} pp |||||||||"
             rows.append(row or GlanceRow(label, None, None, None, missing))
     return rows
 
@@ -118,7 +128,13 @@ def did_not_hold(rows: list[GlanceRow]) -> list[str]:
     off_budget = [r.label for r in rows if r.budget_pp != 0.5]
     unseparated = [r.label for r in rows if r.verdict != "AM lower"]
     unmatched = [r.label for r in rows if r.cost_pp is not None and abs(r.cost_pp) > 0.5]
+    single = [f"{r.label} ({r.single_attacker})" for r in rows if r.single_attacker is not None]
     sentences = []
+    if single:
+        sentences.append(
+            f"- One attacker only: no JBDA and no adaptive attacker who knows the defence ran in {', '.join(single)}; "
+            "the verdict there is not yet against the strongest attacker."
+        )
     if off_budget:
         sentences.append(
             f"- Not at the paper's budget: AM has no setting within 0.5 pp on every seed in {', '.join(off_budget)} "

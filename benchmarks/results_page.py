@@ -555,6 +555,12 @@ def _did_not_hold_lines(points: list[dict], comparison: list[dict]) -> list[str]
         if verdicts and "met" not in verdicts.values():
             detail = "; ".join(f"{DEFENCE_LABELS[v]}: {text}" for v, text in verdicts.items())
             lines.append(f"- {entry['attack']} (best labels): no AM variant meets the 40 pp target ({detail}).")
+    attacks = sorted({p["attack"] for p in points})
+    if len(attacks) == 1:
+        lines.append(
+            f"- Only {attacks[0]} ran: no JBDA and no adaptive attacker who knows the defence, so no result here is "
+            "yet against the strongest attacker."
+        )
     return lines or ["- Nothing: every check above holds."]
 
 

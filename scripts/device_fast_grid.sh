@@ -61,9 +61,9 @@ done
 wait  # the probe, if still running (bounded by the same budget)
 # at most 8 files of at most 16 MiB come back: the point records, the per-query arrays (MSP, Hellinger), the models
 (cd "$R" && find run/points -name '*.json' | tar czf "$OUT/points.tgz" -T -)
-(cd "$R" && find run/points -name '*.npz' | tar czf "$OUT/queries.tgz" -T -)
+[ "${QUERIES:-1}" = 1 ] && (cd "$R" && find run/points -name '*.npz' | tar czf "$OUT/queries.tgz" -T -)
 first=$(echo "$scenarios" | cut -d' ' -f1)
-python3 scripts/half_checkpoints.py "$R"/cache/"$first"-*-seed?-*.pt --out "$R/half" > "$OUT/logs/half.log" 2>&1
+python3 scripts/half_checkpoints.py "$R"/cache/"$first"-{plain,oe,misinformation}-seed?-*.pt --out "$R/half" > "$OUT/logs/half.log" 2>&1
 for kind in plain oe misinformation; do
   (cd "$R/half" && ls | grep -e "-$kind-seed" | tar cf "$OUT/models_$kind.tar" -T -)
 done

@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     os.makedirs(args.out, exist_ok=True)
     for path in args.checkpoints:
         model, metadata = load_checkpoint(path)
-        save_checkpoint(os.path.join(args.out, os.path.basename(path)), model.half(), dict(metadata, stored_dtype="float16"))
+        save_checkpoint(
+            os.path.join(args.out, os.path.basename(path)), model.half(), dict(metadata, stored_dtype="float16")
+        )
         print(f"{path}: {os.path.getsize(path) / 2**20:.1f} MiB -> float16")
 
 

@@ -142,6 +142,14 @@ def test_the_cost_of_outlier_exposure_is_read_per_scenario():
     assert _did_not_hold_lines(single, [])[0].startswith("- Seed 0: outlier exposure alone")
 
 
+def test_a_run_of_one_attack_says_it_is_not_yet_against_the_strongest_attacker():
+    points = [_point(seed, "knockoff", "undefended", None, 0.70, 0.5) for seed in range(3)]
+    (line,) = _did_not_hold_lines(points, [])
+    assert line.startswith("- Only knockoff ran")
+    points.append(_point(0, "jbda", "undefended", None, 0.70, 0.3))
+    assert _did_not_hold_lines(points, []) == ["- Nothing: every check above holds."]
+
+
 def test_a_run_of_two_scenarios_gets_one_headline_per_scenario():
     """Both scenarios attack with the same name; one table for both would mix (or overwrite) their clones."""
     points = []
