@@ -28,8 +28,9 @@ from art_am.atomic import write_atomic
 from art_am.inference import accuracy
 from benchmarks.data import evaluation_split
 from benchmarks.model_cache import MODEL_KINDS, get_models
-from benchmarks.run_files import read_json_file
+from benchmarks.run_files import load_points, read_json_file
 from benchmarks.scenarios import PRESETS
+from benchmarks.selection import Summary, ci95, pct
 
 
 def _write_json(path: str, content: dict) -> None:
@@ -74,15 +75,87 @@ def report(folder: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def device_report(run_dir: str) -> str:
+    """
+    :param run_dir: A device run of the ``cifar10-fast`` preset (``results/cifar10-fast-gpu``): its ``models.json``
+                    (every model's metadata), its points and its ``recipe_probe.jsonl``.
+    :return: Markdown: each model kind's test accuracy over seeds (10k test images, with TTA; mean ± std, 95 %
+             interval, per seed), the OE defender's cost on the validation half per scenario (from the points'
+             undefended and OE-only rows), and the recipe probe's variants.
+    """
+    models = read_json_file(os.path.join(run_dir, "models.json"), "a device run's models.json")
+    groups: dict[tuple[str, str], dict[int, float]] = {}
+    for name, meta in models.items():
+        scenario, kind, seed = _model_name(name)
+        groups.setdefault((scenario, kind), {})[seed] = meta["test_accuracy"]
+    lines = [
+        "| scenario | model | seeds | test, 10k, TTA (%) | 95 % | per seed (%) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (scenario, kind), by_seed in sorted(groups.items()):
+        summary = Summary(tuple(by_seed[s] for s in sorted(by_seed)))
+        per_seed = " / ".join(f"{100 * by_seed[s]:.2f}" for s in sorted(by_seed))
+        lines.append(
+            f"| {scenario} | {kind} | {len(by_seed)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |"
+        )
+    lines += [
+        "",
+        "| scenario | seeds | OE cost on the validation half (pp) | 95 % | per seed (pp) |",
+        "|---|---|---|---|---|",
+    ]
+    points = load_points(run_dir)
+    for scenario in sorted({p["scenario"] for p in points}):
+        costs = {}
+        for seed in sorted({p["seed"] for p in points if p["scenario"] == scenario}):
+            accuracy_of = {
+                p["defence"]: p["defender_accuracy_validation"]
+                for p in points
+                if p["scenario"] == scenario and p["seed"] == seed and p["defence"] in ("undefended", "oe_only")
+            }
+            if len(accuracy_of) == 2:
+                costs[seed] = accuracy_of["undefended"] - accuracy_of["oe_only"]
+        if costs:
+            summary = Summary(tuple(costs.values()))
+            per_seed = " / ".join(f"{100 * c:+.2f}" for c in costs.values())
+            lines.append(f"| {scenario} | {len(costs)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |")
+    probe_path = os.path.join(run_dir, "recipe_probe.jsonl")
+    if os.path.isfile(probe_path):
+        lines += [
+            "",
+            "| probe variant (seed 0) | epochs | test, 10k, TTA | without TTA | GPU seconds |",
+            "|---|---|---|---|---|",
+        ]
+        with open(probe_path, encoding="utf-8") as stream:
+            rows = [json.loads(line) for line in stream if line.strip()]
+        for row in rows:
+            lines.append(
+                f"| {row['variant']} | {row['epochs']} | {100 * row['test_accuracy_tta']:.2f} % | "
+                f"{100 * row['test_accuracy_no_tta']:.2f} % | {row['train_seconds']:.0f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _model_name(file_name: str) -> tuple[str, str, int]:
+    """
+    :return: ``(scenario, kind, seed)`` of a model cache file name ``<scenario>-<kind>-seed<k>-<digest>.pt``.
+    """
+    stem = file_name.rsplit("-", 1)[0]
+    head, _, seed = stem.rpartition("-seed")
+    for kind in MODEL_KINDS:
+        if head.endswith("-" + kind):
+            return head[: -len(kind) - 1], kind, int(seed)
+    raise ValueError(f"'{file_name}' is not a model cache file name <scenario>-<kind>-seed<k>-<digest>.pt")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     if argv is None:
         argv = sys.argv[1:]
-    if argv[:1] == ["--report"]:
+    if argv[:1] in (["--report"], ["--device-report"]):
         if len(argv) != 2 or not os.path.isdir(argv[1]):
-            print("benchmarks.fast_recipe_study: error: --report needs one existing folder of points", file=sys.stderr)
+            print(f"benchmarks.fast_recipe_study: error: {argv[0]} needs one existing folder", file=sys.stderr)
             return 2
-        print(report(argv[1]), end="")
+        print((report if argv[0] == "--report" else device_report)(argv[1]), end="")
         return 0
     parser.add_argument("--data-root", required=True)
     parser.add_argument("--cache-dir", required=True)
