@@ -95,9 +95,7 @@ def device_report(run_dir: str) -> str:
     for (scenario, kind), by_seed in sorted(groups.items()):
         summary = Summary(tuple(by_seed[s] for s in sorted(by_seed)))
         per_seed = " / ".join(f"{100 * by_seed[s]:.2f}" for s in sorted(by_seed))
-        lines.append(
-            f"| {scenario} | {kind} | {len(by_seed)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |"
-        )
+        lines.append(f"| {scenario} | {kind} | {len(by_seed)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |")
     lines += [
         "",
         "| scenario | seeds | OE cost on the validation half (pp) | 95 % | per seed (pp) |",
