@@ -5,7 +5,8 @@
 #   1. every (scenario, seed)'s models at once, one process each (plain, OE, misinformation; the plain defender is
 #      shared by the optimistic and conservative scenarios and trained once), with the KnockoffNets answers served;
 #   2. KnockoffNets clones of every defence setting, soft and argmax labels, in SHARDS processes on the one GPU;
-#   3. JBDA clones likewise, with whatever time is left.
+#   3. JBDA clones likewise, then the adaptive attackers at the chosen settings, with whatever time is left
+#      (PHASES picks others; a warm machine's second call skips what is finished).
 # Then the points, the logs and the optimistic scenario's models (float16) come back in $OUT. Prepare and carry:
 #   python scripts/pack_device_data.py --data-root ../shared/data --out .gpu/data --train-per-class 200
 #   pip download --no-deps --only-binary=:all: -d .gpu/whl adversarial-robustness-toolbox==1.20.1
@@ -46,12 +47,20 @@ for scenario in $scenarios; do
 done
 wait "${model_jobs[@]}"
 echo "models ready after $(( $(date +%s) - start )) s"
-for attack in knockoff jbda; do
+# PHASES: attack lists run one after another; a phase "name=attacks@defences" runs only those defence settings (the
+# adaptive attackers against the settings the 0.5 pp comparison chose on 2026-12-04: AM 0.15-0.25, PP-MAD 0.3,
+# PP-argmax 2, DCP 2).
+ADAPTIVE="confident,unconfident,consistent,knockoff-bandit@undefended,am-0.15,am-0.2,am-0.25,am_cm-0.2,pp_extreme-0.3,pp_argmax-2,dcp-2"
+PHASES=${PHASES:-"knockoff jbda $ADAPTIVE"}
+for phase in $PHASES; do
+  attack=${phase%%@*}
+  selection=()
+  [ "$phase" != "$attack" ] && selection=(--defences "${phase#*@}")
   if [ "$(left)" -gt 20 ]; then
     shard_jobs=()
     for i in $(seq 0 $((SHARDS - 1))); do
       timeout "$(left)" python3 -m benchmarks.run "${common[@]}" --seed-list "$SEEDS" --attacks "$attack" \
-        --shard "$i/$SHARDS" > "$OUT/logs/${attack}_shard_$i.log" 2>&1 &
+        "${selection[@]}" --shard "$i/$SHARDS" > "$OUT/logs/${attack%%,*}_shard_$i.log" 2>&1 &
       shard_jobs+=($!)
     done
     wait "${shard_jobs[@]}"
