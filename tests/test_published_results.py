@@ -36,8 +36,13 @@ def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, nam
         assert write_report(str(run_dir)) == stream.read()
 
 
-def test_results_page_equals_the_generator_output():
-    from benchmarks.results_page import load_runs, render
+def test_results_pages_equal_the_generator_output():
+    from benchmarks.results_page import RUN_PAGES, load_runs, render_pages
 
-    with open(os.path.join(DOCS, "results.md"), encoding="utf-8") as stream:
-        assert render(load_runs()) == stream.read()
+    pages = render_pages(load_runs())
+    assert os.path.join(DOCS, "results.md") in pages
+    for path, text in pages.items():
+        with open(path, encoding="utf-8") as stream:
+            assert text == stream.read(), path
+    # no page of a run that is no longer committed
+    assert sorted(os.listdir(RUN_PAGES)) == sorted(os.path.basename(p) for p in pages if p.startswith(RUN_PAGES))

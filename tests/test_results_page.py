@@ -9,7 +9,7 @@ from benchmarks.results_page import (
     _larger_budget_lines,
     _wider_budget_lines,
     not_run,
-    render,
+    render_run,
 )
 from benchmarks.selection import matched_comparison
 
@@ -159,7 +159,7 @@ def test_a_run_of_two_scenarios_gets_one_headline_per_scenario():
                 dict(_point(seed, "knockoff", "undefended", None, 0.70, 0.65), scenario=scenario),
                 dict(_point(seed, "knockoff", "am", 0.5, 0.698, clone), scenario=scenario),
             ]
-    page = render({"r": ({}, points, [])})
+    page = render_run("r", {}, points)
     for scenario, clone in (("a", "30.0 ± 0.0"), ("b", "60.0 ± 0.0")):
         section = page.split(f"### Against the strongest attacker (`results/r`, scenario `{scenario}`)")[1]
         am_row = _row(section.split("###")[0].splitlines(), "AM")
