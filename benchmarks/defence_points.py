@@ -29,16 +29,9 @@ from benchmarks.scenarios import Scenario
 DEFENCE_LABELS = registry.DEFENCE_LABELS
 DefencePoint = registry.DefencePoint
 defence_points = registry.defence_points
-# AM on the OE defender's MSP; the same with the Section 6 confidence-matching temperatures; AM on MSP + the sign-step
-# detector; AM on MSP + the detector trained on the broad perturbation family. Each switches on the score named here.
-SWITCH_SCORES = {
-    "am": "msp",
-    "am_cm": "msp",
-    "am_detector": "msp+sign-detector",
-    "am_detector_broad": "msp+broad-detector",
-}
-DETECTOR_FAMILIES = {"am_detector": "sign", "am_detector_broad": "broad"}
-AM_VARIANTS = tuple(SWITCH_SCORES)
+SWITCH_SCORES = registry.SWITCH_SCORES
+DETECTOR_FAMILIES = registry.DETECTOR_FAMILIES
+AM_VARIANTS = registry.AM_VARIANTS
 
 
 class DefenceFactory:

@@ -22,7 +22,7 @@ import numpy as np
 
 from art_am.atomic import write_atomic
 from benchmarks import registry
-from benchmarks.defence_points import DEFENCE_LABELS
+from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.selection import attacker_entries, attacker_label
 
 # One colour and marker per defence, used by every figure.

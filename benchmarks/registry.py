@@ -220,6 +220,15 @@ STYLES = {name: entry.style for name, entry in DEFENCES.items()}
 BASELINES = tuple(name for name, entry in DEFENCES.items() if entry.baseline)
 # The Adaptive Misinformation variants: the defences served by AM's formula.
 AM_VARIANTS = tuple(name for name, entry in DEFENCES.items() if entry.serve is _serve_am)
+# AM on the OE defender's MSP; the same with the Section 6 confidence-matching temperatures; AM on MSP + the sign-step
+# detector; AM on MSP + the detector trained on the broad perturbation family. Each switches on the score named here.
+SWITCH_SCORES = {
+    "am": "msp",
+    "am_cm": "msp",
+    "am_detector": "msp+sign-detector",
+    "am_detector_broad": "msp+broad-detector",
+}
+DETECTOR_FAMILIES = {"am_detector": "sign", "am_detector_broad": "broad"}
 
 
 def defence(name: str) -> DefenceEntry:

@@ -17,8 +17,8 @@ import numpy as np
 
 from art_am.atomic import write_json_atomic, write_text_atomic
 from benchmarks import run_files
-from benchmarks.defence_points import DEFENCE_LABELS
 from benchmarks.figures import query_set, write_figures
+from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.selection import (
     Summary,
     by_experiment,

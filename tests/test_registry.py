@@ -44,14 +44,22 @@ def test_art_postprocessors_are_swept_only_where_a_scenario_lists_them(micro_pre
     assert listed == [(name, setting) for name, settings in ART_SETTINGS.items() for setting in settings]
 
 
-def test_the_analysis_layer_imports_no_torch():
-    """The registry, jobs and selection are pure functions over point records (checked in a fresh interpreter)."""
+@pytest.mark.parametrize(
+    "modules",
+    [
+        "benchmarks.registry, benchmarks.selection, benchmarks.jobs, benchmarks.run_files",
+        "benchmarks.results_page, benchmarks.report, benchmarks.figures, benchmarks.glance",
+    ],
+    ids=["analysis", "report"],
+)
+def test_the_analysis_and_report_layers_import_no_torch(modules):
+    """The registry, jobs and selection are pure functions over point records, and the pages are rendered from them
+    (checked in a fresh interpreter): rebuilding a report needs neither torch nor ART."""
     import subprocess  # pylint: disable=import-outside-toplevel
 
-    code = "import sys, benchmarks.registry, benchmarks.selection, benchmarks.jobs, benchmarks.run_files; "
-    code += "print('torch' in sys.modules)"
+    code = f"import sys, {modules}; print('torch' in sys.modules, 'art' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"
 
 
 def test_art_postprocessors_serve_what_the_live_estimator_serves(micro_preset, x_random):

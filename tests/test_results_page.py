@@ -1,16 +1,11 @@
-"""Tables of the generated results page that read AM's JBDA points (benchmarks.results_page)."""
+"""Tables and sentences of the generated results pages (benchmarks.results_page and the modules it renders with)."""
 
 import pytest
 
-from benchmarks.results_page import (
-    _cut_and_baselines,
-    _detector_evasion_lines,
-    _did_not_hold_lines,
-    _larger_budget_lines,
-    _wider_budget_lines,
-    not_run,
-    render_run,
-)
+from benchmarks.budget_tables import larger_budget_lines, wider_budget_lines
+from benchmarks.paper_status import cut_and_baselines, not_run
+from benchmarks.results_page import render_run
+from benchmarks.run_sections import detector_evasion_lines, did_not_hold_lines
 from benchmarks.selection import matched_comparison
 
 
@@ -49,7 +44,7 @@ def _row(lines, attack):
 
 
 def test_a_larger_budget_picks_the_stronger_setting_on_the_seeds_where_it_ran():
-    lines = _larger_budget_lines(_points())
+    lines = larger_budget_lines(_points())
     plain = _row(lines, "jbda")
     # within 0.5 pp only tau 0.002 qualifies; from 2 pp on, tau 0.01 (cut: undefended clone minus 0.10, per seed)
     assert plain[2] == f"{100 * (0.71 - 0.50):.1f} ± {100 * 0.01:.1f} (0.002, 0.002, 0.002)"
@@ -63,7 +58,7 @@ def test_a_larger_budget_picks_the_stronger_setting_on_the_seeds_where_it_ran():
 
 def test_the_evasion_table_reports_the_chosen_settings_misinformation_share():
     comparison = matched_comparison(_points(), (0.5,))
-    row = _row(_detector_evasion_lines(comparison), "jbda")
+    row = _row(detector_evasion_lines(comparison), "jbda")
     assert row[1] == "AM (MSP + sign detector)" and row[2] == "0.002, 0.002, 0.002"
     assert row[3] == "30.0 ± 10.0"  # the shares 0.2, 0.3, 0.4 of the chosen setting, not of tau 0.01
     assert float(row[6].split(" ± ")[0]) == pytest.approx(100 * (0.71 - 0.50))
@@ -84,7 +79,7 @@ def _oe_costly_points():
 
 
 def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
-    lines = _wider_budget_lines(_oe_costly_points())
+    lines = wider_budget_lines(_oe_costly_points())
     cut_row, row = [line for line in lines if line.startswith("| s |")]
     cut = [cell.strip() for cell in cut_row.strip("|").split("|")]
     assert cut[3:5] == ["AM", "undefended (cut)"] and cut[5:8] == ["–", "–", "–"]
@@ -105,10 +100,10 @@ def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
 def test_wider_budgets_cover_jbda_except_am_with_a_detector_which_has_its_own_table():
     points = [dict(p, attack="jbda") for p in _oe_costly_points()]
     points += [dict(p, defence="am_detector", parameter=0.01) for p in points if p["defence"] == "am"]
-    rows = [line for line in _wider_budget_lines(points) if line.startswith("| s |")]
+    rows = [line for line in wider_budget_lines(points) if line.startswith("| s |")]
     variants = {row.strip("|").split("|")[3].strip() for row in rows}
     assert variants == {"AM"}  # the plain AM variant is compared at wider budgets, the detector variant is not
-    assert _larger_budget_lines(points)  # ... because this table covers it
+    assert larger_budget_lines(points)  # ... because this table covers it
 
 
 def _with_cheap_am(points, seeds):
@@ -119,9 +114,9 @@ def _with_cheap_am(points, seeds):
 
 
 def test_wider_budgets_stay_silent_only_where_am_fits_the_budget_on_every_seed():
-    assert not _wider_budget_lines(_with_cheap_am(_oe_costly_points(), {0, 1, 2}))
+    assert not wider_budget_lines(_with_cheap_am(_oe_costly_points(), {0, 1, 2}))
     # fitting on two seeds of three, the headline's AM comparison has no verdict: the wider table gives one
-    lines = _wider_budget_lines(_with_cheap_am(_oe_costly_points(), {0, 1}))
+    lines = wider_budget_lines(_with_cheap_am(_oe_costly_points(), {0, 1}))
     (row,) = [line for line in lines if line.startswith("| s |") and "PP (MAD)" in line]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert "2 seeds: no verdict" in cells[5]  # within 0.5 pp: seed 2 has no AM setting
@@ -136,18 +131,18 @@ def test_the_cost_of_outlier_exposure_is_read_per_scenario():
                 dict(_point(seed, "knockoff", "undefended", None, 0.70, 0.5), scenario=scenario),
                 dict(_point(seed, "knockoff", "oe_only", None, oe_validation, 0.4), scenario=scenario),
             ]
-    lines = [line for line in _did_not_hold_lines(points, []) if "outlier exposure alone" in line]
+    lines = [line for line in did_not_hold_lines(points, []) if "outlier exposure alone" in line]
     assert [line.split(":")[0] for line in lines] == [f"- b, seed {seed}" for seed in range(3)]
     single = [p for p in points if p["scenario"] == "b"]
-    assert _did_not_hold_lines(single, [])[0].startswith("- Seed 0: outlier exposure alone")
+    assert did_not_hold_lines(single, [])[0].startswith("- Seed 0: outlier exposure alone")
 
 
 def test_a_run_of_one_attack_says_it_is_not_yet_against_the_strongest_attacker():
     points = [_point(seed, "knockoff", "undefended", None, 0.70, 0.5) for seed in range(3)]
-    (line,) = _did_not_hold_lines(points, [])
+    (line,) = did_not_hold_lines(points, [])
     assert line.startswith("- Only knockoff ran")
     points.append(_point(0, "jbda", "undefended", None, 0.70, 0.3))
-    assert _did_not_hold_lines(points, []) == ["- Nothing: every check above holds."]
+    assert did_not_hold_lines(points, []) == ["- Nothing: every check above holds."]
 
 
 def test_a_run_of_two_scenarios_gets_one_headline_per_scenario():
@@ -176,13 +171,13 @@ def test_the_am_against_baselines_sentence_quotes_the_cut_and_each_difference_by
         ]
     # cuts 40, 38, 36 pp; AM minus PP -20, -18, -16 pp: both spread 2 pp, half-width t(0.975, 2) * 2 / sqrt(3)
     half = 4.302652729911275 * 2.0 / 3**0.5
-    sentence = _cut_and_baselines(points, "s", "knockoff:x", "soft", 5.0, ("pp_extreme", "dcp"))
+    sentence = cut_and_baselines(points, "s", "knockoff:x", "soft", 5.0, ("pp_extreme", "dcp"))
     assert sentence == (
         "AM cuts the clone by 38.0 ± 2.0 pp (3 seeds), and AM's clone minus PP (MAD)'s -18.0 ± 2.0 pp "
         f"(95 % [{-18 - half:.1f}, {-18 + half:.1f}], 3 seeds: AM lower), minus DCP's not run"
     )
     # within 0.5 pp no AM setting fits: nothing to quote, and the sentence says why
-    assert _cut_and_baselines(points, "s", "knockoff:x", "soft", 0.5, ("pp_extreme",)).startswith("no AM clone")
+    assert cut_and_baselines(points, "s", "knockoff:x", "soft", 0.5, ("pp_extreme",)).startswith("no AM clone")
 
 
 def test_the_not_run_list_names_what_the_points_lack():

@@ -1,0 +1,182 @@
+"""
+The results page's tables over several budgets (allowed drops of the defender's validation accuracy): where AM lacks a
+setting inside 0.5 pp on some seed, what a larger defender cost buys against JBDA, and each defence against its
+strongest attacker per seed.
+"""
+
+from __future__ import annotations
+
+from benchmarks.figures import attack_key
+from benchmarks.registry import AM_VARIANTS, DEFENCE_LABELS, DETECTOR_FAMILIES
+from benchmarks.report import BUDGET_PP
+from benchmarks.selection import (
+    BASELINES,
+    COMPARED,
+    STRONGEST,
+    ci95,
+    matched_comparison,
+    pct,
+    per_seed_parameters,
+    verdict,
+    with_strongest_attacker,
+)
+
+JBDA_ATTACKS = ("jbda", "jbda-aware", "jbda-optimised")
+
+
+def _by_budget_table(
+    columns: list[str], budgets: tuple[float, ...], heading: str, rows: list[tuple[list[str], dict[float, str]]]
+) -> list[str]:
+    """
+    :param columns: The headers of the leading columns.
+    :param heading: The header of each budget's column, formatted with ``budget``.
+    :param rows: ``(leading cells, {budget: cell})``; a budget without a cell shows "–".
+    :return: The markdown table of the budget tables: leading columns, then one column per budget.
+    """
+    lines = [
+        "| " + " | ".join([*columns, *(heading.format(budget=budget) for budget in budgets)]) + " |",
+        "|" + "---|" * (len(columns) + len(budgets)),
+    ]
+    for leading, by_budget in rows:
+        lines.append("| " + " | ".join([*leading, *(by_budget.get(budget, "–") for budget in budgets)]) + " |")
+    return lines
+
+
+# Budgets of the table of what a larger defender cost buys against the JBDA attackers.
+LARGER_BUDGETS_PP = (0.5, 1.0, 2.0, 3.0)
+
+
+def larger_budget_lines(points: list[dict]) -> list[str]:
+    """
+    The cut each JBDA attacker's clone (soft labels) suffers from AM with a detector when the defender may lose more
+    than the 0.5 pp budget: the operating points chosen on validation images at each budget, among every setting
+    measured on the seed; a seed whose attacker did not run the chosen setting is left out (``not run``).
+    """
+    cells: dict[tuple, dict[float, str]] = {}
+    for entry in matched_comparison(points, LARGER_BUDGETS_PP):
+        if entry["labels"] != "soft" or entry["attack"] not in JBDA_ATTACKS:
+            continue
+        for defence in DETECTOR_FAMILIES:
+            found = entry["defences"].get(defence)
+            if found is None:
+                continue
+            key = (attack_key(entry["attack"]), AM_VARIANTS.index(defence), entry["attack"], defence)
+            cells.setdefault(key, {})[
+                entry["drop_pp"]
+            ] = f"{pct(found['cut'])} ({per_seed_parameters(found['parameters'])})"
+    if not cells:
+        return []
+    rows = [
+        ([attack, DEFENCE_LABELS[defence]], by_budget) for (_, _, attack, defence), by_budget in sorted(cells.items())
+    ]
+    return _by_budget_table(
+        ["attack", "defence"], LARGER_BUDGETS_PP, "cut (pp) within {budget:g} pp (parameter per seed)", rows
+    )
+
+
+# Budgets of the table of AM against the baselines where an AM variant lacks a 0.5 pp setting on some seed.
+WIDER_BUDGETS_PP = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def wider_budget_lines(points: list[dict]) -> list[str]:
+    """
+    AM against each baseline when the defender may lose more than the 0.5 pp budget, for the AM variants that lack a
+    setting inside 0.5 pp on at least one seed (outlier exposure alone can cost more), so that the headline's
+    comparison of them rests on fewer seeds than the run holds, or on none: AM's cut of the same attacker's undefended
+    clone, and the per-seed difference of the clones at the operating points chosen on validation images within each
+    budget, with its verdict. AM with a detector against JBDA has its own table (:func:`larger_budget_lines`).
+    """
+    comparison = matched_comparison(points, WIDER_BUDGETS_PP)
+    # (scenario, attack, labels, AM variant) where the variant has no setting inside the budget on some seed
+    without = {
+        (entry["scenario"], entry["attack"], entry["labels"], variant)
+        for entry in comparison
+        if entry["drop_pp"] == BUDGET_PP
+        for variant in AM_VARIANTS
+        if variant in entry["defences"]
+        and entry["defences"][variant]["seeds_without_setting"] > 0
+        and not (entry["attack"] in JBDA_ATTACKS and variant in DETECTOR_FAMILIES)
+    }
+    cells: dict[tuple, dict[float, str]] = {}
+    for entry in comparison:
+        key = (entry["scenario"], entry["attack"], entry["labels"])
+        for variant in AM_VARIANTS:
+            cut = entry["defences"].get(variant, {}).get("cut")
+            if (*key, variant) in without and cut is not None:
+                # the row "" sorts first: what AM takes from the same attacker's undefended clone
+                cells.setdefault((attack_key(entry["attack"]), *key, variant, ""), {})[
+                    entry["drop_pp"]
+                ] = f"cut {pct(cut)} {ci95(cut)}"
+        for (variant, baseline), difference in entry["differences"].items():
+            if (*key, variant) not in without:
+                continue
+            cells.setdefault((attack_key(entry["attack"]), *key, variant, baseline), {})[
+                entry["drop_pp"]
+            ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
+    if not cells:
+        return []
+    rows = [
+        (
+            [
+                scenario,
+                attack,
+                labels,
+                DEFENCE_LABELS[variant],
+                DEFENCE_LABELS[baseline] if baseline else "undefended (cut)",
+            ],
+            by_budget,
+        )
+        for (_, scenario, attack, labels, variant, baseline), by_budget in sorted(cells.items())
+    ]
+    return _by_budget_table(
+        ["scenario", "attack", "labels", "AM variant", "against"], WIDER_BUDGETS_PP, "within {budget:g} pp", rows
+    )
+
+
+def strongest_attacker_budget_lines(points: list[dict]) -> list[str]:
+    """
+    Every defence judged by its strongest attacker at each budget of :data:`WIDER_BUDGETS_PP`: per seed, the attacker
+    (with its label choice) whose clone is the most accurate on the validation images against the setting chosen on
+    the validation images (:func:`benchmarks.selection.with_strongest_attacker`), the cut of the strongest attacker's
+    clone of the undefended model, and AM's clone minus each baseline's, paired by seed.
+
+    :param points: The points of one scenario, :func:`with_attacker_best` applied.
+    """
+    if len({p["attack"] for p in points}) < 2:
+        return []
+    strongest = [p for p in with_strongest_attacker(points) if p["attack"] == STRONGEST]
+    cells: dict[tuple, dict[float, str]] = {}
+    # every setting measured on the seed chooses the operating point, also one without a strongest point
+    for entry in matched_comparison(strongest, WIDER_BUDGETS_PP, settings_from=points):
+        budget = entry["drop_pp"]
+        seeds = sorted(entry["undefended_strongest_of"])
+        undefended = entry["undefended_strongest_of"]
+        cells.setdefault((0, 0, 0, "undefended", "clone"), {})[budget] = (
+            f"{pct(entry['undefended_clone'])} (" + "; ".join(undefended[s] for s in seeds) + ")"
+        )
+        for rank, defence in enumerate(COMPARED):
+            found = entry["defences"].get(defence)
+            if found is None:
+                continue
+            winners = found.get("strongest_of", {})
+            per_seed = "; ".join(
+                f"{per_seed_parameters([parameter])}" + (f" {winners[s]}" if s in winners else "")
+                for s, parameter in zip(seeds, found["parameters"])
+            )
+            cells.setdefault((1, rank, 0, defence, "clone"), {})[budget] = f"{pct(found['clone'])} ({per_seed})"
+            if defence in AM_VARIANTS and found["cut"] is not None:
+                cells.setdefault((1, rank, 1, defence, "cut"), {})[budget] = f"{pct(found['cut'])} {ci95(found['cut'])}"
+        for (variant, baseline), difference in entry["differences"].items():
+            cells.setdefault((2, COMPARED.index(variant), BASELINES.index(baseline), variant, baseline), {})[
+                budget
+            ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
+    if not cells:
+        return []
+    rows = []
+    for (group, _, _, defence, what), by_budget in sorted(cells.items()):
+        if group < 2:
+            label = "clone (parameter and strongest attacker per seed)" if what == "clone" else "cut (pp) vs undefended"
+        else:
+            label = f"minus {DEFENCE_LABELS[what]} (pp)"
+        rows.append(([DEFENCE_LABELS[defence], label], by_budget))
+    return _by_budget_table(["defence", "row"], WIDER_BUDGETS_PP, "within {budget:g} pp", rows)
