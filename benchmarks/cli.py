@@ -11,7 +11,8 @@ import os
 import sys
 
 from art_am.atomic import write_text_atomic
-from benchmarks.scenarios import PRESETS, Scenario
+from benchmarks.presets import PRESETS
+from benchmarks.scenarios import Scenario
 
 
 def scenario_parser(

@@ -28,8 +28,8 @@ from art_am.atomic import write_atomic
 from art_am.inference import accuracy
 from benchmarks.data import evaluation_split
 from benchmarks.model_cache import MODEL_KINDS, get_models
+from benchmarks.presets import PRESETS
 from benchmarks.run_files import load_points, read_json_file
-from benchmarks.scenarios import PRESETS
 from benchmarks.selection import Summary, ci95, pct
 
 

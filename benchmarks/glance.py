@@ -88,17 +88,19 @@ def _row(label: str, entry: dict, single_attacker: str | None) -> GlanceRow | No
     )
 
 
-def glance_records(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[GlanceRow]:
+def glance_records(runs: dict[str, tuple[dict, list[dict], list[dict]]], min_seeds: int = 3) -> list[GlanceRow]:
     """
     :param runs: ``{name: (RUN.json, points, overheads)}``.
-    :return: One row per run and scenario with three seeds or more (a scenario where one attack alone ran is shown, and
-             its verdict says so).
+    :param min_seeds: Fewer seeds give no row (the published page: three; a run's own summary: one, whose rows then
+                      carry no interval and no verdict).
+    :return: One row per run and scenario with ``min_seeds`` seeds or more (a scenario where one attack alone ran is
+             shown, and its verdict says so).
     """
     rows = []
     for name, (_, points, _) in runs.items():
         for scenario in sorted({p["scenario"] for p in points}):
             mine = with_attacker_best([p for p in points if p["scenario"] == scenario])
-            if len({p["seed"] for p in mine}) < 3:
+            if len({p["seed"] for p in mine}) < min_seeds:
                 continue
             attacks = sorted({p["attack"] for p in mine})
             single_attacker = attacks[0] if len(attacks) == 1 else None
@@ -181,3 +183,26 @@ def table(rows: list[str]) -> list[str]:
     :return: The table's header and rows.
     """
     return [HEADER, "|---|---|---|---|---|---|---|---|---|---|---|", *rows]
+
+
+def run_glance(name: str, points: list[dict]) -> list[str]:
+    """
+    :param name: The run's name (its folder).
+    :param points: Its points (without the derived 'best' label rows).
+    :return: The "at a glance" section of one run's summary: the same table as the published page's, for any number
+             of seeds, and what did not hold.
+    """
+    records = glance_records({name: ({}, points, [])}, min_seeds=1)
+    if not records:
+        return []
+    return [
+        "## At a glance",
+        "",
+        "Each scenario at the tightest budget where AM has a setting on every seed, each defence against its strongest "
+        "attacker with its best labels (the published page's table, for this run; one seed gives no interval).",
+        "",
+        *table([row.markdown for row in records]),
+        "",
+        *did_not_hold(records),
+        "",
+    ]

@@ -27,8 +27,9 @@ import os
 from art_am.atomic import write_text_atomic
 from benchmarks.cli import add_run_arguments, parse_shard, scenario_parser, selected_scenarios, write_output
 from benchmarks.executors import add_executor_arguments
+from benchmarks.score_candidates import SCORE_NAMES
 from benchmarks.score_report import curve_figure, figure, markdown
-from benchmarks.score_study import SCORE_NAMES, ScoreStudy, study_scenario
+from benchmarks.score_study import ScoreStudy, study_scenario
 
 
 def main(argv: list[str] | None = None) -> None:

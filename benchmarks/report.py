@@ -18,6 +18,7 @@ import numpy as np
 from art_am.atomic import write_json_atomic, write_text_atomic
 from benchmarks import run_files
 from benchmarks.figures import query_set, write_figures
+from benchmarks.glance import run_glance
 from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.selection import (
     Summary,
@@ -241,7 +242,12 @@ def percent_below(msp: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
 
 def _markdown(
-    points: list[dict], rows: list[dict], comparison: list[dict], overheads: list[dict], query_msp: list[str]
+    run_name: str,
+    points: list[dict],
+    rows: list[dict],
+    comparison: list[dict],
+    overheads: list[dict],
+    query_msp: list[str],
 ) -> str:
     seeds = sorted({p["seed"] for p in points})
     lines = ["# Benchmark summary", ""]
@@ -260,6 +266,7 @@ def _markdown(
         "",
     ]
     if has_validation(points):
+        lines += run_glance(run_name, [p for p in points if p["labels"] != "best"])
         lines += _budget_section(comparison) + [""] + _comparison_section(comparison)
     else:
         lines += [
@@ -301,7 +308,8 @@ def write_report(run_dir: str) -> str:
     writer.writeheader()
     writer.writerows(p for p in points if p["labels"] != "best")
     write_text_atomic(os.path.join(run_dir, "results.csv"), table.getvalue())
-    summary = _markdown(points, rows, comparison, overheads, _query_msp_section(run_dir, points))
+    run_name = os.path.basename(os.path.normpath(run_dir))
+    summary = _markdown(run_name, points, rows, comparison, overheads, _query_msp_section(run_dir, points))
     write_text_atomic(os.path.join(run_dir, "summary.md"), summary)
     if points:
         write_figures(run_dir, rows, by_experiment(points), comparison, BUDGET_PP)

@@ -38,10 +38,10 @@ from benchmarks.defence_points import defence_points
 from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
+from benchmarks.presets import PRESETS
 from benchmarks.report import load_points, write_report
 from benchmarks.run_files import RunFileError
 from benchmarks.scenario_run import scenario_run
-from benchmarks.scenarios import PRESETS
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +190,21 @@ def _run(args: argparse.Namespace, scenarios: list, seeds: list[int], shard: tup
         return 0
     load_points_or_refuse(args.run_dir)
     summary = write_report(args.run_dir)
-    print(summary)
+    print(glance_of(summary))
     print(f"\nfinished in {time.perf_counter() - start:.0f} s; report in {args.run_dir}/summary.md")
     return 0
+
+
+def glance_of(summary: str) -> str:
+    """
+    :return: The "at a glance" section of a run's summary (what the console shows; every table is in the file), or the
+             whole summary where it has none (points saved before the validation split).
+    """
+    start = summary.find("## At a glance")
+    if start < 0:
+        return summary
+    end = summary.find("\n## ", start + 1)
+    return summary[start:] if end < 0 else summary[start : end + 1]
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-import json
 import logging
 import os
 import time
@@ -42,19 +41,17 @@ from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
+from benchmarks.clone_sharing import argmax_twin, shared_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
-from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job, attack_kind
+from benchmarks.fault_injection import inject_fault
+from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
+from benchmarks.presets import PRESETS
 from benchmarks.provenance import provenance
-from benchmarks.scenarios import PRESETS, Scenario
+from benchmarks.scenarios import Scenario
 
 logger = logging.getLogger(__name__)
-
-# Fault injection for the engine's tests: a job whose id contains this variable's value kills its worker process
-# (os._exit) the first time it runs, as a crashed or pre-empted worker would; a marker file beside the point records
-# that it happened. Never set in normal use.
-FAULT_INJECTION_VARIABLE = "ART_AM_BENCHMARK_KILL_JOB_ONCE"
 
 
 def scenario_of(options: argparse.Namespace, name: str) -> Scenario:
@@ -361,42 +358,6 @@ class ScenarioRun:
         self._save_arrays(f"queries-{source_label}.npz", arrays)
 
 
-def argmax_twin(job: Job, served: dict[DefencePoint, np.ndarray], run_dir: str) -> Job | None:
-    """
-    The finished undefended job whose clone this job would train again. KnockoffNets' random policy with argmax
-    labels trains on the sample its seed draws and the top-1 class of each answer, nothing else: a defence whose served
-    top-1 classes equal the undefended model's on every query (PP-argmax and DCP preserve them by construction; the
-    check is on the stored answers, not on the defence's name) and whose truthful model is the plain one (the clone's
-    fidelity is measured against it) gets the same clone from the same seed.
-
-    :param job: A KnockoffNets job.
-    :param served: The served answers of the job's query set per defence setting.
-    :param run_dir: The run folder.
-    :return: The undefended argmax-label job of the same scenario, seed and query set when its point exists and the
-             job's clone would repeat it; None otherwise (the job trains its own clone).
-    """
-    kind = attack_kind(job.attack)
-    undefended = DefencePoint("undefended")
-    if kind != "knockoff" or job.labels != "argmax" or job.point == undefended or job.point.true_model != "plain":
-        return None
-    twin = dataclasses.replace(job, point=undefended)
-    # float32: the precision the answers are served and argmax-ed at in the attack
-    top1 = served[job.point].astype(np.float32).argmax(axis=1)
-    if not twin.is_finished(run_dir) or not np.array_equal(top1, served[undefended].astype(np.float32).argmax(axis=1)):
-        return None
-    return twin
-
-
-def shared_clone(twin: Job, run_dir: str) -> dict:
-    """
-    :return: The clone's scores of the twin's point (see :func:`argmax_twin`), with ``clone_shared_with`` naming it.
-    """
-    with open(twin.path(run_dir), encoding="utf-8") as handle:
-        point = json.load(handle)
-    fields = ("clone_accuracy", "clone_accuracy_validation", "clone_fidelity", "queries")
-    return {field: point[field] for field in fields} | {"clone_shared_with": twin.job_id}
-
-
 # One ScenarioRun per (scenario, seed) per process: a worker that runs many jobs of the same seed builds it once.
 _RUNS: dict[tuple, ScenarioRun] = {}
 
@@ -414,7 +375,7 @@ def execute(job: Job, options: argparse.Namespace) -> str:
         return job.job_id
     if options.cpus_per_job:
         torch.set_num_threads(options.cpus_per_job)
-    _inject_fault(job, options)
+    inject_fault(job, options.run_dir)
     scenario_run(options, job.scenario, job.seed).run_job(job)
     return job.job_id
 
@@ -428,15 +389,3 @@ def scenario_run(options: argparse.Namespace, scenario_name: str, seed: int) -> 
         _RUNS.clear()
         _RUNS[key] = ScenarioRun(scenario_of(options, scenario_name), seed, options)
     return _RUNS[key]
-
-
-def _inject_fault(job: Job, options: argparse.Namespace) -> None:
-    pattern = os.environ.get(FAULT_INJECTION_VARIABLE)
-    if not pattern or pattern not in job.job_id:
-        return
-    marker = job.path(options.run_dir) + ".killed"
-    if not os.path.exists(marker):
-        os.makedirs(os.path.dirname(marker), exist_ok=True)
-        with open(marker, "w", encoding="utf-8") as stream:
-            stream.write(f"worker {os.getpid()} killed\n")
-        os._exit(17)  # pylint: disable=protected-access

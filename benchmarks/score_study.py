@@ -11,12 +11,9 @@ import glob
 import json
 import os
 import time
-from collections.abc import Callable
-from typing import cast
 
 import numpy as np
 import torch
-from torch import nn
 
 from art_am.atomic import write_json_atomic
 from art_am.defences import (
@@ -27,17 +24,8 @@ from art_am.defences import (
 )
 from art_am.defences.ood_scores import (
     CombinedScore,
-    Energy,
-    KNearestNeighbours,
-    Mahalanobis,
-    MaxLogit,
-    MaxSoftmaxProbability,
-    NoiseLevel,
-    OODScore,
-    SignStepDetector,
 )
-from art_am.defences.probabilities import softmax
-from art_am.inference import batched_logits, predict_proba
+from art_am.inference import predict_proba
 from art_am.metrics import ood_auroc
 from benchmarks.attack_runs import defended_estimator, make_clone, run_jbda, run_knockoff, scenario_input_shape
 from benchmarks.data import load_labelled, load_source
@@ -45,63 +33,9 @@ from benchmarks.defence_points import DefenceFactory, DefencePoint
 from benchmarks.executors import map_on_ray
 from benchmarks.model_cache import get_sign_detector, load_models
 from benchmarks.overhead import median_seconds
-from benchmarks.scenarios import PRESETS, Scenario
-
-SCORE_NAMES = (
-    "msp",
-    "energy",
-    "max-logit",
-    "mahalanobis",
-    "knn",
-    "noise-level",
-    "sign-detector",
-    "msp+noise-level",
-    "msp+sign-detector",
-)
-
-
-def build_scores(
-    defender: nn.Module, x_train: np.ndarray, y_train: np.ndarray, detector: SignStepDetector
-) -> dict[str, OODScore]:
-    """
-    :param defender: The outlier-exposure defender (with a ``features`` method).
-    :param x_train: Its training images, for the feature scores.
-    :param y_train: Their labels.
-    :param detector: The fitted sign-step detector.
-    :return: Every score, fitted except for the combinations (which need held-out reference queries).
-    """
-    noise_level = NoiseLevel()
-    # nn.Module's __getattr__ types every attribute as Tensor | Module; the model classes define features as a method
-    features = cast(Callable[[torch.Tensor], torch.Tensor], defender.features)
-    return {
-        "msp": MaxSoftmaxProbability(),
-        "energy": Energy(),
-        "max-logit": MaxLogit(),
-        "mahalanobis": Mahalanobis(features).fit(x_train, y_train),
-        "knn": KNearestNeighbours(features).fit(x_train),
-        "noise-level": noise_level,
-        "sign-detector": detector,
-        "msp+noise-level": CombinedScore([MaxSoftmaxProbability(), noise_level]),
-        "msp+sign-detector": CombinedScore([MaxSoftmaxProbability(), detector]),
-    }
-
-
-class ModelAnswers:
-    """
-    The defender's logits and probabilities and the misinformation model's probabilities on one query set.
-    """
-
-    def __init__(self, models: dict[str, nn.Module], x: np.ndarray) -> None:
-        self.x = x
-        self.logits = batched_logits(models["oe"], x).numpy().astype(np.float64)
-        self.probabilities = softmax(self.logits)
-        self.misinformation = predict_proba(models["misinformation"], x).astype(np.float64)
-
-    def scores(self, score: OODScore) -> np.ndarray:
-        """
-        :return: ``score`` of every query.
-        """
-        return score(self.probabilities, self.logits, self.x)
+from benchmarks.presets import PRESETS
+from benchmarks.scenarios import Scenario
+from benchmarks.score_candidates import ModelAnswers, build_scores
 
 
 class ScoreStudy:

@@ -29,7 +29,7 @@ from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, Predi
 from art_am.models import create_model, reinitialised_copy, set_tta_level
 from benchmarks.attack_runs import defended_estimator
 from benchmarks.overhead import interleaved_seconds
-from benchmarks.scenarios import FAST_WIDTHS, PRESETS
+from benchmarks.presets import FAST_WIDTHS, PRESETS
 
 
 def _cases(models: dict, surrogate_plain: torch.nn.Module) -> dict:

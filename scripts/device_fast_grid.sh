@@ -37,7 +37,7 @@ if [ "${PROBE:-1}" = 1 ]; then
   done
 fi
 model_jobs=()
-scenarios=$(python3 -c "from benchmarks.scenarios import PRESETS; print(' '.join(s.name for s in PRESETS['$PRESET']))")
+scenarios=$(python3 -c "from benchmarks.presets import PRESETS; print(' '.join(s.name for s in PRESETS['$PRESET']))")
 for scenario in $scenarios; do
   for seed in ${SEEDS//,/ }; do
     timeout "$(left)" python3 -m benchmarks.run "${common[@]}" --scenario "$scenario" --seed-list "$seed" \

@@ -35,7 +35,7 @@ from art_am.inference import accuracy
 from art_am.models import create_model, set_tta_level
 from art_am.training import train_defender
 from benchmarks.data import load_labelled
-from benchmarks.scenarios import PRESETS
+from benchmarks.presets import PRESETS
 
 # name -> (model keyword changes, recipe field changes)
 VARIANTS: dict[str, tuple[dict, dict]] = {

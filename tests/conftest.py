@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from art_am.datasets import load_embedded_default
-from benchmarks.scenarios import MICRO
+from benchmarks.presets import MICRO
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.clone_sharing import argmax_twin, shared_clone
 from benchmarks.defence_points import DefencePoint, defence_points
+from benchmarks.fault_injection import FAULT_INJECTION_VARIABLE
 from benchmarks.jobs import Job, pending, plan
-from benchmarks.scenario_run import FAULT_INJECTION_VARIABLE, argmax_twin, shared_clone
-from benchmarks.scenarios import MICRO
+from benchmarks.presets import MICRO
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A fixed subset of the micro preset: every defence setting x 2 attacks, soft labels.

@@ -59,3 +59,21 @@ def test_a_setting_missing_on_a_seed_is_named_as_not_run():
     points = [p for p in _points(["knockoff:q"], _clone) if not (p["seed"] == 2 and p["defence"] == "am")]
     (row,) = glance_records({"run": ({}, points, [])})
     assert row.verdict is None and "did not run on every seed" in row.markdown
+
+
+def test_a_run_summary_opens_with_its_own_glance_even_on_one_seed():
+    from benchmarks.glance import run_glance  # pylint: disable=import-outside-toplevel
+
+    lines = run_glance("mine", _points(["knockoff:q", "jbda"], _clone, seeds=(0,)))
+    assert lines[0] == "## At a glance"
+    (row,) = [line for line in lines if line.startswith("| `mine` / `s` |")]
+    # one seed: the difference has no interval, so no verdict is drawn from it
+    assert "-45.0 [" not in row and "AM lower" not in row
+
+
+def test_the_console_shows_the_glance_section_alone():
+    from benchmarks.run import glance_of  # pylint: disable=import-outside-toplevel
+
+    summary = "# Benchmark summary\n\nSeeds: 0\n\n## At a glance\n\n| t |\n\n## Every defence\n\n| many rows |\n"
+    assert glance_of(summary) == "## At a glance\n\n| t |\n\n"
+    assert glance_of("# Old summary\n\n| rows |\n") == "# Old summary\n\n| rows |\n"

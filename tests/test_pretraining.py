@@ -9,7 +9,8 @@ import torch
 from art_am.training import TrainingConfig, load_checkpoint
 from benchmarks import model_cache
 from benchmarks.attack_runs import make_clone
-from benchmarks.scenarios import MICRO, Pretraining
+from benchmarks.presets import MICRO
+from benchmarks.scenarios import Pretraining
 
 # Fashion-MNIST images as the pretraining set of the MNIST micro scenario: another labelled set of the same shape.
 PRETRAINED_MICRO = dataclasses.replace(
