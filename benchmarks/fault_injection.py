@@ -1,7 +1,7 @@
 """
 A fault the engine's tests inject: the worker that picks a named job dies once, without cleaning up (``os._exit``),
 as a machine or an out-of-memory kill would end it; the executor must retry the job and finish the run. Set only by
-the tests (``tests/test_engine.py``); a run without the variable never reaches the exit.
+the tests (``tests/benchmarks/test_engine.py``); a run without the variable never reaches the exit.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ Training many clones of one architecture at once. The KnockoffNets clones of one
 
 :func:`train_packed` and :func:`train_one_by_one` run the same loop (SGD with momentum and weight decay, soft-label
 cross-entropy, one shuffled order shared by all clones), so a packed clone equals the one trained alone up to float
-rounding (``tests/test_packed_clones.py``), and their speeds compare like for like:
+rounding (``tests/benchmarks/test_packed_clones.py``), and their speeds compare like for like:
 
     python -m benchmarks.packed_clones --device cuda --clones 1,8,32,128 --output runs/packing.json
 """

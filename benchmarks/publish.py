@@ -19,7 +19,7 @@
 Publish a benchmark run's report into ``docs/``: the report is rebuilt from the run's saved points alone, its summary
 becomes ``docs/benchmark_<name>.md`` and its figures ``docs/figures/<name>-*.png``. Runs meant for the documentation
 keep their raw points in the repository under ``results/<name>/`` (with ``RUN.json``: command, commit, device,
-versions), so that every published table can be rebuilt and checked (``tests/test_published_results.py``).
+versions), so that every published table can be rebuilt and checked (``tests/benchmarks/test_published_results.py``).
 
     python -m benchmarks.publish --run-dir results/quick --name quick
 """

@@ -68,7 +68,7 @@ def table() -> str:
         "One rule for the files the benchmark reads back (`benchmarks/run_files.py`): a damaged point, `RUN.json` or",
         "overhead table is named with what is wrong with it (truncated, empty, not UTF-8, not a JSON object, a missing",
         "key, a string seed, a NaN or out-of-range accuracy, an unknown defence), and nothing is published from it;",
-        "decode caches are checked on read and rebuilt when damaged. `tests/test_benchmark_inputs.py` runs each case",
+        "decode caches are checked on read and rebuilt when damaged. `tests/benchmarks/test_benchmark_inputs.py` runs each case",
         "(`--defences am-abc`, `bogus`, `''`, `undefended,am-abc`; `--seeds -1` and `0`; `--sources bogus`;",
         "`--cpus-per-job 0`; `--attacks bogus` and `''`; `--labels bogus`; `--device bogus`; a missing `--data-root`;",
         "run and cache folders that are files; `publish` and `--report-only` on missing or empty runs) and a property",

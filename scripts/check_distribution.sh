@@ -35,5 +35,5 @@ PY
 )
 mkdir "$WORK/sdist" && tar xzf "$WORK"/dist/*.tar.gz -C "$WORK/sdist"
 cd "$WORK"/sdist/art_am-*
-"$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_adaptive_misinformation.py tests/test_selection.py \
-    tests/test_published_results.py
+"$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider tests/defences/test_adaptive_misinformation.py tests/benchmarks/test_selection.py \
+    tests/benchmarks/test_published_results.py

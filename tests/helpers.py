@@ -5,9 +5,14 @@ discourages importing from).
 
 from __future__ import annotations
 
+import os
+
 import torch
 from art.estimators.classification import PyTorchClassifier
 from torch import nn
+
+# The repository root, wherever a test module sits below tests/.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def tiny_cnn(num_classes: int = 10, seed: int = 0) -> nn.Module:

@@ -116,6 +116,7 @@ def test_batch_norm_shifts_get_the_scaled_learning_rate():
     assert fast_recipe(batch_size=512).lr == pytest.approx(fast_recipe().lr / 2)  # linear in the batch
 
 
+@pytest.mark.slow
 def test_fast_recipe_trains_all_three_models(embedded):
     """A micro run of the recipe on the embedded 28x28 data: the defender learns well above chance (10 %), the
     misinformation model avoids the true class, and the whitening bias froze after its epoch."""

@@ -109,6 +109,7 @@ def test_damaged_archives_are_refused(tmp_path, smooth_images, change, message):
         decode_packed_jpeg(archive, size=0, cache_dir=tmp_path / "cache")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["cifar10-micro", "cifar10-fast-micro", "flowers17-micro"])
 def test_the_colour_pipelines_run_end_to_end_on_generated_files(tmp_path, rng, monkeypatch, preset):
     """The cifar10-micro and flowers17-micro presets: CIFAR-10 and Tiny ImageNet archives and Flowers-17 npz files as

@@ -34,6 +34,7 @@ def test_losses_match_their_definitions():
     assert torch.allclose(uniform_cross_entropy(logits), -(uniform * torch.log(probs)).sum(1).mean())
 
 
+@pytest.mark.slow
 def test_outlier_exposure_lowers_outlier_confidence(embedded):
     x, y = embedded.x_train[:1500], embedded.y_train[:1500]
     seen, unseen = embedded.x_outliers[:1500], embedded.x_outliers[1500:2500]
@@ -46,6 +47,7 @@ def test_outlier_exposure_lowers_outlier_confidence(embedded):
     assert accuracy(exposed, embedded.x_test, embedded.y_test) > 0.8
 
 
+@pytest.mark.slow
 def test_misinformation_model_avoids_true_class(embedded):
     x, y = embedded.x_train[:1500], embedded.y_train[:1500]
     defender = _mlp()
@@ -130,6 +132,7 @@ def test_batched_augmentation_equals_the_per_image_crop_and_flip():
     assert 0 < sum(f < 0.5 for f in flip) < 33 and len(set(dy)) > 3  # both branches and several offsets exercised
 
 
+@pytest.mark.slow
 def test_mixed_precision_and_channels_last_train_the_same_model_shape(embedded):
     """bfloat16 autocast and channels-last change how, not what, is trained: the model still learns (well above
     chance) and comes back in the default memory format, float32."""

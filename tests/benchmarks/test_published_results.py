@@ -25,6 +25,7 @@ def test_every_committed_run_is_tested():
     assert {"quick", "quick-fashion", "paper_pp_argmax_rerun", "cifar10-cpu"} <= set(RUNS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", RUNS)
 def test_published_tables_equal_the_report_of_the_committed_points(tmp_path, name):
     run_dir = tmp_path / name

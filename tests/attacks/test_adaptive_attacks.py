@@ -217,6 +217,7 @@ def test_selective_extraction_refuses_bad_parameters(kwargs, name):
         SelectiveExtraction(_victim(), **kwargs)
 
 
+@pytest.mark.slow
 def test_the_broad_family_detector_flags_what_the_sign_detector_misses():
     """Trained on the broad family, the detector separates the attacker's non-sign step forms from clean images
     better than the sign-only detector does (both on held-out images; AUROC computed by ranking)."""

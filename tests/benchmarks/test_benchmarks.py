@@ -11,6 +11,7 @@ from benchmarks import ood_scores
 from benchmarks import run as run_module
 
 
+@pytest.mark.slow
 def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     arguments = ["--preset", "micro", "--run-dir", str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache")]
     run_module.main(arguments + ["--no-progress"])
@@ -84,6 +85,7 @@ def test_unknown_scenario_is_an_error(micro_preset, tmp_path, capsys):
     assert "--scenario: 'nope' is not valid; choose from: micro" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     arguments = ["--preset", "micro", "--scenario", "micro", "--run-dir", str(tmp_path / "run")]
     arguments += [
@@ -184,6 +186,7 @@ def test_the_query_msp_table_counts_each_seed_once_and_matches_a_sorted_count(tm
     assert _query_msp_section(str(tmp_path), points[2:]) == []  # no AM threshold: no table
 
 
+@pytest.mark.slow
 def test_seed_list_runs_only_the_named_seeds(micro_preset, tmp_path, capsys):
     arguments = ["--preset", "micro", "--run-dir", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]
     arguments += ["--skip-overhead", "--no-progress", "--attacks", "knockoff", "--labels", "soft"]

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from benchmarks import publish, results_page, run
 from benchmarks.run_files import RunFileError, load_points
+from tests.helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = os.path.join(ROOT, "results", "quick")
 
 

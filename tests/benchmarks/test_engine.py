@@ -24,8 +24,8 @@ from benchmarks.defence_points import DefencePoint, defence_points
 from benchmarks.fault_injection import FAULT_INJECTION_VARIABLE
 from benchmarks.jobs import Job, pending, plan
 from benchmarks.presets import MICRO
+from tests.helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A fixed subset of the micro preset: every defence setting x 2 attacks, soft labels.
 JOB_ARGUMENTS = ["--preset", "micro", "--attacks", "knockoff,jbda", "--labels", "soft", "--skip-overhead"]
 JOB_ARGUMENTS += ["--no-progress", "--cpus-per-job", "1"]
@@ -73,6 +73,7 @@ def test_shards_stripe_the_whole_list_before_dropping_finished_jobs(tmp_path):
         pending(jobs, str(tmp_path), (3, 3))
 
 
+@pytest.mark.slow
 def test_two_runs_sharing_an_empty_cache_train_each_model_once(tmp_path):
     cache = tmp_path / "cache"
     runs = [
@@ -107,6 +108,7 @@ def _ray_skip_reason() -> str | None:
     return _namespace_available()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_ray_skip_reason() is not None, reason=str(_ray_skip_reason()))
 def test_ray_executor_survives_a_killed_worker_equals_local_and_resumes(tmp_path):
     cache = tmp_path / "cache"

@@ -58,6 +58,7 @@ class _Recorder:
         return out
 
 
+@pytest.mark.slow
 def test_thief_agrees_with_victim_well_above_chance(victim_model, embedded):
     victim = classifier(victim_model)
     attack = JacobianDatasetAugmentation(victim, nb_rounds=4, nb_epochs=5, step_size=0.1, seed=0, verbose=False)

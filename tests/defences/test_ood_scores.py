@@ -363,6 +363,7 @@ def test_sign_step_perturbation_stays_on_the_grid_and_in_range(rng):
     torch.testing.assert_close(again, perturbed)
 
 
+@pytest.mark.slow
 def test_sign_detector_learns_steps_and_round_trips(rng, tmp_path):
     train = smooth_blobs(1024, rng)
     detector = SignStepDetector(epochs=3, batch_size=64, seed=0).fit(train)

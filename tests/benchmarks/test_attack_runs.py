@@ -6,6 +6,7 @@ import pytest
 from benchmarks import attack_runs
 
 
+@pytest.mark.slow
 def test_bandit_policy_clone_is_trained_on_the_chosen_queries_and_their_answers(embedded, micro_preset, monkeypatch):
     budget = micro_preset.attacks.knockoff_queries
     x = embedded.x_queries[:600]
