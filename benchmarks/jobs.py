@@ -40,7 +40,7 @@ LABEL_MODES = {"soft": True, "argmax": False}
 SELECTIVE_ATTACKS = {"confident": "confidence", "unconfident": "low_confidence", "consistent": "consistency"}
 # Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the three selective (truth-filtering)
 # attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the two detector-aware JBDAs once.
-# All but the first two are the adaptive attackers of issue 16.
+# All but the first two are adaptive attackers who know the defence (docs/adaptive_attackers.md).
 PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "knockoff-bandit", "confident", "unconfident", "consistent")
 ATTACKS = (
     "knockoff",

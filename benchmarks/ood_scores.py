@@ -1,6 +1,6 @@
 """
 Adaptive Misinformation with each out-of-distribution score of :mod:`art_am.defences.ood_scores`, on a scenario's
-trained defender (issue 8: which score catches JBDA's synthetic queries).
+trained defender (which score catches JBDA's synthetic queries).
 
     python -m benchmarks.ood_scores --preset paper --scenario mnist --data-root ../shared/data
 

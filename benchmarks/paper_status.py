@@ -216,7 +216,7 @@ def paper_status(runs: dict[str, tuple[dict, list[dict], list[dict]]], results_d
             "partly",
             "MNIST on the embedded 6,000-image subset (quick) and Fashion-MNIST on 12,000 of its training images "
             "(quick-fashion), LeNet, undefended defender rows above; the full-data paper preset has no committed "
-            f"multi-seed run; {cifar['table1']}; {flowers['table1']}. The GPU preset has not run (issue 17).",
+            f"multi-seed run; {cifar['table1']}; {flowers['table1']}. The GPU preset has not run.",
         ),
         (
             "Fig. 2: MSP CDF of benign, KnockoffNets and JBDA queries (CIFAR-10)",
@@ -258,7 +258,7 @@ def paper_status(runs: dict[str, tuple[dict, list[dict], list[dict]]], results_d
 
 def not_run(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
     """
-    :return: What has not run yet, with the seeds each CPU-scale run of issue 17 holds per scenario.
+    :return: What has not run yet, with the seeds each CPU-scale run holds per scenario.
     """
     held = "; ".join(
         f"{scenario}: {_seeds(points, scenario)} seed{'s' * (_seeds(points, scenario) != 1)}"
@@ -289,17 +289,18 @@ def not_run(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> list[str]:
     ]
     return [
         "The paper preset (full MNIST and Fashion-MNIST, 50k KnockoffNets queries, 50 clone epochs) over three seeds: "
-        "about 230 clones per seed, beyond this 2-core machine in a session; no GPU session since the first.",
-        "CIFAR-10 at the paper's scale (gpu preset) and Flowers-17 on the GPU, the paper's headline (issue 17): the "
+        "about 230 clones per seed, beyond this 2-core machine in a session.",
+        "CIFAR-10 at the paper's scale (gpu preset, ResNet-18) and Flowers-17 on the GPU, the paper's headline: the "
         "presets, the device script and its data packing (`scripts/pack_device_data.py --task cifar10|flowers17`) "
-        f"exist, and no GPU was lent. At CPU scale the runs hold ({held or 'nothing'}); the sweeps of seeds after the "
-        "first are partial (see each run's commands)"
-        + (f"; {' and '.join(missing)} have not run." if missing else "."),
+        "exist; the one GPU loan since the first (2026-12-04, 15 minutes) ran the fast recipe's CIFAR-10 grid instead "
+        "(`results/cifar10-fast-gpu`, KnockoffNets only). "
+        f"At CPU scale the runs hold ({held or 'nothing'}); the sweeps of seeds after the first are partial (see each "
+        "run's commands)" + (f"; {' and '.join(missing)} have not run." if missing else "."),
     ]
 
 
 WITHDRAWN = (
-    "Withdrawn on 2026-12-02 (issue 15), kept in git history at commit `e85d261`: the hand-typed results page of the "
+    "Withdrawn on 2026-12-02, kept in git history at commit `e85d261`: the hand-typed results page of the "
     "earlier sessions, `benchmark_paper.md` (one seed, GPU- and CPU-trained points mixed, MAD-argmax rows measured "
     "with the issue-13 tie bug) and `benchmark_ood_scores.md`. Their raw points were never committed, so none of "
     "their numbers can be rebuilt or checked here, and their operating points were read off the test images that "

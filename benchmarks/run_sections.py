@@ -28,7 +28,7 @@ from benchmarks.selection import (
     with_attacker_best,
 )
 
-CUT_TARGET = 0.40  # issue 3's target: AM inside the budget cuts a threatening clone by at least 40 pp
+CUT_TARGET = 0.40  # the project's first target: AM inside the budget cuts a threatening clone by at least 40 pp
 
 
 THREAT = 0.60  # a clone is a threat where the undefended one reaches 60 %

@@ -85,7 +85,7 @@ class Scenario:
     # AM with the combined score (MSP + sign-step detector): thresholds on its rank scale, i.e. the share of benign
     # reference queries that either part flags (nu counts in the score's unit, a percentile: a hard switch there too).
     am_detector_thresholds: tuple[float, ...] = (0.002, 0.005, 0.01, 0.02, 0.05)
-    # Also sweep AM on MSP + a detector trained on the broad perturbation family (issue 16), at the same thresholds.
+    # Also sweep AM on MSP + a detector trained on the broad perturbation family, at the same thresholds.
     broad_detector: bool = True
     # AM with the Section 6 countermeasure (temperatures fitted so that a confidence threshold cannot tell true answers
     # on validation images from misinformation on the OE outliers), at every AM threshold.

@@ -16,9 +16,10 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-The fast training path for colour images (issue 17), measured against the plain loop on the same device, side by side:
-each repeat times every variant in a rotated order, and the table gives median images per second and each variant's
-speed-up over the plain loop (the ratio is what is compared: the machines are shared and noisy).
+The fast training path for colour images (bfloat16 autocast, channels-last), measured against the plain loop on the
+same device, side by side: each repeat times every variant in a rotated order, and the table gives median images per
+second and each variant's speed-up over the plain loop (the ratio is what is compared: the machines are shared and
+noisy).
 
     python -m benchmarks.training_speed --device cuda --output docs/training_speed_gpu.json
     python -m benchmarks.training_speed --device cpu --images 1024 --output docs/training_speed_cpu.json

@@ -16,7 +16,7 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-Where the fast recipe's last points lie (issue 34): the plain defender of ``cifar10-fast`` retrained with one change
+Where the fast recipe's last points lie: the plain defender of ``cifar10-fast`` retrained with one change
 at a time (more epochs, wider, learning rate, label smoothing, batch size, no Lookahead), each variant one line of
 JSON with its test accuracy (10k, with and without test-time augmentation) and training seconds. Meant for a GPU,
 where a variant takes under a minute; the accuracies carry over to the CPU (same recipe, float32), the seconds do not.

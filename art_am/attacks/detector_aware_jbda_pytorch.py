@@ -16,7 +16,7 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-A JBDA attacker who knows the defence's code (issue 16): the sign-step detector of Adaptive Misinformation's combined
+A JBDA attacker who knows the defence's code: the sign-step detector of Adaptive Misinformation's combined
 score is public, so the attacker trains its own copy on its seed images and, for every synthetic point, sends the form
 of the Jacobian step that its copy finds least perturbed. Every form moves each changed pixel in the direction of the
 sign of the thief's Jacobian (the direction JBDA needs), within the same L-infinity step, and costs one query, so the

@@ -16,7 +16,7 @@
 # TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 # SOFTWARE.
 """
-Extraction by an attacker who suspects misinformation and keeps only the answers it judges truthful (issue 16; the
+Extraction by an attacker who suspects misinformation and keeps only the answers it judges truthful (the
 Adaptive Misinformation paper's Section 6 attacker and a label-consistency attacker). Queries are drawn at random from
 the attacker's data, as KnockoffNets' random policy draws them, and the clone is trained on the kept answers:
 

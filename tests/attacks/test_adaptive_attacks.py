@@ -1,4 +1,4 @@
-"""The adaptive attackers of issue 16: the detector-aware JBDA's step forms and choice, and selective extraction."""
+"""The adaptive attackers who know the defence: the detector-aware JBDA's step forms and choice, and selective extraction."""
 
 import numpy as np
 import pytest

@@ -32,7 +32,7 @@ Unlike a fixed noise statistic, it keeps working on textured images (Fashion-MNI
 fine-scale detail hides small steps from a noise-level estimate.
 
 ``family="broad"`` trains against a wider family, so that the detector does not depend on the exact form of JBDA's
-step (issue 16): each step's profile is drawn from signs of independent or spatially smoothed noise, continuous
+step: each step's profile is drawn from signs of independent or spatially smoothed noise, continuous
 noise magnitudes (independent or smoothed over 3x3 or 5x5), and smoothed sign maps, and is kept on a random share of
 the pixels (all, or 10-60 %); step sizes are log-uniform over ``step_range``. Every JBDA-like step of bounded size
 moves pixels by such a profile; which forms an attacker uses is not assumed.
