@@ -1,4 +1,4 @@
-"""The adaptive attackers who know the defence: the detector-aware JBDA's step forms and choice, and selective extraction."""
+"""Adaptive attackers who know the defence: the detector-aware JBDA's step forms and choice, selective extraction."""
 
 import numpy as np
 import pytest
