@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 
 from art_am.training import TrainingConfig, fast_recipe
-from benchmarks.scenarios import AttackSettings, Pretraining, Scenario
+from benchmarks.scenarios import AttackSettings, Pretraining, Scenario, defence_sweeps
 
 
 def _lenet_recipe(epochs: int, oe_weight: float) -> TrainingConfig:
@@ -93,11 +93,10 @@ def _cifar10_scenario(
             mixed_precision=gpu,
             channels_last=gpu,
         ),
-        am_thresholds=(0.3, 0.5, 0.7, 0.9),
-        pp_epsilons=(0.5, 1.0, 2.0),
-        dcp_betas=(0.5, 1.0),
         # the sign-step detector's training on 50k colour images is left to the GPU preset
-        am_detector_thresholds=(0.002, 0.01) if gpu else (),
+        sweeps=defence_sweeps(
+            am=(0.3, 0.5, 0.7, 0.9), pp=(0.5, 1.0, 2.0), dcp=(0.5, 1.0), am_detector=(0.002, 0.01) if gpu else ()
+        ),
         ood_sources={"tinyimagenet (query classes)": "tinyimagenet32:test?" + _QUERY_CLASSES},
     )
 
@@ -127,9 +126,12 @@ def _cifar10_fast_scenario(name: str, outliers: str | None = None, widths: tuple
         record_epoch_accuracy=True,
         # Dense near the budgets (0.5, 1, 2 pp), so that every defence has a setting within about 0.25 pp of each on
         # the validation images: the CPU run's grids jumped (PP-MAD from 70.6 % at epsilon 0.5 to 0.1 % at 1).
-        am_thresholds=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
-        pp_epsilons=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.5, 2.0),
-        dcp_betas=(0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0),
+        sweeps=defence_sweeps(
+            base.sweeps,
+            am=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+            pp=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.5, 2.0),
+            dcp=(0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0),
+        ),
     )
 
 
@@ -148,9 +150,7 @@ CIFAR10_MICRO = dataclasses.replace(
     ),
     defender_recipe=dataclasses.replace(_MICRO_RECIPE, augment=True),
     misinformation_recipe=dataclasses.replace(_MICRO_RECIPE, augment=True),
-    am_thresholds=(0.5,),
-    pp_epsilons=(0.5,),
-    dcp_betas=(1.0,),
+    sweeps=defence_sweeps(am=(0.5,), pp=(0.5,), dcp=(1.0,), am_detector=()),
     overhead_repeats=1,
     overhead_all_parameter_rows=8,
 )
@@ -228,12 +228,14 @@ def _flowers17_scenario(
         # first sweep's neighbours (pretrained seeds 0-2: AM 0.3 costs -1.7 to 5.9 pp, 0.5 costs 11.8 to 22.7 pp;
         # PP-MAD 0.5 costs 1.7 to 4.2 pp, 1.0 costs 58 to 62 pp), so the strongest setting within 5 pp could lie
         # between: AM 0.35 did on seeds 0-1; AM 0.4 and PP-MAD 0.75 (22-24 pp) fit on no seed.
-        am_thresholds=(0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.7, 0.9),
         # PP-MAD at epsilon 0.5 already costs 4-8 pp of validation accuracy here: smaller budgets give it settings
         # inside the budgets AM is compared at.
-        pp_epsilons=(0.1, 0.25, 0.5, 0.75, 1.0, 2.0),
-        dcp_betas=(0.5, 1.0),
-        am_detector_thresholds=(),
+        sweeps=defence_sweeps(
+            am=(0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.7, 0.9),
+            pp=(0.1, 0.25, 0.5, 0.75, 1.0, 2.0),
+            dcp=(0.5, 1.0),
+            am_detector=(),
+        ),
         ood_sources={"tinyimagenet (query classes)": "tinyimagenet:test?" + _QUERY_CLASSES},
         pretraining=_flowers17_pretraining(gpu) if pretrained else None,
     )
@@ -247,9 +249,7 @@ FLOWERS17_MICRO = dataclasses.replace(
     attacks=dataclasses.replace(CIFAR10_MICRO.attacks, knockoff_sources={"tinyimagenet": "tinyimagenet:train"}),
     defender_recipe=CIFAR10_MICRO.defender_recipe,
     misinformation_recipe=CIFAR10_MICRO.misinformation_recipe,
-    am_thresholds=(0.5,),
-    pp_epsilons=(0.5,),
-    dcp_betas=(1.0,),
+    sweeps=defence_sweeps(am=(0.5,), pp=(0.5,), dcp=(1.0,), am_detector=()),
     overhead_repeats=1,
     overhead_all_parameter_rows=8,
 )
@@ -273,10 +273,7 @@ QUICK = Scenario(
     # with 0.05 98.1 %
     defender_recipe=TrainingConfig(epochs=20, lr=0.05, lr_step=10, oe_weight=0.5),
     misinformation_recipe=TrainingConfig(epochs=10, lr=0.05, lr_step=5),
-    am_thresholds=(0.5, 0.8, 0.95),
-    am_detector_thresholds=(0.002, 0.01),
-    pp_epsilons=(0.5, 2.0),
-    dcp_betas=(1.0,),
+    sweeps=defence_sweeps(am=(0.5, 0.8, 0.95), am_detector=(0.002, 0.01), pp=(0.5, 2.0), dcp=(1.0,)),
     overhead_repeats=7,
     overhead_all_parameter_rows=200,
     ood_sources={"fashion_mnist": "embedded:queries", "kmnist (seen in OE)": "embedded:outliers"},
@@ -292,11 +289,8 @@ MICRO = dataclasses.replace(
     ),
     defender_recipe=_MICRO_RECIPE,
     misinformation_recipe=dataclasses.replace(_MICRO_RECIPE),
-    am_thresholds=(0.9,),
-    am_detector_thresholds=(0.05,),
+    sweeps=defence_sweeps(QUICK.sweeps, am=(0.9,), am_detector=(0.05,), pp=(0.5,), dcp=(1.0,)),
     detector_images=256,
-    pp_epsilons=(0.5,),
-    dcp_betas=(1.0,),
     overhead_repeats=1,
     overhead_all_parameter_rows=20,
     ood_sources={},
@@ -313,7 +307,7 @@ QUICK_FASHION = dataclasses.replace(
     outlier_source="kmnist:test",
     attacks=dataclasses.replace(QUICK.attacks, knockoff_sources={"mnist": "mnist:train?limit=5000"}, clone_lr=0.05),
     # 0.2 and 0.3 added after seed 0's validation images put tau 0.5 0.6 pp below the undefended defender
-    am_thresholds=(0.2, 0.3, 0.5, 0.8, 0.95),
+    sweeps=defence_sweeps(QUICK.sweeps, am=(0.2, 0.3, 0.5, 0.8, 0.95)),
     overhead_repeats=3,
     ood_sources={"mnist": "mnist:test?limit=2000", "notmnist": "notmnist:test?limit=2000"},
 )
@@ -325,9 +319,7 @@ PRESETS: dict[str, list[Scenario]] = {
     "paper": [
         Scenario(
             name="mnist",
-            am_thresholds=PAPER_THRESHOLDS,
-            pp_epsilons=PAPER_EPSILONS,
-            dcp_betas=PAPER_BETAS,
+            sweeps=defence_sweeps(am=PAPER_THRESHOLDS, pp=PAPER_EPSILONS, dcp=PAPER_BETAS),
             train_source="mnist:train",
             test_source="mnist:test",
             outlier_source="kmnist:test",
@@ -343,9 +335,7 @@ PRESETS: dict[str, list[Scenario]] = {
         ),
         Scenario(
             name="fashion_mnist",
-            am_thresholds=PAPER_THRESHOLDS,
-            pp_epsilons=PAPER_EPSILONS,
-            dcp_betas=PAPER_BETAS,
+            sweeps=defence_sweeps(am=PAPER_THRESHOLDS, pp=PAPER_EPSILONS, dcp=PAPER_BETAS),
             train_source="fashion_mnist:train",
             test_source="fashion_mnist:test",
             outlier_source="kmnist:test",

@@ -161,51 +161,34 @@ def _am_entry(name: str, label: str, style: tuple[str, str], settings: Callable[
     return DefenceEntry(name, label, style, settings, _serve_am, _build_am, true_model="oe", parameter="tau")
 
 
-def _am_thresholds(scenario: Any) -> tuple:
-    return tuple(scenario.am_thresholds)
-
-
-def _am_cm_thresholds(scenario: Any) -> tuple:
-    return tuple(scenario.am_thresholds) if scenario.confidence_matching else ()
-
-
-def _detector_thresholds(scenario: Any) -> tuple:
-    return tuple(scenario.am_detector_thresholds)
-
-
-def _broad_detector_thresholds(scenario: Any) -> tuple:
-    return tuple(scenario.am_detector_thresholds) if scenario.broad_detector else ()
-
-
-def _pp_epsilons(scenario: Any) -> tuple:
-    return tuple(scenario.pp_epsilons)
-
-
-def _dcp_betas(scenario: Any) -> tuple:
-    return tuple(scenario.dcp_betas)
-
-
 _ENTRIES = [
     DefenceEntry("undefended", "undefended", ("black", "*"), _no_setting, _serve_truthful, _build_truthful),
     DefenceEntry("oe_only", "OE only", ("grey", "P"), _no_setting, _serve_truthful, _build_truthful, true_model="oe"),
-    _am_entry("am", "AM", ("tab:blue", "o"), _am_thresholds),
-    _am_entry("am_cm", "AM + confidence matching", ("tab:purple", "X"), _am_cm_thresholds),
-    _am_entry("am_detector", "AM (MSP + sign detector)", ("tab:cyan", "v"), _detector_thresholds),
-    _am_entry("am_detector_broad", "AM (MSP + broad-family detector)", ("navy", "<"), _broad_detector_thresholds),
+    _am_entry("am", "AM", ("tab:blue", "o"), _swept("am")),
+    _am_entry("am_cm", "AM + confidence matching", ("tab:purple", "X"), _swept("am_cm")),
+    _am_entry("am_detector", "AM (MSP + sign detector)", ("tab:cyan", "v"), _swept("am_detector")),
+    _am_entry("am_detector_broad", "AM (MSP + broad-family detector)", ("navy", "<"), _swept("am_detector_broad")),
     DefenceEntry(
-        "pp_extreme", "PP (MAD)", ("tab:red", "s"), _pp_epsilons, _serve_pp, _build_pp, True, parameter="epsilon"
-    ),
-    DefenceEntry(
-        "pp_argmax",
-        "PP (MAD-argmax)",
-        ("tab:orange", "^"),
-        _pp_epsilons,
+        "pp_extreme",
+        "PP (MAD)",
+        ("tab:red", "s"),
+        _swept("pp_extreme"),
         _serve_pp,
         _build_pp,
         True,
         parameter="epsilon",
     ),
-    DefenceEntry("dcp", "DCP", ("tab:green", "D"), _dcp_betas, _serve_dcp, _build_dcp, True, parameter="beta"),
+    DefenceEntry(
+        "pp_argmax",
+        "PP (MAD-argmax)",
+        ("tab:orange", "^"),
+        _swept("pp_argmax"),
+        _serve_pp,
+        _build_pp,
+        True,
+        parameter="epsilon",
+    ),
+    DefenceEntry("dcp", "DCP", ("tab:green", "D"), _swept("dcp"), _serve_dcp, _build_dcp, True, parameter="beta"),
     # ART's own postprocessors against model stealing, so that the benchmark covers every one ART ships: swept where a
     # scenario lists their settings in ``sweeps`` (``{"art_class_labels": (None,)}`` for the one without a setting).
     _art_entry("art_reverse_sigmoid", "ReverseSigmoid", "beta", ("olive", "d")),

@@ -58,6 +58,59 @@ class Pretraining:
     test_source: str | None = None
 
 
+# The sweep of every scenario that does not set its own. AM's thresholds on the maximum softmax probability; the same
+# with the Section 6 countermeasure ("am_cm": temperatures fitted so that a confidence threshold cannot tell true
+# answers on validation images from misinformation on the OE outliers); AM on MSP + the sign-step detector, thresholds
+# on its rank scale (the share of benign reference queries either part flags), and the same with the detector trained
+# on the broad perturbation family; PP's L1 budgets (MAD and MAD-argmax); DCP's betas.
+DEFAULT_SWEEPS: dict[str, tuple] = {
+    "am": (0.5, 0.7, 0.8, 0.9, 0.95, 0.99),
+    "am_cm": (0.5, 0.7, 0.8, 0.9, 0.95, 0.99),
+    "am_detector": (0.002, 0.005, 0.01, 0.02, 0.05),
+    "am_detector_broad": (0.002, 0.005, 0.01, 0.02, 0.05),
+    "pp_extreme": (0.1, 0.5, 1.0, 1.5, 2.0),
+    "pp_argmax": (0.1, 0.5, 1.0, 1.5, 2.0),
+    "dcp": (0.3, 0.6, 1.0),
+}
+
+
+def defence_sweeps(
+    base: dict[str, tuple] | None = None,
+    *,
+    am: tuple | None = None,
+    am_detector: tuple | None = None,
+    pp: tuple | None = None,
+    dcp: tuple | None = None,
+    confidence_matching: bool | None = None,
+    broad_detector: bool | None = None,
+) -> dict[str, tuple]:
+    """
+    A scenario's ``sweeps`` by defence family: AM's thresholds sweep AM and (with ``confidence_matching``) AM with the
+    countermeasure; the detector thresholds sweep AM on both detectors (the broad one with ``broad_detector``); PP's
+    budgets sweep PP-MAD and PP-argmax.
+
+    :param base: The sweeps to start from (None: :data:`DEFAULT_SWEEPS`); families not given keep its settings.
+    :param confidence_matching: Sweep AM with the countermeasure (None: as ``base`` does).
+    :param broad_detector: Sweep AM on the broad-family detector (None: as ``base`` does).
+    :return: The mapping, by registry name.
+    """
+    sweeps = dict(DEFAULT_SWEEPS if base is None else base)
+    matching = "am_cm" in sweeps if confidence_matching is None else confidence_matching
+    broad = "am_detector_broad" in sweeps if broad_detector is None else broad_detector
+    for names, settings in ((("am",), am), (("am_detector",), am_detector), (("pp_extreme", "pp_argmax"), pp)):
+        for name in names:
+            if settings is not None:
+                sweeps[name] = tuple(settings)
+    if dcp is not None:
+        sweeps["dcp"] = tuple(dcp)
+    for name, source, wanted in (("am_cm", "am", matching), ("am_detector_broad", "am_detector", broad)):
+        if wanted:
+            sweeps[name] = sweeps.get(source, ())
+        else:
+            sweeps.pop(name, None)
+    return sweeps
+
+
 @dataclass
 class Scenario:
     """
@@ -77,19 +130,8 @@ class Scenario:
     shuffle_test: bool = False
     defender_recipe: TrainingConfig = field(default_factory=TrainingConfig)
     misinformation_recipe: TrainingConfig = field(default_factory=lambda: TrainingConfig(epochs=15))
-    am_thresholds: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
-    pp_epsilons: tuple[float, ...] = (0.1, 0.5, 1.0, 1.5, 2.0)
-    dcp_betas: tuple[float, ...] = (0.3, 0.6, 1.0)
     dcp_gamma: float = 0.2
     nu: float = 1000.0
-    # AM with the combined score (MSP + sign-step detector): thresholds on its rank scale, i.e. the share of benign
-    # reference queries that either part flags (nu counts in the score's unit, a percentile: a hard switch there too).
-    am_detector_thresholds: tuple[float, ...] = (0.002, 0.005, 0.01, 0.02, 0.05)
-    # Also sweep AM on MSP + a detector trained on the broad perturbation family, at the same thresholds.
-    broad_detector: bool = True
-    # AM with the Section 6 countermeasure (temperatures fitted so that a confidence threshold cannot tell true answers
-    # on validation images from misinformation on the OE outliers), at every AM threshold.
-    confidence_matching: bool = True
     detector_images: int = 60000
     ood_sources: dict[str, str] = field(default_factory=dict)
     overhead_repeats: int = 9
@@ -98,11 +140,32 @@ class Scenario:
     # The pretrained checkpoint's path, set by benchmarks.model_cache.with_pretrained_weights (never by hand): every
     # model of a scenario with ``pretraining`` starts from it.
     pretrained_weights: str | None = None
-    # Settings of the registry's defences that have no field above (benchmarks.registry), e.g. ART's postprocessors:
-    # {"art_reverse_sigmoid": (0.5, 1.0), "art_class_labels": (None,)}.
-    sweeps: dict[str, tuple] = field(default_factory=dict)
+    # The settings swept per defence, by its registry name (benchmarks.registry): a defence without an entry is not run.
+    # Build it with defence_sweeps; ART's postprocessors opt in the same way, e.g. {"art_class_labels": (None,)}.
+    sweeps: dict[str, tuple] = field(default_factory=lambda: dict(DEFAULT_SWEEPS))
     # Record each epoch's test accuracy in the checkpoints' training history (costs one test pass per epoch).
     record_epoch_accuracy: bool = False
+
+    @property
+    def am_detector_thresholds(self) -> tuple:
+        """
+        :return: AM's thresholds on the combined score (MSP + sign-step detector); empty: no detector is trained.
+        """
+        return tuple(self.sweeps.get("am_detector", ()))
+
+    @property
+    def broad_detector(self) -> bool:
+        """
+        :return: Whether AM on MSP + the broad-family detector is swept (its detector is then trained too).
+        """
+        return bool(self.sweeps.get("am_detector_broad"))
+
+    @property
+    def confidence_matching(self) -> bool:
+        """
+        :return: Whether AM with the Section 6 countermeasure is swept (its temperatures are then fitted).
+        """
+        return bool(self.sweeps.get("am_cm"))
 
     def with_device(self, device: str, progress: bool) -> Scenario:
         """

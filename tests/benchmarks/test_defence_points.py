@@ -11,6 +11,7 @@ from art_am.inference import predict_proba
 from art_am.models import create_model
 from benchmarks.attack_runs import scenario_input_shape
 from benchmarks.defence_points import DefenceFactory, DefencePoint, defence_points
+from benchmarks.scenarios import defence_sweeps
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
 
     msp = predict_proba(models["oe"], x_random).max(axis=1).astype(np.float64)
     # Thresholds inside the queries' score ranges, so that both AM variants misinform some queries and not others.
-    scenario = dataclasses.replace(micro_preset, am_thresholds=(float(np.median(msp)),), am_detector_thresholds=(0.3,))
+    sweeps = defence_sweeps(micro_preset.sweeps, am=(float(np.median(msp)),), am_detector=(0.3,))
+    scenario = dataclasses.replace(micro_preset, sweeps=sweeps)
     # temperatures far from 1, so that confidence matching visibly changes the served answers
     match = ConfidenceMatch(victim_temperature=2.5, misinformation_temperature=0.3, auroc_before=0.9, auroc_after=0.5)
     factory = DefenceFactory(
@@ -61,7 +63,7 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
     reused = factory.served_answers(x_random, points, switch_scores)  # the scores a caller already has
     for point in points:
         np.testing.assert_array_equal(reused[point], served[point])
-    for variant, parameter in (("am", scenario.am_thresholds[0]), ("am_detector", 0.3)):
+    for variant, parameter in (("am", scenario.sweeps["am"][0]), ("am_detector", 0.3)):
         flagged = switch_scores[variant] < parameter
         assert 0 < flagged.sum() < len(x_random), variant
     for point in points:
@@ -69,7 +71,7 @@ def test_served_answers_equal_the_live_postprocessors(micro_preset, models, comb
         np.testing.assert_allclose(served[point], live, atol=1e-4, err_msg=point.key)
         np.testing.assert_allclose(served[point].sum(axis=1), 1.0, atol=1e-6)
     # AM with confidence matching, rebuilt from the models: the switch weight of plain AM, each answer tempered
-    tau = scenario.am_thresholds[0]
+    tau = scenario.sweeps["am"][0]
     f, f_hat = (predict_proba(models[kind], x_random).astype(np.float64) for kind in ("oe", "misinformation"))
     weight = 1.0 / (1.0 + np.exp(np.clip(scenario.nu * (msp - tau), -700, 700)))
     tempered = [torch.softmax(torch.log(torch.tensor(p)) / t, dim=1).numpy() for p, t in ((f, 2.5), (f_hat, 0.3))]
