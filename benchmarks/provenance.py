@@ -22,11 +22,16 @@ a committed point is read without the run's log.
 
 from __future__ import annotations
 
+import datetime
 import functools
+import json
 import os
 import platform
+import shlex
 import subprocess
 from importlib import metadata
+
+from art_am.atomic import write_json_atomic
 
 PACKAGES = ("torch", "torchvision", "adversarial-robustness-toolbox", "numpy", "scikit-learn")
 
@@ -86,3 +91,47 @@ def _versions() -> dict[str, str]:
 # The commit of the code this process runs: read when the benchmark is imported, not when a point is saved (a long run
 # keeps the code it imported while the checkout moves on). "+dirty" where the working tree had uncommitted changes.
 COMMIT = _commit()
+
+
+# What the engine shares across seeds (benchmarks.model_cache keys every model by its seed; PP's surrogate and the
+# clones are seeded by the job's seed): said once here so that every RUN.json says the same.
+SHARED_ACROSS_SEEDS = (
+    "nothing but the data (and a scenario's pretrained backbone, where it has one, as public weights are): every "
+    "model (plain, OE, misinformation, the sign-step detectors, PP's surrogate, every clone) is retrained per seed"
+)
+
+
+def record_run(run_dir: str, argv: list[str], device: str, seeds: list[int], scenarios: list[str]) -> dict:
+    """
+    Write or extend the run's ``RUN.json``: the first call writes the command, commit (with ``+dirty`` for uncommitted
+    changes), device, Python and package versions, seeds, scenarios and what is shared across seeds; a later call on
+    the same folder (a resumed or extended run) adds its command, seeds and scenarios and keeps everything else, notes
+    typed by hand included. The results page and ``publish`` read it.
+
+    :param run_dir: The run folder.
+    :param argv: The command's arguments after ``python -m benchmarks.run``.
+    :param device: The run's torch device.
+    :param seeds: The seeds this command runs.
+    :param scenarios: The scenarios this command runs.
+    :return: The description written.
+    """
+    path = os.path.join(run_dir, "RUN.json")
+    command = shlex.join(["python", "-m", "benchmarks.run", *argv])
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as stream:
+            description = json.load(stream)
+    else:
+        description = {
+            **provenance(device),
+            "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
+            "commands": [],
+            "seeds": [],
+            "scenarios": [],
+            "shared_across_seeds": SHARED_ACROSS_SEEDS,
+        }
+    if command not in description.setdefault("commands", []):
+        description["commands"].append(command)
+    description["seeds"] = sorted(set(description.get("seeds", [])) | set(seeds))
+    description["scenarios"] = sorted(set(description.get("scenarios", [])) | set(scenarios))
+    write_json_atomic(path, description)
+    return description

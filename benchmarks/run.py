@@ -39,6 +39,7 @@ from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
 from benchmarks.overhead import measure_overhead
 from benchmarks.presets import PRESETS
+from benchmarks.provenance import record_run
 from benchmarks.report import load_points, write_report
 from benchmarks.run_files import RunFileError
 from benchmarks.scenario_run import scenario_run
@@ -138,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RunFileError) as error:
         return fail("benchmarks.run", error)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if not args.report_only and shard[0] == 0:  # one writer among parallel shards
+        os.makedirs(args.run_dir, exist_ok=True)
+        record_run(
+            args.run_dir, sys.argv[1:] if argv is None else list(argv), args.device, seeds, [s.name for s in scenarios]
+        )
     try:
         return _run(args, scenarios, seeds, shard)
     except (RunFileError, DatasetNotFoundError) as error:

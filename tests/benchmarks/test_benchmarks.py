@@ -38,6 +38,10 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     run_module.main(arguments + ["--no-progress", "--attacks", "knockoff,jbda"])
     assert os.path.isfile(points[0])  # the missing point was redone ...
     assert all(os.path.getmtime(p) == t for p, t in modified.items() if p != points[0])  # ... and only it
+    # the engine wrote RUN.json itself, with both commands
+    description = json.load(open(tmp_path / "run" / "RUN.json"))
+    assert [c.endswith("--attacks knockoff,jbda") for c in description["commands"]] == [False, True]
+    assert description["seeds"] == [0] and description["scenarios"] == ["micro"]
     # --defences takes families and single settings
     subset = ["--run-dir", str(tmp_path / "subset"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
     subset += ["--no-progress", "--attacks", "knockoff", "--labels", "soft", "--defences", "am-0.9,dcp"]
