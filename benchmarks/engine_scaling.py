@@ -28,6 +28,7 @@ Run it on a quiet machine: the ratio is what it measures.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -40,8 +41,8 @@ from art_am.atomic import write_json_atomic
 from benchmarks.cli import scenario_parser, selected_scenarios
 from benchmarks.executors import run_jobs
 from benchmarks.jobs import plan
+from benchmarks.options import RunOptions
 from benchmarks.provenance import COMMIT
-from benchmarks.run import build_parser
 from benchmarks.scenario_run import prepare_models
 
 
@@ -55,15 +56,18 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     scenario = selected_scenarios(args)[0]
     jobs = plan(scenario, [0], ["knockoff"], ["soft", "argmax"])[: args.jobs]
-    options = build_parser().parse_args(
-        ["--preset", args.preset, "--data-root", args.data_root, "--cache-dir", args.cache_dir, "--device", args.device]
-        + ["--no-progress"]
+    options = RunOptions(
+        preset=args.preset,
+        data_root=args.data_root,
+        cache_dir=args.cache_dir,
+        device=args.device,
+        progress=False,
+        executor="ray",
+        cpus_per_job=1,
     )
-    options.executor, options.cpus_per_job = "ray", 1
     warm_up = tempfile.mkdtemp(prefix="scaling-")
     try:  # models and detectors into the cache, untimed
-        options.run_dir = warm_up
-        prepare_models(options, scenario.name, 0)
+        prepare_models(dataclasses.replace(options, run_dir=warm_up), scenario.name, 0)
     finally:
         shutil.rmtree(warm_up)
     workers = [int(count) for count in args.workers.split(",")]
@@ -72,9 +76,8 @@ def main(argv: list[str] | None = None) -> dict:
         for count in workers if repeat % 2 == 0 else workers[::-1]:  # interleaved, alternating order
             run_dir = tempfile.mkdtemp(prefix="scaling-")
             try:
-                options.run_dir, options.ray_num_cpus = run_dir, count
                 start = time.perf_counter()
-                run_jobs(jobs, options)
+                run_jobs(jobs, dataclasses.replace(options, run_dir=run_dir, ray_num_cpus=count))
                 seconds[count].append(time.perf_counter() - start)
             finally:
                 shutil.rmtree(run_dir)

@@ -34,6 +34,7 @@ import torch
 from tqdm.auto import tqdm
 
 from benchmarks.jobs import Job
+from benchmarks.options import RunOptions
 from benchmarks.scenario_run import execute, prepare_models
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ EXECUTORS = ("local", "ray")
 RAY_MAX_RETRIES = 3
 
 
-def run_jobs(jobs: list[Job], options: argparse.Namespace) -> int:
+def run_jobs(jobs: list[Job], options: RunOptions) -> int:
     """
     :param jobs: Unfinished jobs.
     :param options: The run's options (``executor``, ``ray_address``, ``ray_num_cpus``, ``cpus_per_job``,
@@ -59,7 +60,7 @@ def run_jobs(jobs: list[Job], options: argparse.Namespace) -> int:
     raise ValueError(f"executor must be one of {EXECUTORS}, got {options.executor!r}.")
 
 
-def _progress(total: int, options: argparse.Namespace) -> tqdm:
+def _progress(total: int, options: RunOptions | argparse.Namespace) -> tqdm:
     # tqdm's rate and remaining-time estimate are the ETA; mininterval keeps logs of long runs short.
     return tqdm(total=total, desc="jobs", unit="job", disable=not options.progress, mininterval=5.0)
 
@@ -68,7 +69,7 @@ def _prerequisites(jobs: list[Job]) -> list[tuple[str, int]]:
     return list(dict.fromkeys((job.scenario, job.seed) for job in jobs))
 
 
-def _run_local(jobs: list[Job], options: argparse.Namespace) -> int:
+def _run_local(jobs: list[Job], options: RunOptions) -> int:
     with _progress(len(jobs), options) as bar:
         for scenario, seed in _prerequisites(jobs):
             prepare_models(options, scenario, seed)
@@ -98,7 +99,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 def map_on_ray(
     function: Callable,
     calls: list[tuple],
-    options: argparse.Namespace,
+    options: RunOptions | argparse.Namespace,
     prerequisite: Callable | None = None,
     prerequisite_calls: dict | None = None,
 ) -> list:
@@ -173,7 +174,7 @@ def _call_with_threads(function: Callable, threads: int, *arguments):
         torch.set_num_threads(previous)
 
 
-def _run_ray(jobs: list[Job], options: argparse.Namespace) -> int:
+def _run_ray(jobs: list[Job], options: RunOptions) -> int:
     prerequisites = {key: (options, *key) for key in _prerequisites(jobs)}
     calls = [((job.scenario, job.seed), job, options) for job in jobs]
     for job_id in map_on_ray(_execute_after, calls, options, prepare_models, prerequisites):
@@ -181,7 +182,7 @@ def _run_ray(jobs: list[Job], options: argparse.Namespace) -> int:
     return len(jobs)
 
 
-def _execute_after(key: tuple[str, int], job: Job, options: argparse.Namespace, prerequisite: str) -> str:
+def _execute_after(key: tuple[str, int], job: Job, options: RunOptions, prerequisite: str) -> str:
     """
     A Ray task: ``prerequisite`` (the result of the models' task for ``key``) is resolved by Ray before this runs.
     """

@@ -16,6 +16,7 @@ figures, overhead table) is the final step, rebuilt from all saved points.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -37,6 +38,7 @@ from benchmarks.cli import (
 from benchmarks.defence_points import defence_points
 from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
+from benchmarks.options import RunOptions
 from benchmarks.overhead import measure_overhead
 from benchmarks.presets import PRESETS
 from benchmarks.provenance import record_run
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_selection(args: argparse.Namespace) -> tuple[list, list[int], tuple[int, int]]:
+def check_selection(args: RunOptions) -> tuple[list, list[int], tuple[int, int]]:
     """
     The whole selection of a run, checked before any work: every flag's value must name something that exists.
 
@@ -127,27 +129,53 @@ def main(argv: list[str] | None = None) -> int:
     """
     :return: The exit status: 0, or 2 for a bad flag or a damaged run file (one line on stderr, nothing written).
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    args.run_dir = args.run_dir or os.path.join("runs", args.preset)
-    if args.executor == "ray" and args.cpus_per_job is None:
-        args.cpus_per_job = 1
+    arguments = build_parser().parse_args(argv)
+    return run(RunOptions.from_arguments(arguments), sys.argv[1:] if argv is None else list(argv))
+
+
+def run(options: RunOptions, argv: list[str] | None = None) -> int:
+    """
+    Run the benchmark from Python: ``run(RunOptions(preset="quick", seeds=3))`` does what
+    ``python -m benchmarks.run --preset quick --seeds 3`` does.
+
+    :param options: What to run.
+    :param argv: The command line recorded in ``RUN.json`` (None: the options, written as flags).
+    :return: The exit status: 0, or 2 for a bad setting or a damaged run file (one line on stderr, nothing written).
+    """
+    options = options.resolved()
     try:
-        scenarios, seeds, shard = check_selection(args)
-        if args.report_only:
-            load_points_or_refuse(args.run_dir)
+        scenarios, seeds, shard = check_selection(options)
+        if options.report_only:
+            load_points_or_refuse(options.run_dir)
     except (UsageError, RunFileError) as error:
         return fail("benchmarks.run", error)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    if not args.report_only and shard[0] == 0:  # one writer among parallel shards
-        os.makedirs(args.run_dir, exist_ok=True)
-        record_run(
-            args.run_dir, sys.argv[1:] if argv is None else list(argv), args.device, seeds, [s.name for s in scenarios]
-        )
+    if not options.report_only and shard[0] == 0:  # one writer among parallel shards
+        os.makedirs(options.run_dir, exist_ok=True)
+        command = _as_flags(options) if argv is None else argv
+        record_run(options.run_dir, command, options.device, seeds, [s.name for s in scenarios])
     try:
-        return _run(args, scenarios, seeds, shard)
+        return _run(options, scenarios, seeds, shard)
     except (RunFileError, DatasetNotFoundError) as error:
         return fail("benchmarks.run", error)
+
+
+def _as_flags(options: RunOptions) -> list[str]:
+    """
+    :return: The command-line flags that give ``options`` (those that differ from the defaults).
+    """
+    flags: list[str] = []
+    for field in dataclasses.fields(RunOptions):
+        value, default = getattr(options, field.name), field.default
+        if value == default:
+            continue
+        if field.name == "progress":
+            flags.append("--no-progress")
+        elif isinstance(value, bool):
+            flags.append("--" + field.name.replace("_", "-"))
+        else:
+            flags += ["--" + field.name.replace("_", "-"), str(value)]
+    return flags
 
 
 def load_points_or_refuse(run_dir: str) -> list[dict]:
@@ -164,7 +192,7 @@ def load_points_or_refuse(run_dir: str) -> list[dict]:
     return points
 
 
-def _run(args: argparse.Namespace, scenarios: list, seeds: list[int], shard: tuple[int, int]) -> int:
+def _run(args: RunOptions, scenarios: list, seeds: list[int], shard: tuple[int, int]) -> int:
     start = time.perf_counter()
     if not args.report_only:
         jobs = []

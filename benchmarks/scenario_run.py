@@ -24,7 +24,6 @@ running of one job.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import logging
@@ -47,6 +46,7 @@ from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFac
 from benchmarks.fault_injection import inject_fault
 from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
+from benchmarks.options import RunOptions
 from benchmarks.presets import PRESETS
 from benchmarks.provenance import provenance
 from benchmarks.scenarios import Scenario
@@ -54,7 +54,7 @@ from benchmarks.scenarios import Scenario
 logger = logging.getLogger(__name__)
 
 
-def scenario_of(options: argparse.Namespace, name: str) -> Scenario:
+def scenario_of(options: RunOptions, name: str) -> Scenario:
     """
     :param options: The run's options (``preset``, ``device``, ``cache_dir``, ``data_root``).
     :param name: Scenario name.
@@ -68,7 +68,7 @@ def scenario_of(options: argparse.Namespace, name: str) -> Scenario:
     raise ValueError(f"no scenario named {name!r} in preset {options.preset!r}")
 
 
-def prepare_models(options: argparse.Namespace, scenario_name: str, seed: int) -> str:
+def prepare_models(options: RunOptions, scenario_name: str, seed: int) -> str:
     """
     Train (or find in the cache) every model of a (scenario, seed), and compute and store what its jobs read (defender
     accuracies, served answers of every query set): the prerequisite of its jobs. Concurrent callers are safe: the
@@ -93,7 +93,7 @@ class ScenarioRun:
     The shared state of all jobs of one scenario and seed.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, options: argparse.Namespace) -> None:
+    def __init__(self, scenario: Scenario, seed: int, options: RunOptions) -> None:
         self.scenario, self.seed, self.options = scenario, seed, options
         self.device = options.device
         self.folder = os.path.join(options.run_dir, "points", scenario.name, f"seed{seed}")
@@ -362,7 +362,7 @@ class ScenarioRun:
 _RUNS: dict[tuple, ScenarioRun] = {}
 
 
-def execute(job: Job, options: argparse.Namespace) -> str:
+def execute(job: Job, options: RunOptions) -> str:
     """
     Run one job in this process (the body of every executor's task). Skips a job whose point already exists, so a
     retried or duplicated task never computes a point twice.
@@ -380,7 +380,7 @@ def execute(job: Job, options: argparse.Namespace) -> str:
     return job.job_id
 
 
-def scenario_run(options: argparse.Namespace, scenario_name: str, seed: int) -> ScenarioRun:
+def scenario_run(options: RunOptions, scenario_name: str, seed: int) -> ScenarioRun:
     """
     :return: This process's ScenarioRun of the (scenario, seed), built on first use (one kept in memory at a time).
     """
