@@ -149,7 +149,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
             load_points_or_refuse(options.run_dir)
     except (UsageError, RunFileError) as error:
         return fail("benchmarks.run", error)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    configure_logging()
     if not options.report_only and shard[0] == 0:  # one writer among parallel shards
         os.makedirs(options.run_dir, exist_ok=True)
         command = _as_flags(options) if argv is None else argv
@@ -158,6 +158,16 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
         return _run(options, scenarios, seeds, shard)
     except (RunFileError, DatasetNotFoundError) as error:
         return fail("benchmarks.run", error)
+
+
+def configure_logging() -> None:
+    """
+    The run's log: the engine's progress at INFO; ART at WARNING, since it logs "Inferred N hidden layers on PyTorch
+    classifier" at INFO for every classifier it builds, i.e. once per job.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.INFO)  # also where a handler existed before (basicConfig then does nothing)
+    logging.getLogger("art").setLevel(logging.WARNING)
 
 
 def _as_flags(options: RunOptions) -> list[str]:

@@ -32,3 +32,15 @@ def test_a_command_line_setting_without_a_field_is_refused():
     extended = argparse.Namespace(**vars(arguments), new_flag=1)
     with pytest.raises(ValueError, match="new_flag"):
         RunOptions.from_arguments(extended)
+
+
+def test_the_run_log_keeps_arts_per_job_info_lines_quiet_and_its_own():
+    """ART logs 'Inferred N hidden layers' at INFO for every classifier, i.e. once per job; its warnings still show."""
+    import logging  # pylint: disable=import-outside-toplevel
+
+    from benchmarks.run import configure_logging  # pylint: disable=import-outside-toplevel
+
+    art_logger = logging.getLogger("art.estimators.classification.pytorch")
+    configure_logging()
+    assert not art_logger.isEnabledFor(logging.INFO) and art_logger.isEnabledFor(logging.WARNING)
+    assert logging.getLogger("benchmarks.model_cache").isEnabledFor(logging.INFO)
