@@ -3,7 +3,7 @@
 import json
 import subprocess
 
-from benchmarks.provenance import PACKAGES, SHARED_ACROSS_SEEDS, record_run
+from benchmarks.provenance import COMMIT, PACKAGES, SHARED_ACROSS_SEEDS, record_run
 from benchmarks.run_files import RUN_KEYS, read_run_description
 from tests.helpers import ROOT
 
@@ -16,9 +16,16 @@ def test_a_first_command_writes_every_field_the_pages_read(tmp_path):
     assert description["seeds"] == [0, 1] and description["scenarios"] == ["micro"]
     assert description["shared_across_seeds"] == SHARED_ACROSS_SEEDS
     assert set(description["versions"]) == set(PACKAGES)
-    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    if head.returncode == 0:  # in a git checkout: the commit is HEAD's, marked when the tree has changes
-        assert description["commit"].split("+")[0] == head.stdout.strip()
+    # the commit the process imported its code from (commits made while it runs do not change it)
+    assert description["commit"] == COMMIT and description["commit"].split("+")[0] in _commits_of_head()
+
+
+def _commits_of_head() -> str:
+    """The short hashes of HEAD's history (or COMMIT's placeholder outside a git checkout)."""
+    log = subprocess.run(
+        ["git", "log", "--format=%h", "--abbrev=12", "-n", "50"], cwd=ROOT, capture_output=True, text=True
+    )
+    return log.stdout if log.returncode == 0 else COMMIT
 
 
 def test_a_later_command_adds_its_command_and_seeds_and_keeps_notes(tmp_path):
