@@ -67,6 +67,13 @@ def report(folder: str) -> str:
             f"{100 * p['validation_accuracy_tta']:.2f} % | {100 * p['test_half_accuracy_tta']:.2f} % | "
             f"{p['train_seconds'] / 60:.1f} |"
         )
+    by_kind: dict[str, list[float]] = {}
+    for p in points:
+        by_kind.setdefault(p["kind"], []).append(p["full_test_accuracy_tta"])
+    several = {kind: Summary(tuple(values)) for kind, values in by_kind.items() if len(values) > 1}
+    if several:
+        lines += ["", "| model | seeds | test, 10k, TTA (%) | 95 % |", "|---|---|---|---|"]
+        lines += [f"| {kind} | {s.n} | {pct(s, 2)} | {ci95(s)} |" for kind, s in several.items()]
     lines += ["", "| point file | per-epoch test accuracy without TTA (%) | per-epoch seconds |", "|---|---|---|"]
     for p in points:
         accuracies = " / ".join(f"{100 * h['test_accuracy']:.1f}" for h in p["history"])

@@ -32,9 +32,10 @@ import json
 import time
 
 from art_am.inference import accuracy
-from art_am.models import create_model, set_tta_level
+from art_am.models import set_tta_level
 from art_am.training import train_defender
 from benchmarks.data import load_labelled
+from benchmarks.model_cache import scenario_model
 from benchmarks.presets import PRESETS
 
 # name -> (model keyword changes, recipe field changes)
@@ -70,13 +71,12 @@ def main(argv: list[str] | None = None) -> None:
         model_changes, recipe_changes = VARIANTS[name]
         recipe_changes = dict(recipe_changes)
         lr_scale = recipe_changes.pop("lr_scale", 1.0)
-        recipe = dataclasses.replace(scenario.defender_recipe, device=args.device, progress=False, seed=args.seed)
-        recipe = dataclasses.replace(recipe, **recipe_changes)
-        recipe = dataclasses.replace(recipe, lr=recipe.lr * lr_scale)
-        import torch  # pylint: disable=import-outside-toplevel
-
-        torch.manual_seed(args.seed)
-        model = create_model("fastnet", 10, **{**scenario.model_kwargs, **model_changes})
+        recipe = scenario.defender_recipe
+        recipe = dataclasses.replace(
+            recipe, device=args.device, progress=False, seed=args.seed, lr=recipe.lr * lr_scale, **recipe_changes
+        )
+        variant = dataclasses.replace(scenario, model_kwargs={**scenario.model_kwargs, **model_changes})
+        model = scenario_model(variant, args.seed)
         start = time.perf_counter()
         history = train_defender(model, x_train, y_train, None, config=recipe)
         seconds = time.perf_counter() - start

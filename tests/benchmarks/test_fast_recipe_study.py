@@ -69,3 +69,14 @@ def test_the_device_report_summarises_over_seeds(tmp_path):
 def test_a_missing_folder_is_a_usage_error(tmp_path, capsys):
     assert main(["--device-report", str(tmp_path / "absent")]) == 2
     assert "--device-report needs one existing folder" in capsys.readouterr().err
+
+
+def test_the_report_summarises_a_model_trained_on_several_seeds(tmp_path):
+    from benchmarks.fast_recipe_study import report  # pylint: disable=import-outside-toplevel
+
+    for seed, accuracy in enumerate((0.91, 0.92, 0.93)):
+        point = {"kind": "plain", "seed": seed, "history": [{"test_accuracy": 0.5, "seconds": 1.0}]}
+        point.update(full_test_accuracy_tta=accuracy, validation_accuracy_tta=0.9, test_half_accuracy_tta=0.9)
+        (tmp_path / f"p{seed}.json").write_text(json.dumps(dict(point, train_seconds=60.0)))
+    # mean 92 %, sample std 1 pp, 95 % half-width t(0.975, 2) * 1 / sqrt(3) = 2.48 pp
+    assert "| plain | 3 | 92.00 ± 1.00 | [89.5, 94.5] |" in report(str(tmp_path))
