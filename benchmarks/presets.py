@@ -44,6 +44,24 @@ _OUTLIER_CLASSES, _QUERY_CLASSES = "classes=0-99", "classes=100-199"
 CONSERVATIVE_CIFAR10_OUTLIERS = "kmnist:test?size=32&channels=3 + notmnist:test?size=32&channels=3"
 
 
+def _paper_attacks(queries: str, gpu: bool, **settings: int) -> AttackSettings:
+    """
+    The paper's attacker on the GPU (40k KnockoffNets queries, clones trained 50 epochs; JBDA 6 rounds of 10 epochs),
+    scaled to two CPU cores (5k queries, 8 clone epochs, JBDA 3 rounds of 5). ``queries`` is KnockoffNets' Tiny ImageNet
+    source; ``settings`` sets further :class:`AttackSettings` fields.
+    """
+    return AttackSettings(
+        knockoff_sources={"tinyimagenet": queries},
+        knockoff_queries=40000 if gpu else 5000,
+        clone_epochs=50 if gpu else 8,
+        clone_lr=0.01 if gpu else 0.05,
+        jbda_rounds=6 if gpu else 3,
+        jbda_epochs=10 if gpu else 5,
+        jbda_lr=0.001 if gpu else 0.01,
+        **settings,
+    )
+
+
 def _cifar10_scenario(
     name: str, architecture: str, model_kwargs: dict, gpu: bool, outliers: str | None = None
 ) -> Scenario:
@@ -66,16 +84,8 @@ def _cifar10_scenario(
         model_kwargs=model_kwargs,
         input_shape=(3, 32, 32),
         shuffle_test=True,
-        attacks=AttackSettings(
-            knockoff_sources={"tinyimagenet": queries},
-            knockoff_queries=40000 if gpu else 5000,
-            clone_epochs=50 if gpu else 8,
-            clone_lr=0.01 if gpu else 0.05,
-            jbda_rounds=6 if gpu else 3,
-            jbda_epochs=10 if gpu else 5,
-            jbda_lr=0.001 if gpu else 0.01,
-        ),
-        # the GPU trains in bfloat16 autocast and channels-last (benchmarks/training_speed.py measures the gain)
+        attacks=_paper_attacks(queries, gpu),
+        # the GPU trains in bfloat16 autocast and channels-last (benchmarks/studies/training_speed.py measures the gain)
         defender_recipe=TrainingConfig(
             epochs=60 if gpu else 5,
             lr=0.1,
@@ -209,16 +219,7 @@ def _flowers17_scenario(
         num_classes=17,
         input_shape=(3, 64, 64),
         shuffle_test=True,
-        attacks=AttackSettings(
-            knockoff_sources={"tinyimagenet": queries},
-            knockoff_queries=40000 if gpu else 5000,
-            clone_epochs=50 if gpu else 8,
-            clone_lr=0.01 if gpu else 0.05,
-            jbda_seeds=34,
-            jbda_rounds=6 if gpu else 3,
-            jbda_epochs=10 if gpu else 5,
-            jbda_lr=0.001 if gpu else 0.01,
-        ),
+        attacks=_paper_attacks(queries, gpu, jbda_seeds=34),
         defender_recipe=TrainingConfig(
             epochs=200 if gpu else 30, lr=0.1, lr_step=70 if gpu else 10, oe_weight=0.5, augment=True
         ),

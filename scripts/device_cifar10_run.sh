@@ -30,7 +30,7 @@ common=(--preset "$PRESET" --scenario "$SCENARIO" --device "$DEVICE" --data-root
   --run-dir "$R/run" --no-progress --skip-overhead)
 # the fast-path measurement once per machine (a minute), beside the plain loop on the same GPU
 if [ ! -f "$R/training_speed.json" ]; then
-  timeout 90 python3 -m benchmarks.training_speed --device "$DEVICE" --images "${SPEED_IMAGES:-20000}" --repeats 3 \
+  timeout 90 python3 -m benchmarks.studies.training_speed --device "$DEVICE" --images "${SPEED_IMAGES:-20000}" --repeats 3 \
     --output "$R/training_speed.json" > "$OUT/logs/training_speed.log" 2>&1
 fi
 left=$((BUDGET - 40 - $(date +%s) + start))

@@ -5,5 +5,5 @@
 set -u
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt"
-timeout 420 python3 -m benchmarks.packed_clones --device cuda --clones 1,8,32,128 --queries 50000 --epochs 2 \
+timeout 420 python3 -m benchmarks.studies.packed_clones --device cuda --clones 1,8,32,128 --queries 50000 --epochs 2 \
   --repeats 3 --output "$OUT/packing.json" > "$OUT/packing.log" 2>&1

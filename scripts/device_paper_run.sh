@@ -11,9 +11,9 @@ mkdir -p "$R"
 nvidia-smi --query-gpu=name,memory.total --format=csv > "$R/gpu.txt"
 common=(--preset paper --device cuda --data-root .gpu/data --cache-dir "$R/cache")
 for s in mnist fashion_mnist; do
-  timeout 200 python3 -m benchmarks.defender_quality "${common[@]}" --scenario $s --output "$R/dq_$s.json" > "$R/dq_$s.log" 2>&1 &
+  timeout 200 python3 -m benchmarks.studies.defender_quality "${common[@]}" --scenario $s --output "$R/dq_$s.json" > "$R/dq_$s.log" 2>&1 &
 done
-timeout 520 python3 -m benchmarks.recipe_search --device cuda --data-root .gpu/data --output "$R/recipes.json" > "$R/recipes.log" 2>&1 &
+timeout 520 python3 -m benchmarks.studies.recipe_search --device cuda --data-root .gpu/data --output "$R/recipes.json" > "$R/recipes.log" 2>&1 &
 recipes=$!
 wait $(jobs -p | grep -v "^$recipes$")
 for i in $(seq 0 7); do

@@ -208,7 +208,7 @@ def test_one_entry_point_dispatches_and_refuses_unknown_commands(tmp_path, capsy
 )
 def test_the_studies_share_the_command_line_rule(capsys, flags, flag):
     """The leaf studies (defender quality, overhead, operating points, ...) check the shared flags the same way."""
-    from benchmarks import defender_quality  # pylint: disable=import-outside-toplevel
+    from benchmarks.studies import defender_quality  # pylint: disable=import-outside-toplevel
 
     with pytest.raises(SystemExit) as caught:
         defender_quality.main(["--preset", "quick", *flags])

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from benchmarks import ood_scores
+from benchmarks.studies import score_comparison
 from benchmarks import run as run_module
 
 
@@ -104,7 +104,7 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
         "--budgets",
         "0.005,0.02",
     ]
-    ood_scores.main(arguments)
+    score_comparison.main(arguments)
     points = glob.glob(str(tmp_path / "run" / "micro" / "points" / "*.json"))
     # seeds only, undefended JBDA, and per score and budget one JBDA and one KnockoffNets run
     assert len(points) == 2 + 3 * 2 * 2
@@ -112,12 +112,12 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
     modified = {path: os.path.getmtime(path) for path in points}
     removed = sorted(points)[3]
     os.remove(removed)
-    ood_scores.main(arguments)
+    score_comparison.main(arguments)
     assert os.path.isfile(removed)
     assert all(os.path.getmtime(p) == t for p, t in modified.items() if p != removed)
-    ood_scores.main(arguments + ["--report-only"])
+    score_comparison.main(arguments + ["--report-only"])
     report = json.load(open(tmp_path / "run" / "micro" / "report.json"))
-    assert set(report["auroc"]) == set(ood_scores.SCORE_NAMES)
+    assert set(report["auroc"]) == set(score_comparison.SCORE_NAMES)
     columns = report["auroc"]["noise-level"]
     assert {"knockoff fashion_mnist", "jbda lambda=0.1 round 1", "jbda lambda=0.1 round 2"} <= set(columns)
     assert all(0.0 <= value <= 1.0 for row in report["auroc"].values() for value in row.values())
@@ -135,7 +135,7 @@ def test_ood_score_study_runs_resumes_and_reports(tmp_path, micro_preset):
 
 
 def test_training_speed_compares_every_variant_with_the_plain_loop(tmp_path):
-    from benchmarks import training_speed  # pylint: disable=import-outside-toplevel
+    from benchmarks.studies import training_speed  # pylint: disable=import-outside-toplevel
 
     output = tmp_path / "speed.json"
     result = training_speed.main(

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks.fast_recipe_study import _model_name, device_report, main
+from benchmarks.studies.fast_recipe_study import _model_name, device_report, main
 
 
 def _point(scenario, seed, defence, validation):
@@ -72,7 +72,7 @@ def test_a_missing_folder_is_a_usage_error(tmp_path, capsys):
 
 
 def test_the_report_summarises_a_model_trained_on_several_seeds(tmp_path):
-    from benchmarks.fast_recipe_study import report  # pylint: disable=import-outside-toplevel
+    from benchmarks.studies.fast_recipe_study import report  # pylint: disable=import-outside-toplevel
 
     for seed, accuracy in enumerate((0.91, 0.92, 0.93)):
         point = {"kind": "plain", "seed": seed, "history": [{"test_accuracy": 0.5, "seconds": 1.0}]}

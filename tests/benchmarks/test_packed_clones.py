@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from art_am.models import create_model
-from benchmarks.packed_clones import train_one_by_one, train_packed
+from benchmarks.studies.packed_clones import train_one_by_one, train_packed
 
 
 def test_packed_clones_equal_clones_trained_alone():

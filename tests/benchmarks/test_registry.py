@@ -62,6 +62,35 @@ def test_the_analysis_and_report_layers_import_no_torch(modules):
     assert result.stdout.strip() == "False False"
 
 
+def test_no_layer_imports_a_study():
+    """The studies are leaves: no module of the layers imports one, and a study imports no other study but the score
+    comparison's own parts (read from each module's import statements)."""
+    import ast  # pylint: disable=import-outside-toplevel
+    import pathlib  # pylint: disable=import-outside-toplevel
+
+    root = pathlib.Path(registry.__file__).parent
+
+    def imported(path):
+        tree = ast.parse(path.read_text())
+        names = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+        names += [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module]
+        return {name for name in names if name.startswith("benchmarks.")}
+
+    layers = sorted(root.glob("*.py"))
+    studies = sorted((root / "studies").glob("*.py"))
+    assert len(layers) > 20 and len(studies) >= 8
+    for path in layers:
+        assert not {m for m in imported(path) if m.startswith("benchmarks.studies")}, path.name
+    score_parts = {
+        "benchmarks.studies.score_study",
+        "benchmarks.studies.score_report",
+        "benchmarks.studies.score_candidates",
+    }
+    for path in studies:
+        own = {m for m in imported(path) if m.startswith("benchmarks.studies")}
+        assert own <= score_parts and (not own or path.stem.startswith("score_")), path.name
+
+
 def test_art_postprocessors_serve_what_the_live_estimator_serves(micro_preset, x_random):
     """Reference: the live victim, PyTorchClassifier(..., postprocessing_defences=[ART's postprocessor]), asked the
     same queries (GaussianNoise under the same NumPy seed)."""

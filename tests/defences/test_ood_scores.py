@@ -456,3 +456,22 @@ def test_nu_counts_in_each_scores_unit(rng):
         (1 - expected_weight[:, None]) * probabilities[400:] + expected_weight[:, None] * f_hat,
         atol=1e-5,
     )
+
+
+def test_fit_names_the_missing_argument(lenet, fit_data):
+    x, y = fit_data
+    probabilities = outputs(lenet, x[:4])[0]
+    cases = [
+        (Mahalanobis(lenet.features), {"x": x}, "fit needs y"),
+        (Mahalanobis(lenet.features), {}, "fit needs x and y"),
+        (KNearestNeighbours(lenet.features), {"y": y}, "fit needs x"),
+        (CombinedScore([MaxSoftmaxProbability(), NoiseLevel()]), {"x": x[:4]}, "fit needs probabilities"),
+        (SignStepDetector(), {"probabilities": probabilities}, "fit needs x"),
+    ]
+    for score, given, message in cases:
+        with pytest.raises(ValueError, match=message):
+            score.fit(**given)
+        assert not score.is_fitted, type(score).__name__
+    # what is needed and given fits, and fit still returns the score itself
+    knn = KNearestNeighbours(lenet.features, k=2)
+    assert knn.fit(x[:8]) is knn and knn.is_fitted

@@ -53,6 +53,9 @@ class OODScore(abc.ABC):
     # is a hard switch on its own scale (a user never picks nu per score). 1 for the maximum softmax probability (the
     # paper), a logit for logit-based scores, a grey level for the noise level, a percentile for rank combinations.
     unit: float = 1.0
+    # What ``fit`` must be given (checked in one place before ``_fit`` runs), and in words what those arguments are.
+    fit_needs: tuple[str, ...] = ()
+    fit_needs_what: str = ""
 
     def __call__(
         self, probabilities: np.ndarray, logits: np.ndarray | None = None, x: np.ndarray | None = None
@@ -100,9 +103,25 @@ class OODScore(abc.ABC):
         :param probabilities: The protected model's probabilities on ``x``.
         :param logits: Its logits on ``x``.
         :return: self.
+        :raises ValueError: If an argument the score needs (:attr:`fit_needs`) is missing.
+        """
+        given = {"x": x, "y": y, "probabilities": probabilities, "logits": logits}
+        missing = [name for name in self.fit_needs if given[name] is None]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__}.fit needs {' and '.join(missing)} ({self.fit_needs_what}), "
+                f"got None for {', '.join(missing)}."
+            )
+        self._fit(x, y, probabilities, logits)
+        return self
+
+    def _fit(
+        self, x: np.ndarray | None, y: np.ndarray | None, probabilities: np.ndarray | None, logits: np.ndarray | None
+    ) -> None:
+        """
+        Fit the fitted state from what :meth:`fit` was given (its arguments listed in :attr:`fit_needs` are not None).
         """
         del x, y, probabilities, logits
-        return self
 
     @property
     def is_fitted(self) -> bool:

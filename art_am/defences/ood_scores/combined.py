@@ -42,6 +42,8 @@ class CombinedScore(OODScore):
     """
 
     name = "combined"
+    fit_needs = ("probabilities",)
+    fit_needs_what = "the protected model's probabilities on the reference queries"
     bounds = (0.0, 1.0)
     # One percentile of the references: with nu = 1000 a query 0.1 % of ranks above tau gets weight expit(-100), a
     # hard switch (with a unit of 1 it would get expit(-1) = 0.27, a blended answer).
@@ -62,28 +64,20 @@ class CombinedScore(OODScore):
         self.name = "+".join(c.name for c in self.components)
         self.references: list[np.ndarray] | None = None
 
-    def fit(
-        self,
-        x: np.ndarray | None = None,
-        y: np.ndarray | None = None,
-        probabilities: np.ndarray | None = None,
-        logits: np.ndarray | None = None,
-    ) -> CombinedScore:
+    def _fit(
+        self, x: np.ndarray | None, y: np.ndarray | None, probabilities: np.ndarray | None, logits: np.ndarray | None
+    ) -> None:
         """
         Record each component's scores on in-distribution reference queries.
 
         :param x: The reference queries, where a component needs them.
-        :param y: Unused.
-        :param probabilities: ``(N, K)`` probabilities of the protected model on the reference queries (required).
+        :param probabilities: ``(N, K)`` probabilities of the protected model on the reference queries.
         :param logits: Its logits, where a component needs them.
-        :return: self.
         """
-        if probabilities is None:
-            raise ValueError("CombinedScore.fit needs the protected model's probabilities on the reference queries.")
+        del y
         if len(probabilities) < 2:
             raise ValueError(f"fit needs at least 2 reference queries, got {len(probabilities)}.")
         self.references = [np.sort(component(probabilities, logits, x)) for component in self.components]
-        return self
 
     @property
     def is_fitted(self) -> bool:

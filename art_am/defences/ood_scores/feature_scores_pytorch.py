@@ -92,6 +92,8 @@ class MahalanobisPyTorch(FeatureScorePyTorch):
     """
 
     name = "mahalanobis"
+    fit_needs = ("x", "y")
+    fit_needs_what = "the in-distribution inputs and their labels"
 
     def __init__(
         self, feature_extractor: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 512, shrinkage: float = 1e-6
@@ -108,23 +110,15 @@ class MahalanobisPyTorch(FeatureScorePyTorch):
         self.means: np.ndarray | None = None
         self.precision: np.ndarray | None = None
 
-    def fit(
-        self,
-        x: np.ndarray | None = None,
-        y: np.ndarray | None = None,
-        probabilities: np.ndarray | None = None,
-        logits: np.ndarray | None = None,
-    ) -> MahalanobisPyTorch:
+    def _fit(
+        self, x: np.ndarray | None, y: np.ndarray | None, probabilities: np.ndarray | None, logits: np.ndarray | None
+    ) -> None:
         """
         :param x: In-distribution training inputs.
         :param y: Their labels, as indices ``(N,)`` or one-hot ``(N, K)``.
-        :param probabilities: Unused.
-        :param logits: Unused.
-        :return: self.
-        :raises ValueError: If ``x`` or ``y`` is missing, the labels do not match ``x`` or a class has no example.
+        :raises ValueError: If the labels do not match ``x`` or a class has no example.
         """
-        if x is None or y is None:
-            raise ValueError("MahalanobisPyTorch.fit needs the in-distribution inputs x and their labels y.")
+        del probabilities, logits
         labels = np.asarray(y)
         if labels.ndim == 2:
             labels = labels.argmax(axis=1)
@@ -152,7 +146,6 @@ class MahalanobisPyTorch(FeatureScorePyTorch):
             self.shrinkage * max(float(np.trace(covariance)) / len(covariance), 1e-12) * np.eye(len(covariance))
         )
         self.means, self.precision = means, np.linalg.pinv(covariance, hermitian=True)
-        return self
 
     @property
     def is_fitted(self) -> bool:
@@ -196,6 +189,8 @@ class KNearestNeighboursPyTorch(FeatureScorePyTorch):
     """
 
     name = "knn"
+    fit_needs = ("x",)
+    fit_needs_what = "the in-distribution inputs"
 
     def __init__(
         self,
@@ -219,28 +214,18 @@ class KNearestNeighboursPyTorch(FeatureScorePyTorch):
         self.k, self.max_bank, self.seed = k, max_bank, seed
         self.bank: torch.Tensor | None = None
 
-    def fit(
-        self,
-        x: np.ndarray | None = None,
-        y: np.ndarray | None = None,
-        probabilities: np.ndarray | None = None,
-        logits: np.ndarray | None = None,
-    ) -> KNearestNeighboursPyTorch:
+    def _fit(
+        self, x: np.ndarray | None, y: np.ndarray | None, probabilities: np.ndarray | None, logits: np.ndarray | None
+    ) -> None:
         """
-        :param x: In-distribution training inputs (at least ``k``).
-        :param y: Unused (the score is label-free).
-        :param probabilities: Unused.
-        :param logits: Unused.
-        :return: self.
+        :param x: In-distribution training inputs (at least ``k``); the score is label-free.
         """
-        if x is None:
-            raise ValueError("KNearestNeighboursPyTorch.fit needs the in-distribution inputs x.")
+        del y, probabilities, logits
         if len(x) < self.k:
             raise ValueError(f"fit needs at least k={self.k} inputs, got {len(x)}.")
         if len(x) > self.max_bank:
             x = x[np.sort(np.random.default_rng(self.seed).choice(len(x), self.max_bank, replace=False))]
         self.bank = torch.nn.functional.normalize(torch.from_numpy(self.features(x)).float(), dim=1)
-        return self
 
     @property
     def is_fitted(self) -> bool:

@@ -154,6 +154,8 @@ class SignStepDetectorPyTorch(OODScore):
     """
 
     name = "sign-detector"
+    fit_needs = ("x",)
+    fit_needs_what = "the clean in-distribution images"
     needs_input = True
 
     def __init__(
@@ -199,24 +201,15 @@ class SignStepDetectorPyTorch(OODScore):
             self.network = SignStepNetworkPyTorch(in_channels).to(device)
         self.fitted = False
 
-    def fit(
-        self,
-        x: np.ndarray | None = None,
-        y: np.ndarray | None = None,
-        probabilities: np.ndarray | None = None,
-        logits: np.ndarray | None = None,
-    ) -> SignStepDetectorPyTorch:
+    def _fit(
+        self, x: np.ndarray | None, y: np.ndarray | None, probabilities: np.ndarray | None, logits: np.ndarray | None
+    ) -> None:
         """
         Train the detector on clean in-distribution images against their sign-step perturbed copies.
 
-        :param x: Clean training images ``(N, C, H, W)`` in ``clip_values``.
-        :param y: Unused (the detector is label-free).
-        :param probabilities: Unused.
-        :param logits: Unused.
-        :return: self.
+        :param x: Clean training images ``(N, C, H, W)`` in ``clip_values``; the detector is label-free.
         """
-        if x is None:
-            raise ValueError("SignStepDetectorPyTorch.fit needs the clean in-distribution images x.")
+        del y, probabilities, logits
         generator = torch.Generator().manual_seed(self.seed)
         clean_images = torch.as_tensor(np.asarray(x, dtype=np.float32))
         device = next(self.network.parameters()).device
@@ -238,7 +231,6 @@ class SignStepDetectorPyTorch(OODScore):
                 optimiser.step()
         self.network.eval()
         self.fitted = True
-        return self
 
     @property
     def is_fitted(self) -> bool:

@@ -1,5 +1,5 @@
 """
-The report of :mod:`benchmarks.ood_scores`: markdown tables and figures from the result :meth:`ScoreStudy.report`
+The report of :mod:`benchmarks.studies.score_comparison`: markdown tables and figures from the result :meth:`ScoreStudy.report`
 returns (a JSON-serialisable dictionary; nothing here trains or loads a model).
 """
 

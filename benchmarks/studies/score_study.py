@@ -1,5 +1,5 @@
 """
-The study of :mod:`benchmarks.ood_scores`: Adaptive Misinformation with each out-of-distribution score on one
+The study of :mod:`benchmarks.studies.score_comparison`: Adaptive Misinformation with each out-of-distribution score on one
 scenario's defender, its jobs (attacks against AM per score and budget) and the measurements its report reads.
 """
 
@@ -35,7 +35,7 @@ from benchmarks.model_cache import get_sign_detector, load_models
 from benchmarks.overhead import median_seconds
 from benchmarks.presets import PRESETS
 from benchmarks.scenarios import Scenario
-from benchmarks.score_candidates import ModelAnswers, build_scores
+from benchmarks.studies.score_candidates import ModelAnswers, build_scores
 
 
 class ScoreStudy:

@@ -24,7 +24,7 @@ Training many clones of one architecture at once. The KnockoffNets clones of one
 cross-entropy, one shuffled order shared by all clones), so a packed clone equals the one trained alone up to float
 rounding (``tests/benchmarks/test_packed_clones.py``), and their speeds compare like for like:
 
-    python -m benchmarks.packed_clones --device cuda --clones 1,8,32,128 --output runs/packing.json
+    python -m benchmarks.studies.packed_clones --device cuda --clones 1,8,32,128 --output runs/packing.json
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ Search for a defender training recipe that keeps benign images confident (above 
 accuracy: trains outlier-exposure variants (epochs, OE weight) of a scenario's defender and reports test accuracy, the
 fraction of benign test images above thresholds, and MSP AUROC against the scenario's out-of-distribution sets.
 
-    python -m benchmarks.recipe_search --preset paper --scenario fashion_mnist --data-root ../shared/data
+    python -m benchmarks.studies.recipe_search --preset paper --scenario fashion_mnist --data-root ../shared/data
 """
 
 from __future__ import annotations

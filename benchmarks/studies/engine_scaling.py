@@ -21,7 +21,7 @@ How the Ray executor scales: the same fixed set of benchmark jobs run by a local
 run is timed: its prerequisite step (the served answers every job reads, computed once per run and stored) and its
 jobs. Wall time includes starting and stopping Ray.
 
-    python -m benchmarks.engine_scaling --preset quick --jobs 24 --repeats 2 --output docs/engine_scaling.json
+    python -m benchmarks.studies.engine_scaling --preset quick --jobs 24 --repeats 2 --output docs/engine_scaling.json
 
 Run it on a quiet machine: the ratio is what it measures.
 """
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
         "speedup_per_repeat": {
             str(count): [b / c for b, c in zip(seconds[base], seconds[count])] for count in workers if count != base
         },
-        "command": "python -m benchmarks.engine_scaling " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m benchmarks.studies.engine_scaling " + " ".join(sys.argv[1:] if argv is None else argv),
         "commit": COMMIT,
     }
     for count in workers[1:]:

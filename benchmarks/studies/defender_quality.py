@@ -3,7 +3,7 @@ Quality of a scenario's trained models: test accuracy with and without outlier e
 accuracy, and how well the maximum softmax probability separates benign test images from out-of-distribution sets
 (AUROC, fraction of benign images above thresholds), plus training time per epoch.
 
-    python -m benchmarks.defender_quality --preset paper --data-root ../shared/data
+    python -m benchmarks.studies.defender_quality --preset paper --data-root ../shared/data
 """
 
 from __future__ import annotations

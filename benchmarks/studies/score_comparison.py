@@ -2,7 +2,7 @@
 Adaptive Misinformation with each out-of-distribution score of :mod:`art_am.defences.ood_scores`, on a scenario's
 trained defender (which score catches JBDA's synthetic queries).
 
-    python -m benchmarks.ood_scores --preset paper --scenario mnist --data-root ../shared/data
+    python -m benchmarks.studies.score_comparison --preset paper --scenario mnist --data-root ../shared/data
 
 1. The scores are fitted: feature scores and the sign-step detector on the training split; the combination's reference
    ranks and every threshold on the first half of the benign evaluation images (the test split after JBDA's seeds).
@@ -27,9 +27,9 @@ import os
 from art_am.atomic import write_text_atomic
 from benchmarks.cli import add_run_arguments, parse_shard, scenario_parser, selected_scenarios, write_output
 from benchmarks.executors import add_executor_arguments
-from benchmarks.score_candidates import SCORE_NAMES
-from benchmarks.score_report import curve_figure, figure, markdown
-from benchmarks.score_study import ScoreStudy, study_scenario
+from benchmarks.studies.score_candidates import SCORE_NAMES
+from benchmarks.studies.score_report import curve_figure, figure, markdown
+from benchmarks.studies.score_study import ScoreStudy, study_scenario
 
 
 def main(argv: list[str] | None = None) -> None:

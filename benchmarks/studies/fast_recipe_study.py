@@ -5,9 +5,9 @@ final accuracy with it, on the whole 10k test split and on the scenario's valida
 (or loads from the cache) one model of the ``cifar10-fast`` scenario, so the benchmark runs reuse these very models;
 each writes one point file and is skipped when its file exists (resumable).
 
-    OMP_NUM_THREADS=2 python -m benchmarks.fast_recipe_study --data-root ../shared/data --cache-dir CACHE \\
+    OMP_NUM_THREADS=2 python -m benchmarks.studies.fast_recipe_study --data-root ../shared/data --cache-dir CACHE \\
         --jobs plain:0,plain:1,plain:2,oe:0,misinformation:0 --out results/cifar10-fast/recipe
-    python -m benchmarks.fast_recipe_study --report results/cifar10-fast/recipe    # the markdown tables of docs/
+    python -m benchmarks.studies.fast_recipe_study --report results/cifar10-fast/recipe    # the markdown tables of docs/
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     if argv[:1] in (["--report"], ["--device-report"]):
         if len(argv) != 2 or not os.path.isdir(argv[1]):
-            print(f"benchmarks.fast_recipe_study: error: {argv[0]} needs one existing folder", file=sys.stderr)
+            print(f"benchmarks.studies.fast_recipe_study: error: {argv[0]} needs one existing folder", file=sys.stderr)
             return 2
         print((report if argv[0] == "--report" else device_report)(argv[1]), end="")
         return 0

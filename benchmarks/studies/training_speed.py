@@ -21,8 +21,8 @@ same device, side by side: each repeat times every variant in a rotated order, a
 second and each variant's speed-up over the plain loop (the ratio is what is compared: the machines are shared and
 noisy).
 
-    python -m benchmarks.training_speed --device cuda --output docs/training_speed_gpu.json
-    python -m benchmarks.training_speed --device cpu --images 1024 --output docs/training_speed_cpu.json
+    python -m benchmarks.studies.training_speed --device cuda --output docs/training_speed_gpu.json
+    python -m benchmarks.studies.training_speed --device cpu --images 1024 --output docs/training_speed_cpu.json
 
 Variants (each trains the same ResNet on the same batches with :func:`art_am.training.loop.run_sgd`, data already on
 the device as one tensor): ``plain``: the per-image crop-and-flip loop of earlier versions, float32, contiguous;
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
         for name, seconds in timings.items()
     ]
     result = {
-        "command": "python -m benchmarks.training_speed " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m benchmarks.studies.training_speed " + " ".join(sys.argv[1:] if argv is None else argv),
         "device": (
             torch.cuda.get_device_name()
             if args.device.startswith("cuda")

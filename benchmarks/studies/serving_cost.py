@@ -9,7 +9,7 @@ misinformed) and at tau = 1 (every query), and a deployment's cost lies between,
 PP's surrogate (a randomly initialised copy of the victim, as the authors use) is timed with the victim's test-time
 augmentation and without it: augmenting a random surrogate's views buys nothing and multiplies its cost.
 
-    OMP_NUM_THREADS=2 python -m benchmarks.serving_cost --output results/cifar10-fast/serving_cost.json
+    OMP_NUM_THREADS=2 python -m benchmarks.studies.serving_cost --output results/cifar10-fast/serving_cost.json
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     for flag, value in (("--repeats", args.repeats), ("--rows", args.rows), ("--rows-batch-1", args.rows_batch_1)):
         if value < 1:
             print(
-                f"benchmarks.serving_cost: error: {flag}: {value!r} is not valid; give an integer >= 1", file=sys.stderr
+                f"benchmarks.studies.serving_cost: error: {flag}: {value!r} is not valid; give an integer >= 1",
+                file=sys.stderr,
             )
             return 2
     result = measure(args.repeats, args.rows, args.rows_batch_1)
