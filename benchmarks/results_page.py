@@ -21,7 +21,7 @@ from art_am.atomic import write_text_atomic
 from benchmarks import run_files
 from benchmarks.glance import glance, glance_rows, table
 from benchmarks.jobs import attack_kind
-from benchmarks.paper_status import WITHDRAWN, not_run, paper_status
+from benchmarks.paper_status import not_run, paper_status, withdrawn
 from benchmarks.report import load_points
 from benchmarks.run_sections import headline_sections
 from benchmarks.selection import (
@@ -177,7 +177,7 @@ def render(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
     ]
     lines += [f"| {item} | {status} | {reason} |" for item, status, reason in paper_status(runs, RESULTS)]
     lines += ["", "## Not run yet", ""] + [f"- {item}" for item in not_run(runs)]
-    lines += ["", "## Withdrawn", "", WITHDRAWN]
+    lines += ["", "## Withdrawn", "", withdrawn()]
     return "\n".join(lines) + "\n"
 
 

@@ -12,17 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from art_am.defences.ood_scores import (
-    CombinedScore,
-    Energy,
-    KNearestNeighbours,
-    Mahalanobis,
-    MaxLogit,
-    MaxSoftmaxProbability,
-    NoiseLevel,
-    OODScore,
-    SignStepDetector,
-)
+from art_am.defences import ood_scores
+from art_am.defences.ood_scores import OODScore, SignStepDetector
 from art_am.defences.probabilities import softmax
 from art_am.inference import batched_logits, predict_proba
 
@@ -49,19 +40,19 @@ def build_scores(
     :param detector: The fitted sign-step detector.
     :return: Every score, fitted except for the combinations (which need held-out reference queries).
     """
-    noise_level = NoiseLevel()
+    noise_level = ood_scores.NoiseLevel()
     # nn.Module's __getattr__ types every attribute as Tensor | Module; the model classes define features as a method
     features = cast(Callable[[torch.Tensor], torch.Tensor], defender.features)
     return {
-        "msp": MaxSoftmaxProbability(),
-        "energy": Energy(),
-        "max-logit": MaxLogit(),
-        "mahalanobis": Mahalanobis(features).fit(x_train, y_train),
-        "knn": KNearestNeighbours(features).fit(x_train),
+        "msp": ood_scores.MaxSoftmaxProbability(),
+        "energy": ood_scores.Energy(),
+        "max-logit": ood_scores.MaxLogit(),
+        "mahalanobis": ood_scores.Mahalanobis(features).fit(x_train, y_train),
+        "knn": ood_scores.KNearestNeighbours(features).fit(x_train),
         "noise-level": noise_level,
         "sign-detector": detector,
-        "msp+noise-level": CombinedScore([MaxSoftmaxProbability(), noise_level]),
-        "msp+sign-detector": CombinedScore([MaxSoftmaxProbability(), detector]),
+        "msp+noise-level": ood_scores.CombinedScore([ood_scores.MaxSoftmaxProbability(), noise_level]),
+        "msp+sign-detector": ood_scores.CombinedScore([ood_scores.MaxSoftmaxProbability(), detector]),
     }
 
 
