@@ -43,6 +43,33 @@ def _range_text(low: float | None, high: float | None, low_open: bool, high_open
     return " and ".join(parts)
 
 
+def _check_number(
+    value: Any,
+    name: str,
+    what: str,
+    kind: type,
+    low: float | None,
+    high: float | None,
+    low_open: bool,
+    high_open: bool,
+    allow_none: bool,
+) -> None:
+    """The one rule behind :func:`check_real` and :func:`check_integer`: ``value`` is an instance of ``kind`` (not a
+    bool), finite, and inside the range; else a ValueError naming the argument, what is valid and what was given."""
+    if value is None and allow_none:
+        return
+    bounds = _range_text(low, high, low_open, high_open)
+    wanted = what + (f" {bounds}" if bounds else "") + (" or None" if allow_none else "")
+    # integers are always finite (and a huge one would overflow float()); they compare exactly with the bounds
+    finite = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and np.isfinite(float(value)))
+    if _is_bool(value) or not isinstance(value, kind) or not finite:
+        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
+    too_low = low is not None and (value < low or (low_open and value == low))
+    too_high = high is not None and (value > high or (high_open and value == high))
+    if too_low or too_high:
+        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
+
+
 def check_real(
     value: Any,
     name: str,
@@ -64,17 +91,7 @@ def check_real(
     :param allow_none: Accept None as well.
     :raises ValueError: Naming the argument, the valid range and the value given.
     """
-    if value is None and allow_none:
-        return
-    bounds = _range_text(low, high, low_open, high_open)
-    wanted = "a finite number" + (f" {bounds}" if bounds else "") + (" or None" if allow_none else "")
-    if _is_bool(value) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
-        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
-    number = float(value)
-    if low is not None and (number < low or (low_open and number == low)):
-        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
-    if high is not None and (number > high or (high_open and number == high)):
-        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
+    _check_number(value, name, "a finite number", numbers.Real, low, high, low_open, high_open, allow_none)
 
 
 def check_integer(
@@ -90,15 +107,7 @@ def check_integer(
     :param allow_none: Accept None as well.
     :raises ValueError: Naming the argument, the valid range and the value given.
     """
-    if value is None and allow_none:
-        return
-    bounds = _range_text(low, high, False, False)
-    wanted = "an integer" + (f" {bounds}" if bounds else "") + (" or None" if allow_none else "")
-    if _is_bool(value) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
-    number = int(value)
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
+    _check_number(value, name, "an integer", numbers.Integral, low, high, False, False, allow_none)
 
 
 def check_bool(value: Any, name: str) -> None:

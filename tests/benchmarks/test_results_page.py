@@ -7,22 +7,13 @@ from benchmarks.paper_status import cut_and_baselines, not_run
 from benchmarks.results_page import render_run
 from benchmarks.run_sections import detector_evasion_lines, did_not_hold_lines
 from benchmarks.selection import matched_comparison
+from tests.benchmarks.point_records import point
 
 
 def _point(seed, attack, defence, parameter, validation, clone, misinformation=None):
-    return {
-        "scenario": "s",
-        "attack": attack,
-        "labels": "soft",
-        "seed": seed,
-        "defence": defence,
-        "parameter": parameter,
-        "defender_accuracy_validation": validation,
-        "defender_accuracy": validation,
-        "clone_accuracy": clone,
-        "clone_accuracy_validation": clone,
-        "misinformation_rate": misinformation,
-    }
+    return point(
+        defence, parameter, validation, validation, clone, seed=seed, attack=attack, misinformation_rate=misinformation
+    )
 
 
 def _points():

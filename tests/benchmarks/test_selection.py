@@ -15,21 +15,12 @@ from benchmarks.selection import (
     with_attacker_best,
     with_strongest_attacker,
 )
+from tests.benchmarks.point_records import point
 
 
 def _point(defence, parameter, validation, test, clone, seed=0, labels="soft", clone_validation=None):
-    return {
-        "scenario": "s",
-        "attack": "knockoff:q",
-        "labels": labels,
-        "seed": seed,
-        "defence": defence,
-        "parameter": parameter,
-        "defender_accuracy_validation": validation,
-        "defender_accuracy": test,
-        "clone_accuracy": clone,
-        "clone_accuracy_validation": clone if clone_validation is None else clone_validation,
-    }
+    extra = {} if clone_validation is None else {"clone_accuracy_validation": clone_validation}
+    return point(defence, parameter, validation, test, clone, seed=seed, labels=labels, attack="knockoff:q", **extra)
 
 
 def test_summary_interval_equals_scipys_t_interval():
