@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -64,8 +64,9 @@ def _check_number(
     finite = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and np.isfinite(float(value)))
     if _is_bool(value) or not isinstance(value, kind) or not finite:
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
-    too_low = low is not None and (value < low or (low_open and value == low))
-    too_high = high is not None and (value > high or (high_open and value == high))
+    number = cast(float, value)  # a real or an integer now; compared as it is, without rounding
+    too_low = low is not None and (number < low or (low_open and number == low))
+    too_high = high is not None and (number > high or (high_open and number == high))
     if too_low or too_high:
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import string
-import tomllib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import tomllib
 
 from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.run_facts import (

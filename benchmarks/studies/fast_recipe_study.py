@@ -7,7 +7,8 @@ each writes one point file and is skipped when its file exists (resumable).
 
     OMP_NUM_THREADS=2 python -m benchmarks.studies.fast_recipe_study --data-root ../shared/data --cache-dir CACHE \\
         --jobs plain:0,plain:1,plain:2,oe:0,misinformation:0 --out results/cifar10-fast/recipe
-    python -m benchmarks.studies.fast_recipe_study --report results/cifar10-fast/recipe    # the markdown tables of docs/
+    # the markdown tables of docs/fast_recipe.md:
+    python -m benchmarks.studies.fast_recipe_study --report results/cifar10-fast/recipe
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """
-The report of :mod:`benchmarks.studies.score_comparison`: markdown tables and figures from the result :meth:`ScoreStudy.report`
-returns (a JSON-serialisable dictionary; nothing here trains or loads a model).
+The report of :mod:`benchmarks.studies.score_comparison`: markdown tables and figures from the result
+:meth:`ScoreStudy.report` returns (a JSON-serialisable dictionary; nothing here trains or loads a model).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """
-The study of :mod:`benchmarks.studies.score_comparison`: Adaptive Misinformation with each out-of-distribution score on one
-scenario's defender, its jobs (attacks against AM per score and budget) and the measurements its report reads.
+The study of :mod:`benchmarks.studies.score_comparison`: Adaptive Misinformation with each out-of-distribution score
+on one scenario's defender, its jobs (attacks against AM per score and budget) and the measurements its report reads.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from benchmarks.studies import score_comparison
 from benchmarks import run as run_module
+from benchmarks.studies import score_comparison
 
 
 @pytest.mark.slow

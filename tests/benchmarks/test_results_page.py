@@ -7,11 +7,11 @@ from benchmarks.paper_status import cut_and_baselines, not_run
 from benchmarks.results_page import render_run
 from benchmarks.run_sections import detector_evasion_lines, did_not_hold_lines
 from benchmarks.selection import matched_comparison
-from tests.benchmarks.point_records import point
+from tests.benchmarks import point_records
 
 
 def _point(seed, attack, defence, parameter, validation, clone, misinformation=None):
-    return point(
+    return point_records.point(
         defence, parameter, validation, validation, clone, seed=seed, attack=attack, misinformation_rate=misinformation
     )
 

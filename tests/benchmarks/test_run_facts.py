@@ -5,11 +5,11 @@ import pytest
 
 from benchmarks import run_facts as facts
 from benchmarks.selection import Summary
-from tests.benchmarks.point_records import point
+from tests.benchmarks import point_records
 
 
 def _point(seed, defence, parameter, validation, test, clone, labels="soft", attack="knockoff:x"):
-    return point(defence, parameter, validation, test, clone, seed=seed, labels=labels, attack=attack)
+    return point_records.point(defence, parameter, validation, test, clone, seed=seed, labels=labels, attack=attack)
 
 
 def _points():

@@ -15,12 +15,14 @@ from benchmarks.selection import (
     with_attacker_best,
     with_strongest_attacker,
 )
-from tests.benchmarks.point_records import point
+from tests.benchmarks import point_records
 
 
 def _point(defence, parameter, validation, test, clone, seed=0, labels="soft", clone_validation=None):
     extra = {} if clone_validation is None else {"clone_accuracy_validation": clone_validation}
-    return point(defence, parameter, validation, test, clone, seed=seed, labels=labels, attack="knockoff:q", **extra)
+    return point_records.point(
+        defence, parameter, validation, test, clone, seed=seed, labels=labels, attack="knockoff:q", **extra
+    )
 
 
 def test_summary_interval_equals_scipys_t_interval():

@@ -24,7 +24,7 @@ switches to misinformation where the score is below its threshold: ``a = S(score
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from art_am.validation import check_real
 
 if TYPE_CHECKING:
     import torch
+
+# fit returns the score it was called on, typed as that subclass
+_Score = TypeVar("_Score", bound="OODScore")
 
 
 class OODScore(abc.ABC):
@@ -89,12 +92,12 @@ class OODScore(abc.ABC):
         raise NotImplementedError
 
     def fit(
-        self,
+        self: _Score,
         x: np.ndarray | None = None,
         y: np.ndarray | None = None,
         probabilities: np.ndarray | None = None,
         logits: np.ndarray | None = None,
-    ) -> OODScore:
+    ) -> _Score:
         """
         Fit the score on in-distribution data; scores without fitted state need nothing and return at once.
 

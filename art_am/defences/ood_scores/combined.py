@@ -75,6 +75,7 @@ class CombinedScore(OODScore):
         :param logits: Its logits, where a component needs them.
         """
         del y
+        assert probabilities is not None  # fit checked fit_needs
         if len(probabilities) < 2:
             raise ValueError(f"fit needs at least 2 reference queries, got {len(probabilities)}.")
         self.references = [np.sort(component(probabilities, logits, x)) for component in self.components]

@@ -119,6 +119,7 @@ class MahalanobisPyTorch(FeatureScorePyTorch):
         :raises ValueError: If the labels do not match ``x`` or a class has no example.
         """
         del probabilities, logits
+        assert x is not None and y is not None  # fit checked fit_needs
         labels = np.asarray(y)
         if labels.ndim == 2:
             labels = labels.argmax(axis=1)
@@ -221,6 +222,7 @@ class KNearestNeighboursPyTorch(FeatureScorePyTorch):
         :param x: In-distribution training inputs (at least ``k``); the score is label-free.
         """
         del y, probabilities, logits
+        assert x is not None  # fit checked fit_needs
         if len(x) < self.k:
             raise ValueError(f"fit needs at least k={self.k} inputs, got {len(x)}.")
         if len(x) > self.max_bank:

@@ -210,6 +210,7 @@ class SignStepDetectorPyTorch(OODScore):
         :param x: Clean training images ``(N, C, H, W)`` in ``clip_values``; the detector is label-free.
         """
         del y, probabilities, logits
+        assert x is not None  # fit checked fit_needs
         generator = torch.Generator().manual_seed(self.seed)
         clean_images = torch.as_tensor(np.asarray(x, dtype=np.float32))
         device = next(self.network.parameters()).device
