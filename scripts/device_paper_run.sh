@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One call on the GPU machine (see docs/results.md): train the paper preset's models for MNIST and Fashion-MNIST,
-# search Fashion-MNIST OE recipes on the side, then run the paper preset's attack sweep in 14 parallel shards.
+# measure the defenders' quality on the side, then run the paper preset's attack sweep in 14 parallel shards.
 # Data comes as .npz files in .gpu/data/npz (made from ../shared/data), ART as a wheel in .gpu/whl.
 set -u
 export PYTHONUNBUFFERED=1
@@ -13,9 +13,7 @@ common=(--preset paper --device cuda --data-root .gpu/data --cache-dir "$R/cache
 for s in mnist fashion_mnist; do
   timeout 200 python3 -m benchmarks.studies.defender_quality "${common[@]}" --scenario $s --output "$R/dq_$s.json" > "$R/dq_$s.log" 2>&1 &
 done
-timeout 520 python3 -m benchmarks.studies.recipe_search --device cuda --data-root .gpu/data --output "$R/recipes.json" > "$R/recipes.log" 2>&1 &
-recipes=$!
-wait $(jobs -p | grep -v "^$recipes$")
+wait
 for i in $(seq 0 7); do
   timeout "${SHARD_SECONDS:-280}" python3 -m benchmarks.run "${common[@]}" --run-dir "$R/paper" --scenario mnist --shard $i/8 \
     --skip-overhead --no-progress > "$R/shard_mnist_$i.log" 2>&1 &
