@@ -88,18 +88,32 @@ def _budget_section(comparison: list[dict]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in (e for e in comparison if e["drop_pp"] == BUDGET_PP):
-        head = f"| {entry['scenario']} | {entry['attack']} | {entry['labels']} |"
+        group = (entry["scenario"], entry["attack"], entry["labels"])
+        undefended = entry["undefended_clone"]
         lines.append(
-            f"{head} undefended | | {pct(entry['undefended_defender'], 2)} | {pct(entry['undefended_clone'])} | "
-            f"{ci95(entry['undefended_clone'])} | | |"
-        )
-        for defence, chosen in entry["defences"].items():
-            lines.append(
-                f"{head} {DEFENCE_LABELS[defence]} | {per_seed_parameters(chosen['parameters'])} | "
-                f"{pct(chosen['defender'], 2)} | {pct(chosen['clone'])} | {ci95(chosen['clone'])} | "
-                f"{pct(chosen['cut'])} | {ci95(chosen['cut'])} |"
+            _table_row(
+                *group, "undefended", "", pct(entry["undefended_defender"], 2), pct(undefended), ci95(undefended)
             )
+            + " | |"
+        )
+        lines += [
+            _table_row(
+                *group,
+                DEFENCE_LABELS[defence],
+                per_seed_parameters(chosen["parameters"]),
+                pct(chosen["defender"], 2),
+                *(text for value in (chosen["clone"], chosen["cut"]) for text in (pct(value), ci95(value))),
+            )
+            for defence, chosen in entry["defences"].items()
+        ]
     return lines
+
+
+def _table_row(*cells: object) -> str:
+    """
+    :return: One row of a markdown table.
+    """
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
 def _comparison_section(comparison: list[dict]) -> list[str]:
@@ -115,11 +129,9 @@ def _comparison_section(comparison: list[dict]) -> list[str]:
     ]
     for entry in comparison:
         for (variant, baseline), difference in entry["differences"].items():
-            lines.append(
-                f"| {entry['scenario']} | {entry['attack']} | {entry['labels']} | {entry['drop_pp']:g} | "
-                f"{DEFENCE_LABELS[variant]} | {DEFENCE_LABELS[baseline]} | {pct(difference)} | "
-                f"{ci95(difference)} | {verdict(difference)} |"
-            )
+            group = (entry["scenario"], entry["attack"], entry["labels"], f"{entry['drop_pp']:g}")
+            names = (DEFENCE_LABELS[variant], DEFENCE_LABELS[baseline])
+            lines.append(_table_row(*group, *names, pct(difference), ci95(difference), verdict(difference)))
     return lines
 
 
