@@ -6,7 +6,8 @@ strongest attacker per seed.
 
 from __future__ import annotations
 
-from benchmarks.figures import attack_key
+from benchmarks.attack_registry import figure_key
+from benchmarks.attack_registry import names as attack_names
 from benchmarks.registry import AM_VARIANTS, DEFENCE_LABELS, DETECTOR_FAMILIES
 from benchmarks.report import BUDGET_PP
 from benchmarks.selection import (
@@ -21,7 +22,7 @@ from benchmarks.selection import (
     with_strongest_attacker,
 )
 
-JBDA_ATTACKS = ("jbda", "jbda-aware", "jbda-optimised")
+JBDA_ATTACKS = attack_names("jbda")
 
 
 def _by_budget_table(
@@ -60,7 +61,7 @@ def larger_budget_lines(points: list[dict]) -> list[str]:
             found = entry["defences"].get(defence)
             if found is None:
                 continue
-            key = (attack_key(entry["attack"]), AM_VARIANTS.index(defence), entry["attack"], defence)
+            key = (figure_key(entry["attack"]), AM_VARIANTS.index(defence), entry["attack"], defence)
             cells.setdefault(key, {})[
                 entry["drop_pp"]
             ] = f"{pct(found['cut'])} ({per_seed_parameters(found['parameters'])})"
@@ -104,13 +105,13 @@ def wider_budget_lines(points: list[dict]) -> list[str]:
             cut = entry["defences"].get(variant, {}).get("cut")
             if (*key, variant) in without and cut is not None:
                 # the row "" sorts first: what AM takes from the same attacker's undefended clone
-                cells.setdefault((attack_key(entry["attack"]), *key, variant, ""), {})[
+                cells.setdefault((figure_key(entry["attack"]), *key, variant, ""), {})[
                     entry["drop_pp"]
                 ] = f"cut {pct(cut)} {ci95(cut)}"
         for (variant, baseline), difference in entry["differences"].items():
             if (*key, variant) not in without:
                 continue
-            cells.setdefault((attack_key(entry["attack"]), *key, variant, baseline), {})[
+            cells.setdefault((figure_key(entry["attack"]), *key, variant, baseline), {})[
                 entry["drop_pp"]
             ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
     if not cells:

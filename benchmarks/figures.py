@@ -22,6 +22,7 @@ import numpy as np
 
 from art_am.atomic import write_atomic
 from benchmarks import registry
+from benchmarks.attack_registry import figure_key
 from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.selection import attacker_entries, attacker_label
 
@@ -185,27 +186,6 @@ def _hellinger_figures(plt, folder: str, scenario: str, seed_folder: str, rows: 
         _save(plt, figure, os.path.join(folder, f"hellinger-{scenario}-{source}.png"))
 
 
-ATTACK_ORDER = (
-    "knockoff",
-    "knockoff-adaptive",
-    "knockoff-bandit",
-    "confident",
-    "unconfident",
-    "consistent",
-    "jbda",
-    "jbda-aware",
-    "jbda-optimised",
-)
-
-
-def attack_key(attack: str) -> tuple[int, str]:
-    """
-    :return: The sort key of an attack name: plain attacks first, adaptive ones after, by source.
-    """
-    kind, _, source = attack.partition(":")
-    return (ATTACK_ORDER.index(kind) if kind in ATTACK_ORDER else len(ATTACK_ORDER), source)
-
-
 def _adaptive_figures(plt, folder: str, comparison: list[dict], budget_pp: float) -> None:
     """
     One figure per scenario with more than the two plain attacks: grouped bars of clone accuracy (test images) per
@@ -213,7 +193,7 @@ def _adaptive_figures(plt, folder: str, comparison: list[dict], budget_pp: float
     """
     entries = [e for e in attacker_entries(comparison) if e["drop_pp"] == budget_pp]
     for scenario in sorted({e["scenario"] for e in entries}):
-        mine = sorted((e for e in entries if e["scenario"] == scenario), key=lambda e: attack_key(e["attack"]))
+        mine = sorted((e for e in entries if e["scenario"] == scenario), key=lambda e: figure_key(e["attack"]))
         if len(mine) <= 2:
             continue
         defences = ["undefended"] + [d for d in STYLES if d != "undefended" and any(d in e["defences"] for e in mine)]

@@ -30,18 +30,16 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from benchmarks.attack_registry import attack
+from benchmarks.attack_registry import names as attack_names
 from benchmarks.registry import DefencePoint, defence_points
 
 if TYPE_CHECKING:  # the analysis layer imports this module: no training code (and no torch) at import
     from benchmarks.scenarios import Scenario
 
 LABEL_MODES = {"soft": True, "argmax": False}
-# The truth-filtering attackers and the selection of :class:`art_am.attacks.SelectiveExtraction` each runs.
-SELECTIVE_ATTACKS = {"confident": "confidence", "unconfident": "low_confidence", "consistent": "consistency"}
-# Attack kinds: KnockoffNets (random policy, and ART's adaptive policy) and the three selective (truth-filtering)
-# attackers run once per KnockoffNets query source ("<kind>:<source>"); JBDA and the two detector-aware JBDAs once.
-# All but the first two are adaptive attackers who know the defence (docs/adaptive_attackers.md).
-PER_SOURCE_ATTACKS = ("knockoff", "knockoff-adaptive", "knockoff-bandit", "confident", "unconfident", "consistent")
+# Every attack kind in planning order (benchmarks.attack_registry holds what each is and how it runs).
+ATTACKS = attack_names()
 ATTACKS = (
     "knockoff",
     "jbda",
@@ -70,7 +68,7 @@ class Job:
 
     scenario: str
     seed: int
-    # "jbda", "jbda-aware", "jbda-optimised" or "<a kind of PER_SOURCE_ATTACKS>:<query source label>"
+    # an attack kind of benchmarks.attack_registry, "<kind>:<query source label>" for the per-source ones
     attack: str
     labels: str  # a key of LABEL_MODES
     point: DefencePoint
@@ -124,7 +122,7 @@ def plan(
         raise ValueError(f"attacks must be a subset of {list(ATTACKS)}, got {sorted(set(attacks) - set(ATTACKS))}.")
     attack_names = []
     for kind in (k for k in ATTACKS if k in attacks):
-        if kind in PER_SOURCE_ATTACKS:
+        if attack(kind).per_source:
             attack_names += [f"{kind}:{s}" for s in scenario.attacks.knockoff_sources if sources in (None, s)]
         else:
             attack_names.append(kind)

@@ -19,6 +19,7 @@ import sys
 
 from art_am.atomic import write_text_atomic
 from benchmarks import run_files
+from benchmarks.attack_registry import ATTACKS
 from benchmarks.glance import glance, glance_rows, table
 from benchmarks.jobs import attack_kind
 from benchmarks.paper_status import not_run, paper_status, withdrawn
@@ -44,17 +45,6 @@ OVERHEAD_TARGETS = [
     ("PP-argmax, last layer", 4.0, "the project's baseline target"),
     ("DCP", 1.3, "the project's baseline target"),
 ]
-ADAPTIVE_ATTACKS = {
-    "jbda-aware": "JBDA shaping its steps against its own copy of the sign detector",
-    "jbda-optimised": "the same, also optimising each step against the copy's gradient",
-    "knockoff-adaptive": "KnockoffNets with ART's adaptive policy, a bandit steering queries by the answers",
-    "knockoff-bandit": "ART's adaptive policy choosing the queries, the clone then trained on all answers as the "
-    "random policy trains it",
-    "confident": "the Section 6 attacker, training on the most confident half of its answers",
-    "unconfident": "the reverse filter, training on the least confident half, for a defence whose misinformation is "
-    "the more confident answer",
-    "consistent": "the label-consistency attacker, keeping answers that agree across shifted copies",
-}
 
 
 def load_runs(results_dir: str = RESULTS) -> dict[str, tuple[dict, list[dict], list[dict]]]:
@@ -125,7 +115,7 @@ def _overhead_lines(name: str, overheads: list[dict]) -> list[str]:
 
 def _attacker_sentence(runs: dict[str, tuple[dict, list[dict], list[dict]]]) -> str:
     kinds = {attack_kind(p["attack"]) for _, points, _ in runs.values() for p in points}
-    adaptive = [f"`{kind}` ({text})" for kind, text in ADAPTIVE_ATTACKS.items() if kind in kinds]
+    adaptive = [f"`{e.name}` ({e.knows})" for e in ATTACKS.values() if e.knows is not None and e.name in kinds]
     if not adaptive:
         return "Every attacker below is non-adaptive: no defence result here has faced an attacker who knows it."
     return (

@@ -5,13 +5,13 @@ strongest-attacker table, how JBDA gets through AM, and what did not hold.
 
 from __future__ import annotations
 
+from benchmarks.attack_registry import figure_key
 from benchmarks.budget_tables import (
     JBDA_ATTACKS,
     larger_budget_lines,
     strongest_attacker_budget_lines,
     wider_budget_lines,
 )
-from benchmarks.figures import attack_key
 from benchmarks.registry import AM_VARIANTS, DEFENCE_LABELS
 from benchmarks.report import BUDGET_PP
 from benchmarks.selection import (
@@ -99,7 +99,7 @@ def _strongest_attacker_lines(comparison: list[dict]) -> list[str]:
     entries = attacker_entries(comparison)
     if not entries:
         return []
-    attacks = sorted({e["attack"] for e in entries}, key=attack_key)
+    attacks = sorted({e["attack"] for e in entries}, key=figure_key)
     by_attack = {e["attack"]: e for e in entries}
     titles = [attacker_label(by_attack[a]) for a in attacks]
     defences = ["undefended"] + list(dict.fromkeys(d for e in entries for d in e["defences"]))
@@ -201,7 +201,7 @@ def detector_evasion_lines(comparison: list[dict]) -> list[str]:
                 continue
             rows.append(
                 (
-                    attack_key(entry["attack"]),
+                    figure_key(entry["attack"]),
                     AM_VARIANTS.index(defence),
                     f"| {entry['attack']} | {DEFENCE_LABELS[defence]} | {per_seed_parameters(found['parameters'])} | "
                     f"{pct(found['misinformation'])} | {pct(entry['undefended_clone'])} | {pct(found['clone'])} | "

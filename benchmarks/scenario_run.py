@@ -39,12 +39,13 @@ from art_am.defences import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
+from benchmarks.attack_registry import attack
 from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
 from benchmarks.clone_sharing import argmax_twin, shared_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
 from benchmarks.fault_injection import inject_fault
-from benchmarks.jobs import LABEL_MODES, SELECTIVE_ATTACKS, Job
+from benchmarks.jobs import LABEL_MODES, Job
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
 from benchmarks.options import RunOptions
 from benchmarks.presets import PRESETS
@@ -211,7 +212,8 @@ class ScenarioRun:
         point, mode = job.point, job.labels
         start = time.perf_counter()
         kind, _, source = job.attack.partition(":")
-        if kind in ("jbda", "jbda-aware", "jbda-optimised"):
+        entry = attack(kind)
+        if entry.family == "jbda":
             victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
             clone, queries, sent, extra = run_jbda(
                 self.scenario,
@@ -236,12 +238,12 @@ class ScenarioRun:
                 extra["seeds_only_clone_accuracy"] = self._accuracy(floor)
                 if mode == "soft":
                     self._save_arrays("queries-jbda.npz", {"msp_queries": self._msp(sent)})
-        elif kind in SELECTIVE_ATTACKS:
+        elif entry.family == "selective":
             victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
             x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
-            selection = SELECTIVE_ATTACKS[kind]
+            assert entry.selection is not None  # every selective entry has one (AttackEntry checks)
             clone, queries, extra = run_selective(
-                self.scenario, victim, x_queries, selection, LABEL_MODES[mode], self.seed, self.device
+                self.scenario, victim, x_queries, entry.selection, LABEL_MODES[mode], self.seed, self.device
             )
         else:
             x_queries, served, switch_scores = self._answers(source)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from art_am.models import create_model
-from benchmarks import registry
+from benchmarks import jobs, registry
 from benchmarks.attack_runs import scenario_input_shape
 from benchmarks.defence_points import DefenceFactory, DefencePoint
 
@@ -47,7 +47,7 @@ def test_art_postprocessors_are_swept_only_where_a_scenario_lists_them(micro_pre
 @pytest.mark.parametrize(
     "modules",
     [
-        "benchmarks.registry, benchmarks.selection, benchmarks.jobs, benchmarks.run_files",
+        "benchmarks.registry, benchmarks.attack_registry, benchmarks.selection, benchmarks.jobs, benchmarks.run_files",
         "benchmarks.results_page, benchmarks.report, benchmarks.figures, benchmarks.glance",
     ],
     ids=["analysis", "report"],
@@ -113,3 +113,41 @@ def test_art_postprocessors_serve_what_the_live_estimator_serves(micro_preset, x
     # benchmark serves what ART users get, so only its 0/1 values are asserted here.
     labels = served[DefencePoint("art_class_labels", None)]
     assert set(np.unique(labels)) <= {0.0, 1.0} and (labels.sum(axis=1) >= 1).all()
+
+
+def test_every_attack_has_one_entry_and_an_unknown_one_is_named():
+    from benchmarks import attack_registry  # pylint: disable=import-outside-toplevel
+
+    assert attack_registry.names() == jobs.ATTACKS
+    assert attack_registry.attack("knockoff:tinyimagenet").name == "knockoff"
+    with pytest.raises(ValueError, match=r"attack must be one of \['knockoff', 'jbda', .*'consistent'\], got 'nope:x'"):
+        attack_registry.attack("nope:x")
+    # the selective attackers are exactly those with a SelectiveExtraction selection, and they run per source
+    selective = attack_registry.names("selective")
+    assert selective == ("confident", "unconfident", "consistent")
+    assert all(attack_registry.ATTACKS[n].per_source and attack_registry.ATTACKS[n].selection for n in selective)
+    assert attack_registry.names("jbda") == ("jbda", "jbda-aware", "jbda-optimised")
+    # every adaptive attacker says what it knows; the two plain attacks do not
+    assert [n for n, e in attack_registry.ATTACKS.items() if e.knows is None] == ["knockoff", "jbda"]
+    with pytest.raises(ValueError, match="family must be one of"):
+        attack_registry.AttackEntry("x", "other", False)
+    with pytest.raises(ValueError, match="selection is given exactly for the selective family"):
+        attack_registry.AttackEntry("x", "knockoff", True, selection="confidence")
+
+
+def test_figures_order_attacks_by_family_then_planning_order():
+    from benchmarks.attack_registry import figure_key  # pylint: disable=import-outside-toplevel
+
+    names = [
+        "jbda-optimised",
+        "consistent:b",
+        "knockoff:b",
+        "zzz",
+        "jbda",
+        "knockoff:a",
+        "confident:a",
+        "knockoff-bandit:a",
+    ]
+    assert sorted(names, key=figure_key) == [
+        "knockoff:a", "knockoff:b", "knockoff-bandit:a", "confident:a", "consistent:b", "jbda", "jbda-optimised", "zzz"
+    ]  # fmt: skip
