@@ -28,6 +28,8 @@ class AttackEntry:
     :param knows: For an adaptive attacker, what it does with its knowledge of the defence (None for KnockoffNets and
                   JBDA themselves).
     :param selection: The truth-filtering attackers' ``SelectiveExtraction`` selection.
+    :param decoded: The clone is read through a decoder fitted on the attacker's seed images, labelled by the defended
+                    model's answers (:class:`art_am.attacks.DecodedClone`).
     """
 
     name: str
@@ -35,6 +37,7 @@ class AttackEntry:
     per_source: bool
     knows: str | None = None
     selection: str | None = None
+    decoded: bool = False
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -69,6 +72,10 @@ _ENTRIES = (
     AttackEntry(
         "consistent", "selective", True, "the label-consistency attacker, keeping answers that agree across shifted "
         "copies", selection="consistency",
+    ),
+    AttackEntry(
+        "knockoff-decoded", "knockoff", True, "KnockoffNets read through a decoder fitted on JBDA's seed images, "
+        "labelled by the defence's answers: undoes consistent misinformation", decoded=True,
     ),
 )  # fmt: skip
 ATTACKS: dict[str, AttackEntry] = {entry.name: entry for entry in _ENTRIES}

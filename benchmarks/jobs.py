@@ -40,17 +40,6 @@ if TYPE_CHECKING:  # the analysis layer imports this module: no training code (a
 LABEL_MODES = {"soft": True, "argmax": False}
 # Every attack kind in planning order (benchmarks.attack_registry holds what each is and how it runs).
 ATTACKS = attack_names()
-ATTACKS = (
-    "knockoff",
-    "jbda",
-    "jbda-aware",
-    "jbda-optimised",
-    "knockoff-adaptive",
-    "knockoff-bandit",
-    "confident",
-    "unconfident",
-    "consistent",
-)
 
 
 def attack_kind(attack: str) -> str:

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from art_am.atomic import write_json_atomic, write_npz_atomic
+from art_am.attacks import DecodedClone
 from art_am.defences import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
@@ -268,6 +269,12 @@ class ScenarioRun:
                 retrain=kind == "knockoff-bandit",
             )
             extra = {}
+            if entry.decoded:
+                # the attacker's own images (JBDA's seeds), labelled by the defended model: queries too
+                victim = self.factory.live_victim(point, scenario_input_shape(self.scenario), self.device)
+                seed_labels = victim.predict(self.split.x_seeds, batch_size=1024).argmax(axis=1)
+                clone = DecodedClone(clone, self.split.x_seeds, seed_labels, self.scenario.num_classes)
+                queries += len(self.split.x_seeds)
             if point.defence in switch_scores:
                 # over the queries sent: an adaptive policy chooses (and repeats) some of the stored ones
                 extra["misinformation_rate"] = float((switch_scores[point.defence][asked] < point.parameter).mean())

@@ -17,9 +17,11 @@
 # SOFTWARE.
 """
 Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is used as it is), and the adaptive
-attackers of the benchmark: a detector-aware JBDA and a selective (truth-filtering) random-query extraction.
+attackers of the benchmark: a detector-aware JBDA, a selective (truth-filtering) random-query extraction, and a clone
+read through a decoder fitted on a few labelled images (against AM's systematic misinformation).
 """
 
+from art_am.attacks.decoded_clone import DecodedClone
 from art_am.attacks.detector_aware_jbda_pytorch import (
     STEP_FORMS,
     DetectorAwareJBDA,
@@ -31,6 +33,7 @@ from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
 from art_am.attacks.selective_extraction import SELECTIONS, SelectiveExtraction, shifted_views
 
 __all__ = [
+    "DecodedClone",
     "DetectorAwareJBDA",
     "DetectorAwareJBDAPyTorch",
     "JacobianDatasetAugmentation",

@@ -75,6 +75,17 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
     ]
     assert sorted(r["attack"] for r in records) == ["knockoff-adaptive:fashion_mnist", "knockoff-bandit:fashion_mnist"]
     assert all(r["queries"] == micro_preset.attacks.knockoff_queries for r in records)
+    # KnockoffNets read through a decoder fitted on JBDA's seeds, which it labels by querying the defence
+    decoded = ["--run-dir", str(tmp_path / "decoded"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
+    decoded += ["--no-progress", "--attacks", "knockoff-decoded", "--labels", "soft", "--defences", "undefended,am-0.9"]
+    run_module.main(["--preset", "micro"] + decoded)
+    records = [
+        json.load(open(p)) for p in glob.glob(str(tmp_path / "decoded" / "points" / "micro" / "seed0" / "*.json"))
+    ]
+    assert sorted(r["defence"] for r in records) == ["am", "undefended"]
+    expected = micro_preset.attacks.knockoff_queries + micro_preset.attacks.jbda_seeds
+    assert all(r["attack"] == "knockoff-decoded:fashion_mnist" and r["queries"] == expected for r in records)
+    assert all(0.0 <= r["clone_accuracy"] <= 1.0 and 0.0 <= r["clone_fidelity"] <= 1.0 for r in records)
     # the detector-aware JBDA that optimises its steps against its copy of the deployed detector
     optimised = ["--run-dir", str(tmp_path / "optimised"), "--cache-dir", str(tmp_path / "cache"), "--skip-overhead"]
     optimised += ["--no-progress", "--attacks", "jbda-optimised", "--labels", "soft", "--defences", "am_detector"]

@@ -120,7 +120,10 @@ def test_every_attack_has_one_entry_and_an_unknown_one_is_named():
 
     assert attack_registry.names() == jobs.ATTACKS
     assert attack_registry.attack("knockoff:tinyimagenet").name == "knockoff"
-    with pytest.raises(ValueError, match=r"attack must be one of \['knockoff', 'jbda', .*'consistent'\], got 'nope:x'"):
+    with pytest.raises(
+        ValueError,
+        match=r"attack must be one of \['knockoff', 'jbda', .*'consistent', 'knockoff-decoded'\], got 'nope:x'",
+    ):
         attack_registry.attack("nope:x")
     # the selective attackers are exactly those with a SelectiveExtraction selection, and they run per source
     selective = attack_registry.names("selective")
