@@ -25,7 +25,13 @@ from art_am.atomic import write_atomic
 from art_am.defences.ood_scores import SignStepDetector
 from art_am.inference import accuracy
 from art_am.models import create_model, load_backbone, set_tta_level
-from art_am.training import load_checkpoint, save_checkpoint, train_defender, train_misinformation_model
+from art_am.training import (
+    TrainingConfig,
+    load_checkpoint,
+    save_checkpoint,
+    train_defender,
+    train_misinformation_model,
+)
 from benchmarks.data import load_labelled, load_source
 from benchmarks.scenarios import Scenario
 
@@ -34,13 +40,29 @@ logger = logging.getLogger(__name__)
 MODEL_KINDS = ("plain", "oe", "misinformation")
 
 
-# Recipe fields added after models were cached: left out of the key while off, so that older checkpoints stay valid.
-_KEYED_WHEN_ON = ("mixed_precision", "channels_last")
+# Recipe fields added after models were cached (the GPU switches, then the fast recipe's): left out of the key while
+# at their defaults, which reproduce the earlier training, so that every older checkpoint keeps its digest and is found
+# rather than silently retrained. (Keying the fast recipe's fields always had changed every earlier digest.)
+_KEYED_WHEN_SET = (
+    "mixed_precision",
+    "channels_last",
+    "alternating_flip",
+    "bias_lr_scale",
+    "data_init",
+    "label_smoothing",
+    "lookahead",
+    "nesterov",
+    "schedule",
+    "translate",
+    "warmup_start",
+    "whitening_bias_epochs",
+)
+_DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainingConfig)}
 
 
 def _recipe_fields(recipe) -> dict:
     fields = {k: v for k, v in recipe.as_dict().items() if k not in ("device", "progress")}
-    return {k: v for k, v in fields.items() if k not in _KEYED_WHEN_ON or v}
+    return {k: v for k, v in fields.items() if k not in _KEYED_WHEN_SET or v != _DEFAULTS[k]}
 
 
 def _key(scenario: Scenario, kind: str, seed: int) -> dict:
