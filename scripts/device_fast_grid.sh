@@ -50,7 +50,7 @@ echo "models ready after $(( $(date +%s) - start )) s"
 # PHASES: attack lists run one after another; a phase "name=attacks@defences" runs only those defence settings (the
 # adaptive attackers against the settings the 0.5 pp comparison chose on 2026-12-04: AM 0.15-0.25, PP-MAD 0.3,
 # PP-argmax 2, DCP 2).
-ADAPTIVE="confident,unconfident,consistent,knockoff-bandit@undefended,am-0.15,am-0.2,am-0.25,am_cm-0.2,pp_extreme-0.3,pp_argmax-2,dcp-2"
+ADAPTIVE="knockoff-decoded,confident,unconfident,consistent,knockoff-bandit@undefended,am-0.15,am-0.2,am-0.25,am_cm-0.2,pp_extreme-0.3,pp_argmax-2,dcp-2"
 PHASES=${PHASES:-"knockoff jbda $ADAPTIVE"}
 for phase in $PHASES; do
   attack=${phase%%@*}
