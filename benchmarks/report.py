@@ -113,7 +113,8 @@ def _table_row(*cells: object) -> str:
     """
     :return: One row of a markdown table.
     """
-    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+    # an empty cell is written "| |", as every table of the published pages writes it
+    return "|" + "|".join(f" {cell} " if cell != "" else " " for cell in cells) + "|"
 
 
 def _comparison_section(comparison: list[dict]) -> list[str]:
