@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -38,6 +39,10 @@ from benchmarks.scenarios import Scenario
 logger = logging.getLogger(__name__)
 
 MODEL_KINDS = ("plain", "oe", "misinformation")
+# A cached checkpoint's file name, as get_models writes it: <scenario>-<kind>-seed<seed>-<training digest>.pt
+CHECKPOINT_NAME = re.compile(
+    r"^(?P<scenario>.+)-(?P<kind>plain|oe|misinformation)-seed(?P<seed>\d+)-(?P<digest>[0-9a-f]{12})\.pt$"
+)
 
 
 # Recipe fields added after models were cached (the GPU switches, then the fast recipe's): left out of the key while

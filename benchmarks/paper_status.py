@@ -167,9 +167,8 @@ def fact(spec: dict, runs: Runs, results_dir: str) -> str:
             f"a {kind} fact takes {sorted(defaults) or 'no arguments'} besides run and scenario, got {unknown}."
         )
     arguments = {**defaults, **spec}
-    missing = sorted(name for name, value in arguments.items() if value is None and defaults[name] is None)
     # parameter may stay None (a defence without one); every other argument without a default must be given
-    missing = [name for name in missing if name != "parameter"]
+    missing = sorted(name for name, value in arguments.items() if value is None and name != "parameter")
     if missing:
         raise ValueError(f"a {kind} fact needs {missing}.")
     if run not in runs:

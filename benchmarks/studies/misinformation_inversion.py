@@ -23,7 +23,6 @@ from __future__ import annotations
 import glob
 import logging
 import os
-import re
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -32,6 +31,7 @@ from art_am.inference import predict_proba
 from art_am.training import load_checkpoint
 from benchmarks.cli import scenario_parser, selected_scenarios, write_output
 from benchmarks.data import load_labelled, load_source
+from benchmarks.model_cache import CHECKPOINT_NAME
 from benchmarks.scenarios import Scenario
 from benchmarks.selection import Summary, ci95, pct
 
@@ -39,12 +39,11 @@ DECODER_FITS = (150, 1000)
 
 
 def _checkpoints(folder: str, scenario: str, kind: str) -> dict[int, str]:
-    pattern = re.compile(rf"^{re.escape(scenario)}-{kind}-seed(\d+)-[0-9a-f]+\.pt$")
     found = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.pt"))):
-        match = pattern.match(os.path.basename(path))
-        if match:
-            found[int(match.group(1))] = path
+        match = CHECKPOINT_NAME.match(os.path.basename(path))
+        if match and (match["scenario"], match["kind"]) == (scenario, kind):
+            found[int(match["seed"])] = path
     return found
 
 

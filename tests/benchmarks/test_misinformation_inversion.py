@@ -41,9 +41,9 @@ def test_the_study_reads_every_seed_of_a_checkpoint_folder(tmp_path):
         for kind in ("misinformation", "oe"):
             torch.manual_seed(10 * seed + len(kind))
             metadata = {"architecture": "lenet5", "num_classes": 10}
-            save_checkpoint(tmp_path / f"micro-{kind}-seed{seed}-0123abcd.pt", create_model("lenet5", 10), metadata)
+            save_checkpoint(tmp_path / f"micro-{kind}-seed{seed}-0123456789ab.pt", create_model("lenet5", 10), metadata)
     # another scenario's checkpoint must not be read as this one's
-    save_checkpoint(tmp_path / "micro-long-misinformation-seed5-0123abcd.pt", create_model("lenet5", 10), metadata)
+    save_checkpoint(tmp_path / "micro-long-misinformation-seed5-0123456789ab.pt", create_model("lenet5", 10), metadata)
     output = tmp_path / "out.json"
     arguments = ["--preset", "micro", "--checkpoints", str(tmp_path), "--queries", "50", "--output", str(output)]
     (result,) = study.main(arguments)

@@ -4,22 +4,20 @@ default once changed every earlier digest)."""
 
 import glob
 import os
-import re
 
 import pytest
 
-from benchmarks.model_cache import _digest, _key
+from benchmarks.model_cache import CHECKPOINT_NAME, _digest, _key
 from benchmarks.presets import PRESETS
 
 RESULTS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "results")
-NAME = re.compile(r"^(.+)-(plain|oe|misinformation)-seed(\d+)-([0-9a-f]{12})\.pt$")
 
 
 def test_every_committed_checkpoint_keeps_its_digest():
     scenarios = {s.name: s for preset in PRESETS.values() for s in preset}
     checked = 0
     for path in sorted(glob.glob(os.path.join(RESULTS, "*", "checkpoints", "*.pt"))):
-        match = NAME.match(os.path.basename(path))
+        match = CHECKPOINT_NAME.match(os.path.basename(path))
         if match is None or match.group(1) not in scenarios:
             continue
         name, kind, seed, digest = match.groups()
