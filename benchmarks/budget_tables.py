@@ -9,16 +9,17 @@ from __future__ import annotations
 from benchmarks.attack_registry import figure_key
 from benchmarks.attack_registry import names as attack_names
 from benchmarks.registry import AM_VARIANTS, DEFENCE_LABELS, DETECTOR_FAMILIES
-from benchmarks.report import BUDGET_PP
 from benchmarks.selection import (
     BASELINES,
+    BUDGET_PP,
     COMPARED,
     STRONGEST,
+    VALIDATION_FIELD,
     ci95,
     matched_comparison,
+    paired_text,
     pct,
     per_seed_parameters,
-    verdict,
     with_strongest_attacker,
 )
 
@@ -111,9 +112,9 @@ def wider_budget_lines(points: list[dict]) -> list[str]:
         for (variant, baseline), difference in entry["differences"].items():
             if (*key, variant) not in without:
                 continue
-            cells.setdefault((figure_key(entry["attack"]), *key, variant, baseline), {})[
-                entry["drop_pp"]
-            ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
+            cells.setdefault((figure_key(entry["attack"]), *key, variant, baseline), {})[entry["drop_pp"]] = (
+                paired_text(difference, entry["cost_differences"][(variant, baseline)])
+            )
     if not cells:
         return []
     rows = [
@@ -168,9 +169,9 @@ def strongest_attacker_budget_lines(points: list[dict]) -> list[str]:
             if defence in AM_VARIANTS and found["cut"] is not None:
                 cells.setdefault((1, rank, 1, defence, "cut"), {})[budget] = f"{pct(found['cut'])} {ci95(found['cut'])}"
         for (variant, baseline), difference in entry["differences"].items():
-            cells.setdefault((2, COMPARED.index(variant), BASELINES.index(baseline), variant, baseline), {})[
-                budget
-            ] = f"{pct(difference)} {ci95(difference)}: {verdict(difference)}"
+            cells.setdefault((2, COMPARED.index(variant), BASELINES.index(baseline), variant, baseline), {})[budget] = (
+                paired_text(difference, entry["cost_differences"][(variant, baseline)])
+            )
     if not cells:
         return []
     rows = []
@@ -181,3 +182,78 @@ def strongest_attacker_budget_lines(points: list[dict]) -> list[str]:
             label = f"minus {DEFENCE_LABELS[what]} (pp)"
         rows.append(([DEFENCE_LABELS[defence], label], by_budget))
     return _by_budget_table(["defence", "row"], WIDER_BUDGETS_PP, "within {budget:g} pp", rows)
+
+
+# The budgets where matched comparisons are read (issue 34: 0.5, 1 and 2 pp) and how close to each a setting must cost.
+GRID_BUDGETS_PP = (0.5, 1.0, 2.0)
+GRID_TOLERANCE_PP = 0.25
+
+
+def _validation_costs(points: list[dict]) -> dict[tuple, dict[str, list[float]]]:
+    """
+    :return: ``{(scenario, seed): {defence: [validation cost of each measured setting, pp]}}``, the cost being the
+             undefended model's validation accuracy minus the setting's (it depends on the setting alone, so any
+             attack's point of it serves).
+    """
+    accuracy: dict[tuple, dict[tuple, float]] = {}
+    for point in points:
+        if point.get(VALIDATION_FIELD) is not None:
+            setting = (point["defence"], point["parameter"])
+            accuracy.setdefault((point["scenario"], point["seed"]), {}).setdefault(setting, point[VALIDATION_FIELD])
+    costs: dict[tuple, dict[str, list[float]]] = {}
+    for key, settings in accuracy.items():
+        undefended = settings.get(("undefended", None))
+        if undefended is None:
+            continue
+        for (defence, _), value in settings.items():
+            if defence in COMPARED:
+                costs.setdefault(key, {}).setdefault(defence, []).append(100 * (undefended - value))
+    return costs
+
+
+def _nearest(measured: list[list[float]], budget: float) -> list[float]:
+    """
+    :return: Per seed, the measured cost nearest the budget.
+    """
+    return [min(costs, key=lambda cost: abs(cost - budget)) for costs in measured]
+
+
+def _grid_cell(nearest: list[float], largest: list[float], budget: float) -> str:
+    """
+    :param nearest: Per seed, the measured cost nearest the budget (pp).
+    :param largest: Per seed, the largest measured cost (pp).
+    :return: The costs and whether each seed has one within the tolerance, or why none can be.
+    """
+    if all(top < budget - GRID_TOLERANCE_PP for top in largest):
+        return f"never costs that much (at most {max(largest):.2f})"
+    if all(cost > budget + GRID_TOLERANCE_PP for cost in nearest):  # the cheapest setting of every seed costs more
+        return f"every setting costs more (at least {min(nearest):.2f})"
+    text = ", ".join(f"{cost:.2f}" for cost in nearest)
+    gaps = sum(abs(cost - budget) > GRID_TOLERANCE_PP for cost in nearest)
+    return f"{text}: " + ("within" if not gaps else f"gap on {gaps} of {len(nearest)} seeds")
+
+
+def grid_coverage_lines(points: list[dict]) -> list[str]:
+    """
+    Whether the sweep grids are dense enough near the budgets for "matched" to mean matched: per scenario and defence,
+    for each budget of :data:`GRID_BUDGETS_PP`, the measured validation cost nearest the budget on each seed and whether
+    every seed has a setting within :data:`GRID_TOLERANCE_PP` of it. A defence that never costs as much (an
+    argmax-preserving one costs nothing at any setting) is compared at its strongest setting instead, and says so.
+
+    :param points: Points with validation accuracies, any scenarios and attacks.
+    """
+    by_defence: dict[tuple, dict[int, list[float]]] = {}
+    for (scenario, seed), per_defence in _validation_costs(points).items():
+        for defence, costs in per_defence.items():
+            by_defence.setdefault((scenario, COMPARED.index(defence), defence), {})[seed] = costs
+    rows = []
+    for (scenario, _, defence), seeds in sorted(by_defence.items()):
+        measured = [seeds[s] for s in sorted(seeds)]
+        largest = [max(costs) for costs in measured]
+        cells = {budget: _grid_cell(_nearest(measured, budget), largest, budget) for budget in GRID_BUDGETS_PP}
+        rows.append(([scenario, DEFENCE_LABELS[defence], str(len(measured))], cells))
+    if not rows:
+        return []
+    return _by_budget_table(
+        ["scenario", "defence", "seeds"], GRID_BUDGETS_PP, "cost nearest {budget:g} pp, per seed (pp)", rows
+    )

@@ -14,6 +14,7 @@ from benchmarks.selection import (
     STRONGEST,
     Summary,
     ci95,
+    cost_text,
     matched_comparison,
     pct,
     verdict,
@@ -35,7 +36,8 @@ class GlanceRow:
 
     :param label: Run and scenario, as markdown.
     :param budget_pp: The budget the row reads (None: AM had a setting on every seed at no budget).
-    :param cost_pp: AM's defender minus the compared baseline's, rounded as shown (None: no baseline).
+    :param cost_pp: AM's defender cost minus the compared baseline's (positive: AM's defender loses more), rounded as
+                    shown (None: no baseline).
     :param verdict: The paired verdict (None: no baseline, or no budget).
     :param single_attacker: The only attack that ran for the scenario, where only one did (its verdict then stands
                             before the strongest attacker who knows the defence has tried); None where several ran.
@@ -59,11 +61,7 @@ def _row(label: str, entry: dict, single_attacker: str | None) -> GlanceRow | No
     best = min(present, key=lambda b: defences[b]["clone"].mean) if present else None
     difference = entry["differences"].get(("am", best)) if best else None
     best_label = DEFENCE_LABELS[best] if best else "–"
-    cost = (
-        round(100 * (am["defender"].mean - defences[best]["defender"].mean), 1)
-        if best and am["defender"] is not None and defences[best]["defender"] is not None
-        else None
-    )
+    cost_difference = entry["cost_differences"].get(("am", best)) if best else None
     cells = [pct(defences[b]["clone"]) if b in defences else "not run" for b in BASELINES]
     separated = isinstance(difference, Summary)
     judged = verdict(difference) if isinstance(difference, Summary) else None
@@ -72,8 +70,7 @@ def _row(label: str, entry: dict, single_attacker: str | None) -> GlanceRow | No
         f"| {label} | {entry['drop_pp']:g} pp | {pct(entry['undefended_defender'])} → {pct(am['defender'])} | "
         f"{pct(entry['undefended_clone'])} | {pct(am['clone'])} | {' | '.join(cells)} | "
         + (
-            f"{pct(difference)} {ci95(difference)} vs {best_label} | {'–' if cost is None else f'{cost:+.1f}'} | "
-            f"{shown} |"
+            f"{pct(difference)} {ci95(difference)} vs {best_label} | {cost_text(cost_difference)} | " f"{shown} |"
             if separated
             else "– | – | no baseline at this budget |"
         )
@@ -81,7 +78,7 @@ def _row(label: str, entry: dict, single_attacker: str | None) -> GlanceRow | No
     return GlanceRow(
         label,
         entry["drop_pp"],
-        cost if separated else None,
+        round(100 * cost_difference.mean, 1) if separated and cost_difference is not None else None,
         judged,
         markdown,
         single_attacker,

@@ -17,13 +17,16 @@ import numpy as np
 
 from art_am.atomic import write_json_atomic, write_text_atomic
 from benchmarks import run_files
+from benchmarks.budget_tables import GRID_TOLERANCE_PP, grid_coverage_lines
 from benchmarks.figures import query_set, write_figures
 from benchmarks.glance import run_glance
 from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.selection import (
+    BUDGET_PP,
     Summary,
     by_experiment,
     ci95,
+    cost_text,
     has_validation,
     matched_comparison,
     pct,
@@ -32,7 +35,6 @@ from benchmarks.selection import (
     with_attacker_best,
 )
 
-BUDGET_PP = 0.5  # the paper's "< 0.5 %" benign-accuracy cost
 DROPS_PP = (0.0, 0.5, 1.0, 2.0, 5.0)
 FIELDS = [
     "scenario", "seed", "attack", "labels", "defence", "parameter", "defender_accuracy",
@@ -123,17 +125,39 @@ def _comparison_section(comparison: list[dict]) -> list[str]:
         "",
         "At each allowed drop d of validation defender accuracy, AM's clone accuracy minus the baseline's, both at "
         "their operating points, paired by seed (negative: AM's clone is worse, i.e. AM defends better). Verdict from "
-        "the 95 % interval of the mean difference: 'AM lower' / 'AM higher' where it excludes 0, else 'not separable'.",
+        "the 95 % interval of the mean difference: 'AM lower' / 'AM higher' where it excludes 0, else 'not separable'. "
+        "Beside it, AM's defender cost minus the baseline's on the test images, mean over the same seeds (positive: "
+        "AM's defender loses more), so that a comparison at unequal cost says so.",
         "",
-        "| scenario | attack | labels | d (pp) | AM variant | baseline | difference (pp) | 95 % | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | attack | labels | d (pp) | AM variant | baseline | difference (pp) | 95 % | verdict "
+        "| defender cost AM − baseline (pp) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in comparison:
         for (variant, baseline), difference in entry["differences"].items():
             group = (entry["scenario"], entry["attack"], entry["labels"], f"{entry['drop_pp']:g}")
             names = (DEFENCE_LABELS[variant], DEFENCE_LABELS[baseline])
-            lines.append(_table_row(*group, *names, pct(difference), ci95(difference), verdict(difference)))
+            cost = cost_text(entry["cost_differences"][(variant, baseline)])
+            lines.append(_table_row(*group, *names, pct(difference), ci95(difference), verdict(difference), cost))
     return lines
+
+
+def _grid_section(points: list[dict]) -> list[str]:
+    table = grid_coverage_lines(points)
+    if not table:
+        return []
+    return [
+        "## Are the sweeps dense enough near the budgets?",
+        "",
+        "A comparison at a budget is matched only where each defence has a setting that costs about the budget: per "
+        "scenario and defence, the validation cost (undefended accuracy minus the setting's, pp) nearest each budget "
+        f"on each seed, 'within' where every seed has one within ±{GRID_TOLERANCE_PP:g} pp. A 'gap' asks for "
+        "settings between the measured ones; a defence that never costs as much (PP-argmax and DCP keep every top-1 "
+        "class) is read at its strongest setting.",
+        "",
+        *table,
+        "",
+    ]
 
 
 def _settings_section(rows: list[dict]) -> list[str]:
@@ -280,7 +304,8 @@ def _markdown(
     ]
     if has_validation(points):
         lines += run_glance(run_name, [p for p in points if p["labels"] != "best"])
-        lines += _budget_section(comparison) + [""] + _comparison_section(comparison)
+        lines += _budget_section(comparison) + [""] + _comparison_section(comparison) + [""]
+        lines += _grid_section(points)
     else:
         lines += [
             "These points were saved before the benchmark kept a validation split: no operating point is chosen and no "

@@ -13,13 +13,14 @@ from benchmarks.budget_tables import (
     wider_budget_lines,
 )
 from benchmarks.registry import AM_VARIANTS, DEFENCE_LABELS
-from benchmarks.report import BUDGET_PP
 from benchmarks.selection import (
+    BUDGET_PP,
     MIN_SEEDS,
     Summary,
     attacker_entries,
     attacker_label,
     ci95,
+    cost_text,
     matched_comparison,
     pct,
     per_seed_parameters,
@@ -77,15 +78,18 @@ def _headline_lines(comparison: list[dict]) -> list[str]:
         for (variant, baseline), difference in entry["differences"].items():
             verdicts.append(
                 f"| {entry['attack']} | {entry['labels']} | {DEFENCE_LABELS[variant]} | {DEFENCE_LABELS[baseline]} | "
-                f"{pct(difference)} | {ci95(difference)} | {verdict(difference)} |"
+                f"{pct(difference)} | {ci95(difference)} | {verdict(difference)} | "
+                f"{cost_text(entry['cost_differences'][(variant, baseline)])} |"
             )
     lines += [
         "",
         f"AM against each baseline at the same {BUDGET_PP:g} pp budget: AM's clone minus the baseline's, paired by "
-        "seed (negative: AM defends better); the verdict reads the 95 % interval.",
+        "seed (negative: AM defends better); the verdict reads the 95 % interval; beside it, AM's defender cost minus "
+        "the baseline's (test, pp, positive: AM's defender loses more).",
         "",
-        "| attack | labels | AM variant | baseline | difference (pp) | 95 % | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| attack | labels | AM variant | baseline | difference (pp) | 95 % | verdict "
+        "| defender cost AM − baseline (pp) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     return lines + verdicts
 

@@ -21,6 +21,7 @@ from scipy import stats
 from benchmarks.jobs import attack_kind
 from benchmarks.registry import AM_VARIANTS, BASELINES
 
+BUDGET_PP = 0.5  # the paper's "< 0.5 %" benign-accuracy cost
 MIN_SEEDS = 3  # a verdict rests on at least this many seeds (docs/results.md's rule)
 COMPARED = AM_VARIANTS + BASELINES
 VALIDATION_FIELD = "defender_accuracy_validation"
@@ -234,7 +235,9 @@ def matched_comparison(
     :param drops_pp: Allowed drops of defender accuracy, in percentage points.
     :param settings_from: Points whose defender accuracies choose the settings (None: ``points``); a chosen setting
                           that ``points`` lack is :data:`NOT_RUN` on that seed, never replaced by a weaker one.
-    :return: One entry per (scenario, attack, labels, drop).
+    :return: One entry per (scenario, attack, labels, drop); its ``differences`` hold AM's test clone accuracy minus
+             each baseline's and its ``cost_differences`` AM's test defender cost minus the baseline's (positive: AM's
+             defender loses more), both per seed, keyed by (AM variant, baseline).
     """
     entries = []
     settings: dict[tuple, list[dict]] = defaultdict(list)
@@ -266,6 +269,7 @@ def matched_comparison(
                 "undefended_defender": Summary(tuple(p["defender_accuracy"] for p in undefended.values())),
                 "defences": {},
                 "differences": {},
+                "cost_differences": {},
             }
             winners = {s: _winner(p) for s, p in undefended.items() if "strongest_of" in p}
             if winners:  # the attacker each seed's strongest point took (points of STRONGEST only)
@@ -291,15 +295,36 @@ def matched_comparison(
                     entry["defences"][defence]["strongest_of"] = winners
             for variant in AM_VARIANTS:
                 for baseline in BASELINES:
-                    pairs = []
+                    pairs, costs = [], []
                     for s in undefended:
                         am_point, baseline_point = chosen[variant][s], chosen[baseline][s]
                         if isinstance(am_point, dict) and isinstance(baseline_point, dict):
                             pairs.append(am_point["clone_accuracy"] - baseline_point["clone_accuracy"])
+                            # AM's defender cost minus the baseline's: the baseline's defender minus AM's
+                            costs.append(baseline_point["defender_accuracy"] - am_point["defender_accuracy"])
                     if pairs:
                         entry["differences"][(variant, baseline)] = Summary(tuple(pairs))
+                        entry["cost_differences"][(variant, baseline)] = Summary(tuple(costs))
             entries.append(entry)
     return entries
+
+
+def cost_text(cost: Summary | None) -> str:
+    """
+    :param cost: AM's defender cost minus a baseline's (test accuracy, per seed), an entry of ``cost_differences``.
+    :return: Its mean in pp with a sign (positive: AM's defender loses more), ``–`` for none.
+    """
+    if cost is None:
+        return "–"
+    return f"{round(100 * cost.mean, 1) + 0.0:+.1f}"  # + 0.0: a rounded -0.0 is written +0.0
+
+
+def paired_text(difference: Summary, cost: Summary | None) -> str:
+    """
+    :return: AM's clone minus a baseline's with its interval and verdict, and the defender-cost difference beside it
+             (a comparison at unequal cost says so on its face).
+    """
+    return f"{pct(difference)} {ci95(difference)}: {verdict(difference)}; defender cost {cost_text(cost)} pp"
 
 
 def _winner(point: dict) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.budget_tables import larger_budget_lines, wider_budget_lines
+from benchmarks.budget_tables import grid_coverage_lines, larger_budget_lines, wider_budget_lines
 from benchmarks.paper_status import cut_and_baselines, not_run
 from benchmarks.results_page import render_run
 from benchmarks.run_sections import detector_evasion_lines, did_not_hold_lines
@@ -85,7 +85,8 @@ def test_wider_budgets_compare_am_where_no_setting_fits_half_a_point():
     differences = [-0.20 + 0.03 * seed for seed in range(3)]
     mean = sum(differences) / 3
     assert within_five.startswith(f"{100 * mean:.1f} ± {100 * 0.03:.1f} [")
-    assert within_five.endswith(": AM lower")
+    # AM's defender (0.67) loses 1 pp less than PP-MAD's at epsilon 1 (0.66): the cost difference is printed beside
+    assert within_five.endswith(": AM lower; defender cost -1.0 pp")
 
 
 def test_wider_budgets_cover_jbda_except_am_with_a_detector_which_has_its_own_table():
@@ -111,7 +112,7 @@ def test_wider_budgets_stay_silent_only_where_am_fits_the_budget_on_every_seed()
     (row,) = [line for line in lines if line.startswith("| s |") and "PP (MAD)" in line]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert "2 seeds: no verdict" in cells[5]  # within 0.5 pp: seed 2 has no AM setting
-    assert cells[8].endswith(": AM lower")  # within 5 pp every seed has one
+    assert ": AM lower; defender cost" in cells[8]  # within 5 pp every seed has one
 
 
 def test_the_cost_of_outlier_exposure_is_read_per_scenario():
@@ -185,3 +186,33 @@ def test_the_not_run_list_names_what_the_points_lack():
     cifar.append(point("cifar10-cpu-conservative", "jbda", "undefended"))
     _, headline = not_run(runs)
     assert "have not run" not in headline and "flowers17-cpu-pretrained: 1 seed)" in headline
+
+
+def _grid_cells(lines, defence):
+    row = next(line for line in lines if line.startswith(f"| s | {defence} |"))
+    return [cell.strip() for cell in row.strip("|").split("|")][3:]
+
+
+def test_grid_coverage_reads_the_validation_cost_nearest_each_budget():
+    points = []
+    for seed in range(3):
+        points += [
+            _point(seed, "knockoff", "undefended", None, 0.90, 0.5),
+            # AM costs 0.3, 0.9 and 2.5 pp on every seed (and 1.8 pp on seed 2 only)
+            *(_point(seed, "knockoff", "am", tau, 0.90 - cost, 0.1) for tau, cost in ((0.2, 0.003), (0.3, 0.009))),
+            _point(seed, "knockoff", "am", 0.4, 0.875, 0.1),
+            # PP-argmax keeps every top-1 class: it costs nothing; PP-MAD costs 3 pp at its weakest setting
+            _point(seed, "knockoff", "pp_argmax", 1.0, 0.90, 0.4),
+            _point(seed, "knockoff", "pp_extreme", 0.5, 0.87, 0.4),
+        ]
+        # the same settings measured by another attack do not count twice
+        points.append(_point(seed, "jbda", "am", 0.2, 0.897, 0.2))
+    points.append(_point(2, "knockoff", "am", 0.35, 0.882, 0.1))
+    lines = grid_coverage_lines(points)
+    assert lines[0].startswith("| scenario | defence | seeds | cost nearest 0.5 pp")
+    half, one, two = _grid_cells(lines, "AM")
+    assert half == "0.30, 0.30, 0.30: within" and one == "0.90, 0.90, 0.90: within"
+    # 2 pp: 2.5 pp on seeds 0 and 1 (0.5 away), 1.8 pp on seed 2 (0.2 away)
+    assert two == "2.50, 2.50, 1.80: gap on 2 of 3 seeds"
+    assert set(_grid_cells(lines, "PP (MAD-argmax)")) == {"never costs that much (at most 0.00)"}
+    assert set(_grid_cells(lines, "PP (MAD)")) == {"every setting costs more (at least 3.00)"}

@@ -8,6 +8,7 @@ from benchmarks.selection import (
     NOT_RUN,
     STRONGEST,
     Summary,
+    cost_text,
     matched_comparison,
     operating_point,
     per_seed_parameters,
@@ -91,6 +92,24 @@ def test_matched_comparison_pairs_am_and_baselines_by_seed():
     # the misinformation share is the chosen settings', and only AM's points carry one
     assert entry["defences"]["am"]["misinformation"].values == pytest.approx((0.1, 0.2, 0.3))
     assert entry["defences"]["pp_extreme"]["misinformation"] is None
+
+
+def test_defender_cost_difference_is_ams_cost_minus_the_baselines_paired_by_seed():
+    # test accuracies: undefended 0.95; AM 0.94 (costs 1.0 pp), PP 0.945 / 0.948 / 0.942 per seed
+    points = []
+    for seed, pp_test in enumerate((0.945, 0.948, 0.942)):
+        points += [
+            _point("undefended", None, 0.95, 0.95, 0.80, seed),
+            _point("am", 0.5, 0.949, 0.94, 0.2, seed),
+            _point("pp_extreme", 1.0, 0.948, pp_test, 0.5, seed),
+        ]
+    entry = matched_comparison(points, (0.5,))[0]
+    cost = entry["cost_differences"][("am", "pp_extreme")]
+    expected = [(0.95 - 0.94) - (0.95 - pp) for pp in (0.945, 0.948, 0.942)]  # AM's cost minus PP's, per seed
+    assert cost.values == pytest.approx(expected)
+    assert cost_text(cost) == f"+{100 * np.mean(expected):.1f}" == "+0.5"  # AM's defender loses more: positive
+    assert cost_text(Summary((-0.0001, 0.0001, -0.0003))) == "+0.0"  # a rounded -0.0 carries no sign
+    assert cost_text(None) == "–"
 
 
 def test_attacker_best_chooses_on_validation_and_reports_test():
