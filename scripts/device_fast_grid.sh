@@ -7,7 +7,8 @@
 #   2. KnockoffNets clones of every defence setting, soft and argmax labels, in SHARDS processes on the one GPU;
 #   3. JBDA clones likewise, then the adaptive attackers at the chosen settings, with whatever time is left
 #      (PHASES picks others; a warm machine's second call skips what is finished).
-# Then the points, the logs and the optimistic scenario's models (float16) come back in $OUT. Prepare and carry:
+# Then the points, the logs and the optimistic scenario's OE and misinformation models (float16) come back in $OUT.
+# Prepare and carry:
 #   python scripts/pack_device_data.py --data-root ../shared/data --out .gpu/data --train-per-class 200
 #   pip download --no-deps --only-binary=:all: -d .gpu/whl adversarial-robustness-toolbox==1.20.1
 #   run(command="scripts/device_fast_grid.sh", carry=[".gpu"], timeout_s=600)
@@ -21,8 +22,9 @@ DEVICE=${DEVICE:-cuda}
 SEEDS=${SEEDS:-0,1,2}
 SHARDS=${SHARDS:-14}
 R=${RUN_ROOT:-runs/fast}
+case "$R" in /*) ;; *) R=$PWD/$R ;; esac  # absolute: the decoded-image cache below must not land inside the checkout
 mkdir -p "$R" "$OUT/logs"
-export ART_AM_CACHE=$PWD/$R/decoded
+export ART_AM_CACHE=$R/decoded
 python3 -c "import art" 2>/dev/null || python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl
 export PYTHONPATH=/tmp/site:$PYTHONPATH
 nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/logs/gpu.txt" 2>&1
@@ -50,7 +52,8 @@ echo "models ready after $(( $(date +%s) - start )) s"
 # PHASES: attack lists run one after another; a phase "name=attacks@defences" runs only those defence settings (the
 # adaptive attackers against the settings the 0.5 pp comparison chose on 2026-12-04: AM 0.15-0.25, PP-MAD 0.3,
 # PP-argmax 2, DCP 2).
-ADAPTIVE="knockoff-decoded,confident,unconfident,consistent,knockoff-bandit@undefended,am-0.15,am-0.2,am-0.25,am_cm-0.2,pp_extreme-0.3,pp_argmax-2,dcp-2"
+# PP-MAD 0.35 is the denser grid's candidate between 0.3 (0.1-0.3 pp) and 0.4 (1.2-1.5 pp).
+ADAPTIVE="knockoff-decoded,confident,unconfident,consistent,knockoff-bandit@undefended,am-0.15,am-0.2,am-0.25,am_cm-0.2,pp_extreme-0.3,pp_extreme-0.35,pp_argmax-2,dcp-2"
 PHASES=${PHASES:-"knockoff jbda $ADAPTIVE"}
 for phase in $PHASES; do
   attack=${phase%%@*}
@@ -71,10 +74,16 @@ wait  # the probe, if still running (bounded by the same budget)
 # at most 8 files of at most 16 MiB come back: the point records, the per-query arrays (MSP, Hellinger), the models
 (cd "$R" && find run/points -name '*.json' | tar czf "$OUT/points.tgz" -T -)
 [ "${QUERIES:-1}" = 1 ] && (cd "$R" && find run/points -name '*.npz' | tar czf "$OUT/queries.tgz" -T -)
+# The optimistic scenario's OE and misinformation models (the plain defenders of seeds 0-2 are committed already, and
+# the model cache may have named them after either scenario). nullglob: a kind that was not trained is left out rather
+# than passed on as a literal pattern, which stopped the export of 2026-12-04 before it reached the OE models.
 first=$(echo "$scenarios" | cut -d' ' -f1)
-python3 scripts/half_checkpoints.py "$R"/cache/"$first"-{plain,oe,misinformation}-seed?-*.pt --out "$R/half" > "$OUT/logs/half.log" 2>&1
-for kind in plain oe misinformation; do
-  (cd "$R/half" && ls | grep -e "-$kind-seed" | tar cf "$OUT/models_$kind.tar" -T -)
+shopt -s nullglob
+to_half=("$R"/cache/"$first"-oe-seed?-*.pt "$R"/cache/"$first"-misinformation-seed?-*.pt)
+shopt -u nullglob
+[ ${#to_half[@]} -gt 0 ] && python3 scripts/half_checkpoints.py "${to_half[@]}" --out "$R/half" > "$OUT/logs/half.log" 2>&1
+for kind in oe misinformation; do
+  (cd "$R/half" 2>/dev/null && ls | grep -e "-$kind-seed" | tar cf "$OUT/models_$kind.tar" -T -)
 done
 python3 - "$R/cache" > "$OUT/models.json" <<'PY'
 import glob, json, sys
