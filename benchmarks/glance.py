@@ -70,7 +70,7 @@ def _row(label: str, entry: dict, single_attacker: str | None) -> GlanceRow | No
         f"| {label} | {entry['drop_pp']:g} pp | {pct(entry['undefended_defender'])} → {pct(am['defender'])} | "
         f"{pct(entry['undefended_clone'])} | {pct(am['clone'])} | {' | '.join(cells)} | "
         + (
-            f"{pct(difference)} {ci95(difference)} vs {best_label} | {cost_text(cost_difference)} | " f"{shown} |"
+            f"{pct(difference)} {ci95(difference)} vs {best_label} | {cost_text(cost_difference)} | {shown} |"
             if separated
             else "– | – | no baseline at this budget |"
         )

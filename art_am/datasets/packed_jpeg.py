@@ -92,9 +92,14 @@ def decode_packed_jpeg(
     return x, y
 
 
-def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
-    from PIL import Image, UnidentifiedImageError  # pylint: disable=import-outside-toplevel
+def read_packed_files(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    The stored files of a packed JPEG archive, undecoded, with its offsets checked.
 
+    :param path: The ``*_jpeg.npz`` file.
+    :return: ``(data, offsets, labels)``: file ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (int64 offsets).
+    :raises ValueError: If it lacks a key, holds no images, or its offsets do not bound the bytes strictly increasing.
+    """
     data, offsets, labels = read_npz_arrays(path, ("jpeg", "offsets", "y"))
     offsets = offsets.astype(np.int64)
     if len(labels) == 0:
@@ -106,6 +111,13 @@ def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
         )
     if (np.diff(offsets) <= 0).any():
         raise ValueError(f"'{path}': offsets must increase strictly (every image has bytes).")
+    return data, offsets, labels
+
+
+def _decode(path: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
+    from PIL import Image, UnidentifiedImageError  # pylint: disable=import-outside-toplevel
+
+    data, offsets, labels = read_packed_files(path)
     images = []
     for index, (begin, end) in enumerate(zip(offsets[:-1], offsets[1:])):
         try:

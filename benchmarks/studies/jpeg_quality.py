@@ -18,9 +18,9 @@ import io
 from collections import Counter
 from functools import lru_cache
 
-import numpy as np
 from PIL import Image, JpegImagePlugin
 
+from art_am.datasets.packed_jpeg import read_packed_files
 from benchmarks.cli import write_output
 
 # Pillow's codes for JPEG chroma subsampling (JpegImagePlugin.get_sampling)
@@ -59,9 +59,9 @@ def packed_settings(path: str, sample: int | None = None) -> Counter:
     :param path: A packed JPEG file (``jpeg`` bytes back to back, ``offsets``; ``../shared/data/README.md``).
     :param sample: Read every k-th image so that about ``sample`` are read; None: every image.
     :return: How many of the read images have each (quality, subsampling).
+    :raises ValueError: If the archive is damaged (:func:`~art_am.datasets.packed_jpeg.read_packed_files`).
     """
-    with np.load(path) as packed:
-        jpeg, offsets = packed["jpeg"], packed["offsets"]
+    jpeg, offsets, _ = read_packed_files(path)
     count = len(offsets) - 1
     step = 1 if sample is None else max(1, count // sample)
     return Counter(jpeg_settings(jpeg[offsets[i] : offsets[i + 1]].tobytes()) for i in range(0, count, step))
