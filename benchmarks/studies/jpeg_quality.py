@@ -59,8 +59,11 @@ def packed_settings(path: str, sample: int | None = None) -> Counter:
     :param path: A packed JPEG file (``jpeg`` bytes back to back, ``offsets``; ``../shared/data/README.md``).
     :param sample: Read every k-th image so that about ``sample`` are read; None: every image.
     :return: How many of the read images have each (quality, subsampling).
-    :raises ValueError: If the archive is damaged (:func:`~art_am.datasets.packed_jpeg.read_packed_files`).
+    :raises ValueError: If ``sample`` is not a positive integer, or the archive is damaged
+                        (:func:`~art_am.datasets.packed_jpeg.read_packed_files`).
     """
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 1):
+        raise ValueError(f"sample must be a positive integer or None (every image), got {sample!r}.")
     jpeg, offsets, _ = read_packed_files(path)
     count = len(offsets) - 1
     step = 1 if sample is None else max(1, count // sample)

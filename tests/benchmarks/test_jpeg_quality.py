@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.studies.jpeg_quality import jpeg_settings, main
+from benchmarks.studies.jpeg_quality import jpeg_settings, main, packed_settings
 
 
 def _jpeg(quality, subsampling, seed=0):
@@ -45,3 +45,9 @@ def test_a_packed_file_is_summarised_by_share(tmp_path):
         {"quality": 90, "subsampling": "4:4:4", "share": 0.25},
     ]
     assert (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("sample", [0, -3, 2.5, True])
+def test_a_sample_that_is_not_a_positive_count_is_refused(tmp_path, sample):
+    with pytest.raises(ValueError, match="sample must be a positive integer"):
+        packed_settings(str(tmp_path / "unread.npz"), sample)
