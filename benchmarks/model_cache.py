@@ -8,6 +8,7 @@ instead of reusing a stale model.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import fcntl
 import glob
@@ -54,6 +55,7 @@ _KEYED_WHEN_SET = (
     "alternating_flip",
     "bias_lr_scale",
     "data_init",
+    "fine_tune",
     "label_smoothing",
     "lookahead",
     "nesterov",
@@ -70,13 +72,29 @@ def _recipe_fields(recipe) -> dict:
     return {k: v for k, v in fields.items() if k not in _KEYED_WHEN_SET or v != _DEFAULTS[k]}
 
 
+def training_recipe(scenario: Scenario, kind: str) -> TrainingConfig:
+    """
+    :return: The recipe that trains the scenario's model of this kind (``plain``, ``oe`` or ``misinformation``): the
+             OE defender's fine-tuning recipe where the scenario has one.
+    """
+    if kind == "misinformation":
+        return scenario.misinformation_recipe
+    if kind == "oe" and scenario.oe_fine_tuning is not None:
+        return scenario.oe_fine_tuning
+    return scenario.defender_recipe
+
+
 def _key(scenario: Scenario, kind: str, seed: int) -> dict:
-    recipe = scenario.misinformation_recipe if kind == "misinformation" else scenario.defender_recipe
-    recipe_fields = _recipe_fields(recipe)
+    recipe_fields = _recipe_fields(training_recipe(scenario, kind))
     if kind == "plain":
         recipe_fields.pop("oe_weight")  # no outliers, so the OE weight does not matter
-    if kind == "misinformation":  # its outliers are labelled by the OE defender, which the defender recipe determines
+    if kind == "misinformation":  # its outliers are labelled by the OE defender, which its recipe(s) determine
         recipe_fields["defender"] = _recipe_fields(scenario.defender_recipe)
+        if scenario.oe_fine_tuning is not None:
+            recipe_fields["defender_fine_tuning"] = _recipe_fields(scenario.oe_fine_tuning)
+    if kind == "oe" and scenario.oe_fine_tuning is not None:
+        # keyed only when set (older digests unchanged): the plain defender it starts from
+        recipe_fields["start"] = {"plain": _digest(_key(scenario, "plain", seed))}
     return {
         "kind": kind,
         "seed": seed,
@@ -200,7 +218,11 @@ def get_models(
     unknown = sorted(set(kinds) - set(MODEL_KINDS))
     if unknown:
         raise ValueError(f"kinds must be among {MODEL_KINDS}, got {unknown}.")
-    wanted = [kind for kind in MODEL_KINDS if kind in kinds or (kind == "oe" and "misinformation" in kinds)]
+    # misinformation needs oe (which labels its outliers); a fine-tuned oe needs plain (where it starts)
+    needed = set(kinds) | ({"oe"} if "misinformation" in kinds else set())
+    if "oe" in needed and scenario.oe_fine_tuning is not None:
+        needed.add("plain")
+    wanted = [kind for kind in MODEL_KINDS if kind in needed]
     x_train, y_train = load_labelled(scenario.train_source, data_root, "train source")
     x_test, y_test = load_labelled(scenario.test_source, data_root, "test source")
     x_outliers, _ = load_source(scenario.outlier_source, data_root)
@@ -228,10 +250,11 @@ def get_models(
                     logger.warning("cached %s cannot be used (%s)", candidate, error)
             if kind in models:
                 continue
-            model = scenario_model(scenario, seed)
+            fine_tuned = kind == "oe" and scenario.oe_fine_tuning is not None
+            model = copy.deepcopy(models["plain"][0]) if fine_tuned else scenario_model(scenario, seed)
+            recipe = training_recipe(scenario, kind)
             start = time.perf_counter()
             if kind == "misinformation":
-                recipe = scenario.misinformation_recipe
                 history = train_misinformation_model(
                     model,
                     x_train,
@@ -242,7 +265,6 @@ def get_models(
                     epoch_callback=callback,
                 )
             else:
-                recipe = scenario.defender_recipe
                 outliers = x_outliers if kind == "oe" else None
                 history = train_defender(model, x_train, y_train, outliers, config=recipe, epoch_callback=callback)
             metadata = dict(

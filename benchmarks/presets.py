@@ -10,6 +10,8 @@ Benchmark presets, as data: which data, models, recipes, attacks and defence swe
   scenario), no sign-step detector;
 - ``cifar10-fast``: CIFAR-10 with the fast recipe (the airbench network, 12 epochs), optimistic and conservative
   outliers, dense grids near the 0.5 / 1 / 2 pp budgets; ``cifar10-fast-narrow`` its half-width network;
+  ``cifar10-fast-cpu`` the same with the outlier-exposure defender fine-tuned from the plain one and a shorter
+  misinformation training (what two CPU cores train for three seeds);
 - ``flowers17-cpu``: Flowers-17 at 64x64 from scratch and from a Tiny ImageNet model;
 - ``micro``, ``cifar10-micro``, ``cifar10-fast-micro`` and ``flowers17-micro``: the test suite's whole pipelines in
   seconds (numbers meaningless); the colour ones read small generated archives from the test's data folder.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from art_am.training import TrainingConfig, fast_recipe
+from art_am.training import TrainingConfig, fast_fine_tuning, fast_recipe
 from benchmarks.scenarios import AttackSettings, Pretraining, Scenario, defence_sweeps
 
 
@@ -145,6 +147,25 @@ def _cifar10_fast_scenario(name: str, outliers: str | None = None, widths: tuple
             pp=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.75, 1.0, 1.5, 2.0),
             dcp=(0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0),
         ),
+    )
+
+
+# Epochs of the misinformation model where two CPU cores train every model of three seeds (cifar10-fast-cpu).
+FAST_CPU_MISINFORMATION_EPOCHS = 4
+
+
+def _cifar10_fast_cpu_scenario(name: str, outliers: str | None = None) -> Scenario:
+    """
+    :func:`_cifar10_fast_scenario` at what two CPU cores train for three seeds in one session: the same plain
+    defender (12 epochs; the model cache shares it), the outlier-exposure defender fine-tuned from it
+    (:func:`art_am.training.fast_fine_tuning`, 3 epochs) instead of trained from scratch (12 epochs with outliers,
+    about 65 minutes per seed), and a 4-epoch misinformation model (from scratch, so that it shares nothing with the
+    defender; 12 epochs on images plus outliers take about 45 minutes).
+    """
+    return dataclasses.replace(
+        _cifar10_fast_scenario(name, outliers),
+        oe_fine_tuning=fast_fine_tuning(oe_weight=0.5),
+        misinformation_recipe=fast_recipe(epochs=FAST_CPU_MISINFORMATION_EPOCHS),
     )
 
 
@@ -367,6 +388,10 @@ PRESETS: dict[str, list[Scenario]] = {
     "cifar10-fast": [
         _cifar10_fast_scenario("cifar10-fast"),
         _cifar10_fast_scenario("cifar10-fast-conservative", CONSERVATIVE_CIFAR10_OUTLIERS),
+    ],
+    "cifar10-fast-cpu": [
+        _cifar10_fast_cpu_scenario("cifar10-fast-cpu"),
+        _cifar10_fast_cpu_scenario("cifar10-fast-cpu-conservative", CONSERVATIVE_CIFAR10_OUTLIERS),
     ],
     # The half-width network (64/128/128, about twice as fast on two cores): the plain and OE defenders side by side
     # where the full-width pair does not fit a session (docs/fast_recipe.md).

@@ -34,14 +34,21 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from art_am.atomic import write_json_atomic, write_npz_atomic
+from art_am.atomic import write_atomic, write_json_atomic, write_npz_atomic
 from art_am.attacks import DecodedClone
 from art_am.defences import ConfidenceMatch, fit_confidence_matching
 from art_am.defences.ood_scores import CombinedScore, MaxSoftmaxProbability
 from art_am.inference import predict_proba
 from art_am.metrics import agreement, hellinger_distance
 from benchmarks.attack_registry import attack
-from benchmarks.attack_runs import run_jbda, run_knockoff, run_selective, scenario_input_shape, seeds_only_clone
+from benchmarks.attack_runs import (
+    make_clone,
+    run_jbda,
+    run_knockoff,
+    run_selective,
+    scenario_input_shape,
+    seeds_only_clone,
+)
 from benchmarks.clone_sharing import argmax_twin, shared_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
@@ -257,17 +264,20 @@ class ScenarioRun:
                 if labels is None:
                     raise ValueError(f"{kind} needs labels of the query source {source!r}, which has none.")
                 y_queries = labels[: len(x_queries)]
-            clone, queries, asked = run_knockoff(
-                self.scenario,
-                x_queries,
-                served[point],
-                LABEL_MODES[mode],
-                self.seed,
-                self.device,
-                False,
-                y_queries,
-                retrain=kind == "knockoff-bandit",
-            )
+            if y_queries is None:
+                clone, queries, asked = self._random_policy_clone(source, job, x_queries, served)
+            else:
+                clone, queries, asked = run_knockoff(
+                    self.scenario,
+                    x_queries,
+                    served[point],
+                    LABEL_MODES[mode],
+                    self.seed,
+                    self.device,
+                    False,
+                    y_queries,
+                    retrain=kind == "knockoff-bandit",
+                )
             extra = {}
             if entry.decoded:
                 # the attacker's own images (JBDA's seeds), labelled by the defended model: queries too
@@ -288,6 +298,39 @@ class ScenarioRun:
             "queries": int(queries),
         }
         return self._save_point(job, start, scores | extra)
+
+    def _random_policy_clone(self, source: str, job: Job, x_queries: np.ndarray, served: dict) -> tuple:
+        """
+        KnockoffNets' random-policy clone of the job's query set, labels and setting, as :func:`run_knockoff` returns
+        it. In a run that asks for the decoding attacker (``knockoff-decoded``, which reads the very clone the plain
+        KnockoffNets job trains: same seed, sample and answers) the clone is stored in the run's context and loaded
+        by the other job instead of trained a second time (identical weights, at a whole clone's cost). A setting
+        whose served top-1 classes equal the undefended model's shares the undefended clone with argmax labels.
+        """
+        point = job.point
+        if "knockoff-decoded" not in self.options.attacks.split(","):
+            return run_knockoff(self.scenario, x_queries, served[point], LABEL_MODES[job.labels], self.seed,
+                                self.device, False)  # fmt: skip
+        undefended = DefencePoint("undefended")
+        trains = point
+        if job.labels == "argmax" and point.true_model == "plain":
+            top1 = served[point].astype(np.float32).argmax(axis=1)
+            if np.array_equal(top1, served[undefended].astype(np.float32).argmax(axis=1)):
+                trains = undefended  # the clone trains on the top-1 classes alone (clone_sharing.argmax_twin)
+        path = os.path.join(self.context, "clones", f"{source}-{job.labels}-{trains.key}.pt")
+        with exclusive(path):
+            if os.path.isfile(path):
+                stored = torch.load(path, map_location="cpu", weights_only=True)
+                clone = make_clone(self.scenario, self.scenario.attacks.clone_lr, self.seed, self.device, x_queries)
+                clone.model.load_state_dict(stored["state"])
+                clone.model.eval()
+                return clone, int(stored["queries"]), stored["asked"].numpy()
+            clone, queries, asked = run_knockoff(
+                self.scenario, x_queries, served[trains], LABEL_MODES[job.labels], self.seed, self.device, False
+            )
+            content = {"state": clone.model.state_dict(), "queries": queries, "asked": torch.from_numpy(asked)}
+            write_atomic(path, lambda temporary: torch.save(content, temporary))
+        return clone, queries, asked
 
     def _save_point(self, job: Job, start: float, scores: dict) -> dict:
         """

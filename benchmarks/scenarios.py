@@ -130,6 +130,10 @@ class Scenario:
     shuffle_test: bool = False
     defender_recipe: TrainingConfig = field(default_factory=TrainingConfig)
     misinformation_recipe: TrainingConfig = field(default_factory=lambda: TrainingConfig(epochs=15))
+    # None: the outlier-exposure defender trains from scratch with ``defender_recipe``. A recipe: it starts from the
+    # seed's trained plain defender and is fine-tuned with outlier exposure (as Hendrycks et al. do for CIFAR), which
+    # costs a few epochs instead of a whole training.
+    oe_fine_tuning: TrainingConfig | None = None
     dcp_gamma: float = 0.2
     nu: float = 1000.0
     detector_images: int = 60000
@@ -173,7 +177,8 @@ class Scenario:
         """
         changes: dict = {
             name: dataclasses.replace(getattr(self, name), device=device, progress=progress)
-            for name in ("defender_recipe", "misinformation_recipe")
+            for name in ("defender_recipe", "misinformation_recipe", "oe_fine_tuning")
+            if getattr(self, name) is not None
         }
         if self.pretraining is not None:
             recipe = dataclasses.replace(self.pretraining.recipe, device=device, progress=progress)

@@ -7,7 +7,7 @@ from torch import nn
 
 from art_am.inference import accuracy
 from art_am.models import FastNet, create_model
-from art_am.training import TrainingConfig, fast_recipe, train_defender, train_misinformation_model
+from art_am.training import TrainingConfig, fast_fine_tuning, fast_recipe, train_defender, train_misinformation_model
 from art_am.training.loop import _augment, _learning_rate_factor, _Lookahead, _parameter_groups
 
 
@@ -139,6 +139,26 @@ def test_fast_recipe_trains_all_three_models(embedded):
     misinformation = create_model("fastnet", in_channels=1, widths=(16, 32, 32), tta_level=0)
     train_misinformation_model(misinformation, x, y, config=config)
     assert accuracy(misinformation, embedded.x_test[:500], embedded.y_test[:500]) < 0.05
+
+
+def test_fine_tuning_keeps_the_trained_whitening_layer(embedded):
+    """Fine-tuning (``fast_fine_tuning``) trains the network but leaves the data-initialised whitening layer, bias
+    included, as the first training left it; a from-scratch recipe's ``data_init`` would rebuild it."""
+    x, y = embedded.x_train[:640], embedded.y_train[:640]  # 10 steps: Lookahead's slow copy moves at step 5
+    torch.manual_seed(0)
+    model = create_model("fastnet", in_channels=1, widths=(8, 8, 8), tta_level=0)
+    train_defender(model, x, y, config=fast_recipe(epochs=1, batch_size=64, progress=False))
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    config = fast_fine_tuning(epochs=1, batch_size=64, progress=False)
+    assert config.fine_tune and not config.data_init
+    assert config.lr == pytest.approx(0.25 * fast_recipe(batch_size=64).lr)
+    train_defender(model, x, y, embedded.x_outliers[:64], config=config)
+    after = model.state_dict()
+    for name in ("whitening.weight", "whitening.bias"):
+        torch.testing.assert_close(after[name], before[name], rtol=0, atol=0)
+    assert not torch.equal(after["classifier.weight"], before["classifier.weight"])
+    with pytest.raises(ValueError, match="fine_tune.*data_init=False"):
+        TrainingConfig(fine_tune=True, data_init=True)
 
 
 @pytest.mark.parametrize("field,value", [("schedule", "cosine"), ("label_smoothing", 1.0), ("translate", -1)])

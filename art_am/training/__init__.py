@@ -23,10 +23,11 @@ from art_am.training.checkpoint import load_checkpoint, load_extra_state, save_c
 from art_am.training.loop import TrainingConfig
 from art_am.training.misinformation import misinformation_loss, train_misinformation_model
 from art_am.training.outlier_exposure import train_defender, uniform_cross_entropy
-from art_am.training.recipes import fast_recipe
+from art_am.training.recipes import fast_fine_tuning, fast_recipe
 
 __all__ = [
     "TrainingConfig",
+    "fast_fine_tuning",
     "fast_recipe",
     "load_checkpoint",
     "load_extra_state",

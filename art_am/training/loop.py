@@ -80,6 +80,9 @@ class TrainingConfig:
     :param whitening_bias_epochs: For models with a ``whitening`` layer: epochs during which its bias trains (frozen
                                   afterwards; its weights never train).
     :param data_init: Call the model's ``init_whitening(x)`` on the training images before training, if it has one.
+    :param fine_tune: The model arrives trained (e.g. outlier-exposure fine-tuning of a plain defender): its
+                      data-initialised whitening layer is kept as it is, bias included (frozen throughout), whatever
+                      ``whitening_bias_epochs`` says. Excludes ``data_init``, which would replace that layer.
     :param seed: Seed of the initialisation-independent randomness (shuffling, outlier pairing, augmentation).
     :param device: Torch device to train on.
     :param progress: Show tqdm progress bars.
@@ -107,6 +110,7 @@ class TrainingConfig:
     bias_lr_scale: float = 1.0
     whitening_bias_epochs: float = 0.0
     data_init: bool = False
+    fine_tune: bool = False
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
@@ -134,8 +138,14 @@ class TrainingConfig:
             "alternating_flip",
             "lookahead",
             "data_init",
+            "fine_tune",
         ):
             check_bool(getattr(self, name), f"TrainingConfig.{name}")
+        if self.fine_tune and self.data_init:
+            raise ValueError(
+                "TrainingConfig.fine_tune keeps the trained model's whitening layer and data_init would replace it: "
+                "set data_init=False to fine-tune."
+            )
 
     def as_dict(self) -> dict:
         """
@@ -296,8 +306,8 @@ def run_sgd(
     step = 0
     for epoch in tqdm(range(config.epochs), desc=description, disable=not config.progress):
         model.train()
-        if whitening_bias is not None and config.whitening_bias_epochs > 0:
-            whitening_bias.requires_grad_(epoch < config.whitening_bias_epochs)
+        if whitening_bias is not None and (config.fine_tune or config.whitening_bias_epochs > 0):
+            whitening_bias.requires_grad_(not config.fine_tune and epoch < config.whitening_bias_epochs)
         start, total, count = time.perf_counter(), 0.0, 0
         order = torch.randperm(len(x_all), generator=generator)
         for begin in range(0, len(order), config.batch_size):

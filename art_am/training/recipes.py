@@ -31,6 +31,8 @@ from art_am.training.loop import TrainingConfig
 # and the weight-decay coefficient, applied through the learning rate, 0.0153 / 11.5 (independent of the batch).
 _AIRBENCH_LR_PER_1024 = 11.5
 _AIRBENCH_WEIGHT_DECAY_PER_1024 = 0.0153
+# Fine-tuning starts from trained weights, so it runs at a fraction of the recipe's peak learning rate.
+FINE_TUNING_LR_FACTOR = 0.25
 
 
 def fast_recipe(**overrides: Any) -> TrainingConfig:
@@ -74,4 +76,29 @@ def fast_recipe(**overrides: Any) -> TrainingConfig:
     return replace(TrainingConfig(), **settings)
 
 
-__all__ = ["fast_recipe"]
+def fast_fine_tuning(**overrides: Any) -> TrainingConfig:
+    """
+    Outlier-exposure fine-tuning of a :class:`~art_am.models.FastNet` trained with :func:`fast_recipe` (Hendrycks et
+    al. fine-tune trained CIFAR networks with outlier exposure rather than train them anew): :func:`fast_recipe`'s
+    optimiser, augmentation and triangular schedule for 3 epochs at batch 512 and a quarter of its learning rate, the
+    trained whitening layer kept (``fine_tune``). On two CPU cores it costs about a third of a training from scratch.
+
+    | Paper link: https://arxiv.org/abs/1812.04606
+
+    :param overrides: Any :class:`~art_am.training.TrainingConfig` field; ``lr`` replaces the quartered rate.
+    :return: The configuration.
+    """
+    batch_size = overrides.get("batch_size", 512)
+    settings: dict[str, Any] = {
+        "epochs": 3,
+        "batch_size": batch_size,
+        "lr": FINE_TUNING_LR_FACTOR * fast_recipe(batch_size=batch_size, momentum=overrides.get("momentum", 0.85)).lr,
+        "data_init": False,
+        "fine_tune": True,
+        "whitening_bias_epochs": 0.0,
+    }
+    settings.update(overrides)
+    return fast_recipe(**settings)
+
+
+__all__ = ["fast_fine_tuning", "fast_recipe"]

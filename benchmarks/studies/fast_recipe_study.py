@@ -28,7 +28,7 @@ import torch
 from art_am.atomic import write_atomic
 from art_am.inference import accuracy
 from benchmarks.data import evaluation_split
-from benchmarks.model_cache import MODEL_KINDS, get_models
+from benchmarks.model_cache import MODEL_KINDS, get_models, training_recipe
 from benchmarks.presets import PRESETS
 from benchmarks.run_files import load_points, read_json_file
 from benchmarks.selection import Summary, ci95, pct
@@ -165,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.add_argument("--data-root", required=True)
     parser.add_argument("--cache-dir", required=True)
-    parser.add_argument("--preset", default="cifar10-fast", choices=("cifar10-fast", "cifar10-fast-narrow"))
+    parser.add_argument(
+        "--preset", default="cifar10-fast", choices=("cifar10-fast", "cifar10-fast-cpu", "cifar10-fast-narrow")
+    )
     parser.add_argument("--scenario", default=None, help="a scenario of the preset (default: its first)")
     parser.add_argument("--jobs", required=True, help="KIND:SEED,... with KIND plain, oe or misinformation")
     parser.add_argument("--out", required=True, help="folder of the point files")
@@ -195,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             "seed": seed,
             "architecture": scenario.architecture,
             "model_kwargs": scenario.model_kwargs,
-            "recipe": (
-                scenario.misinformation_recipe if kind == "misinformation" else scenario.defender_recipe
-            ).as_dict(),
+            "recipe": training_recipe(scenario, kind).as_dict(),
+            # a fine-tuned OE defender's training starts from the plain defender of its seed (its seconds exclude that)
+            "starts_from": "plain" if kind == "oe" and scenario.oe_fine_tuning is not None else "scratch",
             "outlier_source": None if kind == "plain" else scenario.outlier_source,
             "history": metadata["history"],
             "train_seconds": metadata["train_seconds"],

@@ -175,6 +175,30 @@ def test_a_model_with_the_same_training_is_shared_across_scenarios(tmp_path, cap
     assert len(glob.glob(str(tmp_path / "micro-other-misinformation-*.pt"))) == 1
 
 
+def test_a_fine_tuned_oe_defender_starts_from_the_seeds_plain_one(tmp_path):
+    """Reference: at a vanishing learning rate the fine-tuned OE defender keeps the plain defender's weights (a model
+    trained from scratch would not); at the recipe's rate it moves away, and its key names the plain one's digest."""
+    from benchmarks.model_cache import _digest, _key, get_models  # pylint: disable=import-outside-toplevel
+
+    still = dataclasses.replace(
+        MICRO, name="micro-ft", oe_fine_tuning=dataclasses.replace(MICRO.defender_recipe, lr=1e-12)
+    )
+    models = get_models(still, 0, str(tmp_path), "data", kinds=("oe",))
+    assert set(models) == {"plain", "oe"}  # the plain defender is trained first, as the start
+    plain, oe = models["plain"][0].state_dict(), models["oe"][0].state_dict()
+    for name, value in plain.items():
+        if value.is_floating_point() and "running" not in name:  # batch-norm statistics still follow the outliers
+            torch.testing.assert_close(oe[name], value, atol=1e-6, rtol=0)
+    scratch = get_models(MICRO, 0, str(tmp_path), "data", kinds=("oe",))["oe"][0].state_dict()
+    assert any(not torch.allclose(scratch[name], value) for name, value in plain.items() if value.is_floating_point())
+    assert _key(still, "oe", 0)["recipe"]["start"] == {"plain": _digest(_key(still, "plain", 0))}
+    assert "start" not in _key(MICRO, "oe", 0)["recipe"]  # scenarios trained from scratch keep their digests
+    moving = dataclasses.replace(still, oe_fine_tuning=MICRO.defender_recipe)
+    assert _digest(_key(moving, "misinformation", 0)) != _digest(_key(still, "misinformation", 0))
+    moved = get_models(moving, 0, str(tmp_path), "data", kinds=("oe",))["oe"][0].state_dict()
+    assert any(not torch.allclose(moved[name], value) for name, value in plain.items() if value.is_floating_point())
+
+
 def test_a_killed_driver_loses_no_point_and_a_restart_recomputes_none(tmp_path):
     import signal  # pylint: disable=import-outside-toplevel
     import time  # pylint: disable=import-outside-toplevel
@@ -276,3 +300,30 @@ def test_an_argmax_clone_is_shared_only_when_it_would_repeat_the_undefended_one(
     flipped = kept.copy()
     flipped[7] = np.roll(flipped[7], 1)  # one query's top-1 class changes
     assert argmax_twin(job, served | {dcp: flipped}, str(tmp_path)) is None
+
+
+def test_the_decoding_attacker_reads_the_clone_its_knockoff_job_trained(tmp_path):
+    """Reference: the decoding attacker run alone (it trains its own clone from the same seed). Run beside plain
+    KnockoffNets it loads the clone that job stored instead, and its points are the same to the last digit; argmax
+    labels on a setting that keeps every top-1 class store no clone of their own."""
+    from benchmarks.options import RunOptions  # pylint: disable=import-outside-toplevel
+    from benchmarks.run import run  # pylint: disable=import-outside-toplevel
+
+    settings = dict(preset="micro", cache_dir=str(tmp_path / "cache"), defences="undefended,am,dcp", progress=False)
+    settings |= dict(skip_overhead=True, labels="soft,argmax")
+    assert run(RunOptions(run_dir=str(tmp_path / "both"), attacks="knockoff,knockoff-decoded", **settings)) == 0
+    assert run(RunOptions(run_dir=str(tmp_path / "alone"), attacks="knockoff-decoded", **settings)) == 0
+    stored = sorted(
+        os.path.basename(p) for p in glob.glob(str(tmp_path / "both" / "context" / "*" / "*" / "clones" / "*.pt"))
+    )
+    assert stored == sorted(f"fashion_mnist-{labels}-{key}.pt" for labels, key in (
+        ("soft", "undefended"), ("soft", "am-0.9"), ("soft", "dcp-1"), ("argmax", "undefended"), ("argmax", "am-0.9"))
+    )  # fmt: skip
+    for path in glob.glob(str(tmp_path / "alone" / "points" / "micro" / "seed0" / "knockoff-decoded*.json")):
+        with open(path, encoding="utf-8") as stream:
+            alone = json.load(stream)
+        with open(path.replace(os.sep + "alone" + os.sep, os.sep + "both" + os.sep), encoding="utf-8") as stream:
+            both = json.load(stream)
+        for field in ("clone_accuracy", "clone_accuracy_validation", "clone_fidelity", "queries"):
+            assert both[field] == alone[field], (path, field)
+    assert len(glob.glob(str(tmp_path / "alone" / "points" / "micro" / "seed0" / "knockoff-decoded*.json"))) == 6
