@@ -21,7 +21,7 @@ import sys
 from benchmarks.cli import UsageError, fail, scenario_parser, selected_scenarios
 from benchmarks.options import RunOptions
 from benchmarks.scenario_run import prepare_models, scenario_run
-from benchmarks.selection import NOT_RUN, VALIDATION_FIELD, operating_point
+from benchmarks.selection import COMPARED, NOT_RUN, VALIDATION_FIELD, operating_point
 
 
 def chosen_settings(validation: dict, budgets_pp: tuple[float, ...]) -> list[str]:
@@ -29,7 +29,9 @@ def chosen_settings(validation: dict, budgets_pp: tuple[float, ...]) -> list[str
     :param validation: ``{DefencePoint: defender accuracy on the validation images}`` of one (scenario, seed), the
                        undefended model's included.
     :param budgets_pp: Allowed losses of validation accuracy, in percentage points.
-    :return: The setting keys (e.g. ``am-0.3``) chosen at any budget, the undefended model's first, each once.
+    :return: The setting keys (e.g. ``am-0.3``) chosen at any budget for the compared defences (AM's variants and the
+             baselines: :data:`benchmarks.selection.COMPARED`, the ones the report chooses operating points for), the
+             undefended model's first, each once.
     """
     points = [
         {"defence": point.defence, "parameter": point.parameter, VALIDATION_FIELD: accuracy, "key": point.key}
@@ -39,7 +41,7 @@ def chosen_settings(validation: dict, budgets_pp: tuple[float, ...]) -> list[str
     if not undefended:
         raise ValueError("the validation accuracies hold no undefended model, the reference of every budget.")
     chosen = list(undefended)
-    for defence in dict.fromkeys(p["defence"] for p in points if p["defence"] != "undefended"):
+    for defence in dict.fromkeys(p["defence"] for p in points if p["defence"] in COMPARED):
         for budget in budgets_pp:
             point = operating_point(points, defence, budget / 100)
             if isinstance(point, dict) and point is not NOT_RUN and point["key"] not in chosen:

@@ -17,7 +17,7 @@ def _strongest_within(validation: dict, budget_pp: float) -> set[str]:
     reference = next(acc for p, acc in validation.items() if p.defence == "undefended")
     best: dict[str, DefencePoint] = {}
     for point, acc in validation.items():
-        if point.defence == "undefended" or acc < reference - budget_pp / 100 - 1e-12:
+        if point.defence in ("undefended", "oe_only") or acc < reference - budget_pp / 100 - 1e-12:
             continue
         if point.defence not in best or point.parameter > best[point.defence].parameter:
             best[point.defence] = point
@@ -26,7 +26,7 @@ def _strongest_within(validation: dict, budget_pp: float) -> set[str]:
 
 def test_chosen_settings_are_the_strongest_within_each_budget():
     rng = np.random.default_rng(3)
-    validation = {DefencePoint("undefended"): 0.90}
+    validation = {DefencePoint("undefended"): 0.90, DefencePoint("oe_only"): 0.90}  # OE alone: not a compared defence
     for defence in ("am", "pp_extreme", "dcp"):
         for parameter in (0.1, 0.2, 0.3, 0.5, 1.0):
             validation[DefencePoint(defence, parameter)] = 0.90 - rng.uniform(0, 0.03)
@@ -35,7 +35,7 @@ def test_chosen_settings_are_the_strongest_within_each_budget():
     assert chosen[0] == "undefended" and len(chosen) == len(set(chosen))
     expected = set().union(*(_strongest_within(validation, b) for b in (0.5, 1, 2)))
     assert set(chosen[1:]) == expected
-    assert not any(key.startswith("pp_argmax") for key in chosen)
+    assert not any(key.startswith(("pp_argmax", "oe_only")) for key in chosen)
 
 
 def test_chosen_settings_need_the_undefended_reference():
