@@ -75,12 +75,35 @@ def report(folder: str) -> str:
     if several:
         lines += ["", "| model | seeds | test, 10k, TTA (%) | 95 % |", "|---|---|---|---|"]
         lines += [f"| {kind} | {s.n} | {pct(s, 2)} | {ci95(s)} |" for kind, s in several.items()]
+    validation = {(p.get("scenario", ""), p["kind"], p["seed"]): p["validation_accuracy_tta"] for p in points}
+    costs: dict[str, dict[int, float]] = {}
+    for (scenario, kind, seed), oe_accuracy in sorted(validation.items()):
+        if kind == "oe" and (scenario, "plain", seed) in validation:
+            costs.setdefault(scenario, {})[seed] = validation[(scenario, "plain", seed)] - oe_accuracy
+    if costs:
+        lines += ["", *_oe_cost_lines(costs)]
     lines += ["", "| point file | per-epoch test accuracy without TTA (%) | per-epoch seconds |", "|---|---|---|"]
     for p in points:
         accuracies = " / ".join(f"{100 * h['test_accuracy']:.1f}" for h in p["history"])
         seconds = " / ".join(f"{h['seconds']:.0f}" for h in p["history"])
         lines.append(f"| `{p['file']}` | {accuracies} | {seconds} |")
     return "\n".join(lines) + "\n"
+
+
+def _oe_cost_lines(costs: dict[str, dict[int, float]]) -> list[str]:
+    """
+    :param costs: ``{scenario: {seed: plain minus OE defender accuracy on the validation half}}``.
+    :return: The markdown table of the OE defender's cost per scenario over seeds.
+    """
+    lines = [
+        "| scenario | seeds | OE cost on the validation half (pp) | 95 % | per seed (pp) |",
+        "|---|---|---|---|---|",
+    ]
+    for scenario, by_seed in costs.items():
+        summary = Summary(tuple(by_seed.values()))
+        per_seed = " / ".join(f"{100 * c:+.2f}" for c in by_seed.values())
+        lines.append(f"| {scenario} | {len(by_seed)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |")
+    return lines
 
 
 def device_report(run_dir: str) -> str:
@@ -104,12 +127,8 @@ def device_report(run_dir: str) -> str:
         summary = Summary(tuple(by_seed[s] for s in sorted(by_seed)))
         per_seed = " / ".join(f"{100 * by_seed[s]:.2f}" for s in sorted(by_seed))
         lines.append(f"| {scenario} | {kind} | {len(by_seed)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |")
-    lines += [
-        "",
-        "| scenario | seeds | OE cost on the validation half (pp) | 95 % | per seed (pp) |",
-        "|---|---|---|---|---|",
-    ]
     points = load_points(run_dir)
+    costs_by_scenario: dict[str, dict[int, float]] = {}
     for scenario in sorted({p["scenario"] for p in points}):
         costs = {}
         for seed in sorted({p["seed"] for p in points if p["scenario"] == scenario}):
@@ -121,9 +140,8 @@ def device_report(run_dir: str) -> str:
             if len(accuracy_of) == 2:
                 costs[seed] = accuracy_of["undefended"] - accuracy_of["oe_only"]
         if costs:
-            summary = Summary(tuple(costs.values()))
-            per_seed = " / ".join(f"{100 * c:+.2f}" for c in costs.values())
-            lines.append(f"| {scenario} | {len(costs)} | {pct(summary, 2)} | {ci95(summary)} | {per_seed} |")
+            costs_by_scenario[scenario] = costs
+    lines += ["", *_oe_cost_lines(costs_by_scenario)]
     probe_path = os.path.join(run_dir, "recipe_probe.jsonl")
     if os.path.isfile(probe_path):
         lines += [

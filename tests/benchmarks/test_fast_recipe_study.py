@@ -80,3 +80,19 @@ def test_the_report_summarises_a_model_trained_on_several_seeds(tmp_path):
         (tmp_path / f"p{seed}.json").write_text(json.dumps(dict(point, train_seconds=60.0)))
     # mean 92 %, sample std 1 pp, 95 % half-width t(0.975, 2) * 1 / sqrt(3) = 2.48 pp
     assert "| plain | 3 | 92.00 ± 1.00 | [89.5, 94.5] |" in report(str(tmp_path))
+
+
+def test_the_report_gives_the_oe_cost_per_seed_from_the_plain_and_oe_points(tmp_path):
+    from benchmarks.studies.fast_recipe_study import report  # pylint: disable=import-outside-toplevel
+
+    history = [{"test_accuracy": 0.5, "seconds": 1.0}]
+    # OE costs 0.3, 0.1 and -0.1 pp (seed 2: OE better); seed 3 has no plain point and no cost
+    for seed, plain, oe in ((0, 0.910, 0.907), (1, 0.905, 0.904), (2, 0.900, 0.901), (3, None, 0.9)):
+        for kind, validation in (("plain", plain), ("oe", oe)):
+            if validation is None:
+                continue
+            point = {"scenario": "s", "kind": kind, "seed": seed, "history": history, "train_seconds": 60.0}
+            point.update(full_test_accuracy_tta=0.9, validation_accuracy_tta=validation, test_half_accuracy_tta=0.9)
+            (tmp_path / f"{kind}{seed}.json").write_text(json.dumps(point))
+    # mean 0.1 pp, sample std 0.2 pp, half-width t(0.975, 2) * 0.2 / sqrt(3) = 0.50 pp
+    assert "| s | 3 | 0.10 ± 0.20 | [-0.4, 0.6] | +0.30 / +0.10 / -0.10 |" in report(str(tmp_path))
