@@ -30,6 +30,10 @@ class AttackEntry:
     :param selection: The truth-filtering attackers' ``SelectiveExtraction`` selection.
     :param decoded: The clone is read through a decoder fitted on the attacker's seed images, labelled by the defended
                     model's answers (:class:`art_am.attacks.DecodedClone`).
+    :param policy: KnockoffNets' query policy: ``random``, or ART's ``adaptive`` bandit (it needs the attacker's labels
+                   of its query set).
+    :param retrain: With the adaptive policy: a fresh clone is trained on the chosen queries afterwards, as the random
+                    policy trains (``run_knockoff``'s ``retrain``).
     """
 
     name: str
@@ -38,12 +42,18 @@ class AttackEntry:
     knows: str | None = None
     selection: str | None = None
     decoded: bool = False
+    policy: str = "random"
+    retrain: bool = False
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"family must be one of {list(FAMILIES)}, got {self.family!r} for {self.name!r}.")
         if (self.family == "selective") != (self.selection is not None):
             raise ValueError(f"{self.name!r}: a selection is given exactly for the selective family.")
+        if self.policy not in ("random", "adaptive") or (self.policy != "random" and self.family != "knockoff"):
+            raise ValueError(f"{self.name!r}: policy must be 'random', or 'adaptive' for the knockoff family.")
+        if self.retrain and self.policy != "adaptive":
+            raise ValueError(f"{self.name!r}: retrain follows ART's adaptive policy; set policy='adaptive'.")
 
 
 # In planning order (benchmarks.jobs.plan): the plain attacks first, then the adaptive ones
@@ -55,11 +65,11 @@ _ENTRIES = (
     AttackEntry("jbda-optimised", "jbda", False, "the same, also optimising each step against the copy's gradient"),
     AttackEntry(
         "knockoff-adaptive", "knockoff", True, "KnockoffNets with ART's adaptive policy, a bandit steering queries by "
-        "the answers"
+        "the answers", policy="adaptive",
     ),
     AttackEntry(
         "knockoff-bandit", "knockoff", True, "ART's adaptive policy choosing the queries, the clone then trained on "
-        "all answers as the random policy trains it"
+        "all answers as the random policy trains it", policy="adaptive", retrain=True,
     ),
     AttackEntry(
         "confident", "selective", True, "the Section 6 attacker, training on the most confident half of its answers",

@@ -259,7 +259,7 @@ class ScenarioRun:
             if twin is not None:
                 return self._save_point(job, start, shared_clone(twin, self.options.run_dir))
             y_queries = None
-            if kind in ("knockoff-adaptive", "knockoff-bandit"):  # ART's adaptive policy needs the attacker's labels
+            if entry.policy == "adaptive":  # ART's adaptive policy needs the attacker's labels
                 _, labels = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
                 if labels is None:
                     raise ValueError(f"{kind} needs labels of the query source {source!r}, which has none.")
@@ -276,7 +276,7 @@ class ScenarioRun:
                     self.device,
                     False,
                     y_queries,
-                    retrain=kind == "knockoff-bandit",
+                    retrain=entry.retrain,
                 )
             extra = {}
             if entry.decoded:

@@ -136,6 +136,17 @@ def test_every_attack_has_one_entry_and_an_unknown_one_is_named():
         attack_registry.AttackEntry("x", "other", False)
     with pytest.raises(ValueError, match="selection is given exactly for the selective family"):
         attack_registry.AttackEntry("x", "knockoff", True, selection="confidence")
+    with pytest.raises(ValueError, match="policy must be 'random', or 'adaptive' for the knockoff family"):
+        attack_registry.AttackEntry("x", "jbda", False, policy="adaptive")
+    with pytest.raises(ValueError, match="policy must be"):
+        attack_registry.AttackEntry("x", "knockoff", True, policy="greedy")
+    with pytest.raises(ValueError, match="retrain follows ART's adaptive policy"):
+        attack_registry.AttackEntry("x", "knockoff", True, retrain=True)
+    # the two adaptive KnockoffNets attackers are told apart by their fields, not by their names
+    assert [(e.name, e.retrain) for e in attack_registry.ATTACKS.values() if e.policy == "adaptive"] == [
+        ("knockoff-adaptive", False),
+        ("knockoff-bandit", True),
+    ]
 
 
 def test_figures_order_attacks_by_family_then_planning_order():
