@@ -28,16 +28,25 @@ def argmax_twin(job: Job, served: dict[DefencePoint, np.ndarray], run_dir: str) 
     :return: The undefended argmax-label job of the same scenario, seed and query set when its point exists and the
              job's clone would repeat it; None otherwise (the job trains its own clone).
     """
-    kind = attack_kind(job.attack)
     undefended = DefencePoint("undefended")
-    if kind != "knockoff" or job.labels != "argmax" or job.point == undefended or job.point.true_model != "plain":
+    if attack_kind(job.attack) != "knockoff" or job.point == undefended:
         return None
     twin = dataclasses.replace(job, point=undefended)
-    # float32: the precision the answers are served and argmax-ed at in the attack
-    top1 = served[job.point].astype(np.float32).argmax(axis=1)
-    if not twin.is_finished(run_dir) or not np.array_equal(top1, served[undefended].astype(np.float32).argmax(axis=1)):
+    if not twin.is_finished(run_dir) or not trains_the_undefended_clone(job.point, job.labels, served):
         return None
     return twin
+
+
+def trains_the_undefended_clone(point: DefencePoint, labels: str, served: dict[DefencePoint, np.ndarray]) -> bool:
+    """
+    :return: Whether a random-policy KnockoffNets clone of this setting and label mode is the undefended one: argmax
+             labels, the plain model behind the defence, and every served top-1 class the undefended model's.
+    """
+    if labels != "argmax" or point.true_model != "plain":
+        return False
+    # float32: the precision the answers are served and argmax-ed at in the attack
+    top1 = served[point].astype(np.float32).argmax(axis=1)
+    return bool(np.array_equal(top1, served[DefencePoint("undefended")].astype(np.float32).argmax(axis=1)))
 
 
 def shared_clone(twin: Job, run_dir: str) -> dict:

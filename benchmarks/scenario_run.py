@@ -49,7 +49,7 @@ from benchmarks.attack_runs import (
     scenario_input_shape,
     seeds_only_clone,
 )
-from benchmarks.clone_sharing import argmax_twin, shared_clone
+from benchmarks.clone_sharing import argmax_twin, shared_clone, trains_the_undefended_clone
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
 from benchmarks.fault_injection import inject_fault
@@ -311,12 +311,7 @@ class ScenarioRun:
         if "knockoff-decoded" not in self.options.attacks.split(","):
             return run_knockoff(self.scenario, x_queries, served[point], LABEL_MODES[job.labels], self.seed,
                                 self.device, False)  # fmt: skip
-        undefended = DefencePoint("undefended")
-        trains = point
-        if job.labels == "argmax" and point.true_model == "plain":
-            top1 = served[point].astype(np.float32).argmax(axis=1)
-            if np.array_equal(top1, served[undefended].astype(np.float32).argmax(axis=1)):
-                trains = undefended  # the clone trains on the top-1 classes alone (clone_sharing.argmax_twin)
+        trains = DefencePoint("undefended") if trains_the_undefended_clone(point, job.labels, served) else point
         path = os.path.join(self.context, "clones", f"{source}-{job.labels}-{trains.key}.pt")
         with exclusive(path):
             if os.path.isfile(path):
