@@ -23,6 +23,7 @@ from benchmarks.glance import run_glance
 from benchmarks.registry import DEFENCE_LABELS
 from benchmarks.selection import (
     BUDGET_PP,
+    SWEEP_FIELD,
     Summary,
     by_experiment,
     ci95,
@@ -33,6 +34,7 @@ from benchmarks.selection import (
     per_seed_parameters,
     verdict,
     with_attacker_best,
+    with_sweeps,
 )
 
 DROPS_PP = (0.0, 0.5, 1.0, 2.0, 5.0)
@@ -49,7 +51,7 @@ def load_points(run_dir: str) -> list[dict]:
     :return: Every saved point of the run, checked (:mod:`benchmarks.run_files`).
     :raises RunFileError: If the folder is missing or a point is damaged (the message names the file).
     """
-    return run_files.load_points(run_dir, DEFENCE_LABELS)
+    return with_sweeps(run_files.load_points(run_dir, DEFENCE_LABELS), run_files.load_sweeps(run_dir, DEFENCE_LABELS))
 
 
 def aggregate(points: list[dict]) -> list[dict]:
@@ -315,6 +317,11 @@ def _markdown(
     return "\n".join(lines) + "\n"
 
 
+def _without_sweep(point: dict) -> dict:
+    # the seed's sweep rides on each point in memory only: results.json lists the points as saved
+    return {key: value for key, value in point.items() if key != SWEEP_FIELD}
+
+
 def _jsonable(value):
     if isinstance(value, Summary):
         interval = value.interval
@@ -339,7 +346,14 @@ def write_report(run_dir: str) -> str:
     # Every file is replaced atomically: a reader (or a concurrent report) never sees half of one.
     write_json_atomic(
         os.path.join(run_dir, "results.json"),
-        _jsonable({"points": points, "aggregate": rows, "matched_comparison": comparison, "overhead": overheads}),
+        _jsonable(
+            {
+                "points": [_without_sweep(p) for p in points],
+                "aggregate": rows,
+                "matched_comparison": comparison,
+                "overhead": overheads,
+            }
+        ),
     )
     table = io.StringIO(newline="")
     writer = csv.DictWriter(table, fieldnames=FIELDS, extrasaction="ignore")

@@ -13,6 +13,8 @@ import math
 import os
 from typing import Any
 
+from art_am.atomic import write_json_atomic
+
 # What every point holds, and the type each must have.
 POINT_KEYS = {
     "scenario": str,
@@ -73,10 +75,19 @@ def check_point(point: dict, path: str, known_defences: Any = None) -> dict:
     :raises RunFileError: If a key is missing or has the wrong type, a seed is negative, an accuracy is not a finite
                           fraction, or the defence is unknown.
     """
-    for key, kind in POINT_KEYS.items():
-        if key not in point:
-            raise RunFileError(f"{path}: the point lacks '{key}' (a point holds {', '.join(POINT_KEYS)})")
-        value = point[key]
+    return _check_record(point, path, "point", POINT_KEYS, known_defences)
+
+
+def _check_record(record: dict, path: str, what: str, kinds: dict[str, type], known_defences: Any) -> dict:
+    """
+    :param what: What the record is, for messages (``"point"``, ``"setting"``).
+    :param kinds: The keys it must hold and the type of each.
+    :return: ``record``, checked as :func:`check_point` says.
+    """
+    for key, kind in kinds.items():
+        if key not in record:
+            raise RunFileError(f"{path}: the {what} lacks '{key}' (a {what} holds {', '.join(kinds)})")
+        value = record[key]
         ok = (
             isinstance(value, (int, float)) and not isinstance(value, bool)
             if kind is float
@@ -86,10 +97,10 @@ def check_point(point: dict, path: str, known_defences: Any = None) -> dict:
             ok = False
         if not ok:
             raise RunFileError(f"{path}: '{key}' must be {kind.__name__}, got {value!r}")
-    if point["seed"] < 0:
-        raise RunFileError(f"{path}: 'seed' must be >= 0, got {point['seed']}")
+    if record.get("seed", 0) < 0:
+        raise RunFileError(f"{path}: 'seed' must be >= 0, got {record['seed']}")
     for key in ACCURACY_KEYS:
-        value = point.get(key)
+        value = record.get(key)
         if value is None:
             continue
         if (
@@ -99,9 +110,14 @@ def check_point(point: dict, path: str, known_defences: Any = None) -> dict:
             or not 0 <= value <= 1
         ):
             raise RunFileError(f"{path}: '{key}' must be a fraction in [0, 1], got {value!r}")
-    if known_defences is not None and point["defence"] not in known_defences:
-        raise RunFileError(f"{path}: unknown defence {point['defence']!r}; known: {', '.join(sorted(known_defences))}")
-    return point
+    if known_defences is not None and record["defence"] not in known_defences:
+        raise RunFileError(f"{path}: unknown defence {record['defence']!r}; known: {', '.join(sorted(known_defences))}")
+    parameter = record.get("parameter")
+    if parameter is not None and (
+        isinstance(parameter, bool) or not isinstance(parameter, (int, float)) or not math.isfinite(parameter)
+    ):
+        raise RunFileError(f"{path}: 'parameter' must be a finite number or null, got {parameter!r}")
+    return record
 
 
 def read_run_description(path: str) -> dict:
@@ -127,6 +143,80 @@ def load_points(run_dir: str, known_defences: Any = None) -> list[dict]:
         raise RunFileError(f"{run_dir}: no such run folder")
     paths = sorted(glob.glob(os.path.join(glob.escape(run_dir), "points", "*", "seed*", "*.json")))
     return [check_point(read_json_file(path, "a point"), path, known_defences) for path in paths]
+
+
+# Every swept setting's defender accuracies of one (scenario, seed), beside its points: the settings an operating point
+# is chosen from, also those at which no clone trained (a run on two CPU cores trains clones at the chosen ones only,
+# and without this file a larger budget would silently fall back to them). Not under ``seed*/``: it is not a point.
+SWEEP_FOLDER = "defender-sweep"
+SWEEP_KEYS = {"defence": str, "defender_accuracy": float, "defender_accuracy_validation": float}
+
+
+def sweep_path(run_dir: str, scenario: str, seed: int) -> str:
+    """
+    :return: The sweep file of a (scenario, seed) in a run folder.
+    """
+    return os.path.join(run_dir, "points", scenario, SWEEP_FOLDER, f"seed{seed}.json")
+
+
+def write_sweep(run_dir: str, scenario: str, seed: int, settings: list[dict]) -> None:
+    """
+    Store a (scenario, seed)'s sweep (atomically), unless the same one is stored: every process of the seed calls it.
+
+    :param settings: One ``{"defence", "parameter", "defender_accuracy", "defender_accuracy_validation"}`` per setting.
+    """
+    path = sweep_path(run_dir, scenario, seed)
+    content = {"scenario": scenario, "seed": seed, "settings": settings}
+    if os.path.isfile(path):
+        try:
+            if read_json_file(path, "a sweep") == content:
+                return
+        except RunFileError:
+            pass  # a damaged one is replaced
+    write_json_atomic(path, content)
+
+
+def check_sweep(sweep: dict, path: str, known_defences: Any = None) -> list[dict]:
+    """
+    :param sweep: A sweep file read by :func:`read_json_file`: ``{"scenario", "seed", "settings": [...]}``.
+    :param path: Its file, for messages.
+    :param known_defences: See :func:`check_point`.
+    :return: Its settings, each with the sweep's scenario and seed added (the fields a point has for them).
+    :raises RunFileError: If a key is missing or has the wrong type, or an accuracy is not a finite fraction.
+    """
+    settings = sweep.get("settings")
+    if not isinstance(settings, list) or not settings:
+        raise RunFileError(f"{path}: a sweep holds a non-empty list 'settings', got {settings!r}")
+    scenario, seed = sweep.get("scenario"), sweep.get("seed")
+    _check_record({"scenario": scenario, "seed": seed}, path, "sweep", {"scenario": str, "seed": int}, None)
+    entries = []
+    for index, setting in enumerate(settings):
+        if not isinstance(setting, dict):
+            raise RunFileError(f"{path}: settings[{index}] must be an object, got {setting!r}")
+        _check_record(setting, f"{path}: settings[{index}]", "setting", SWEEP_KEYS, known_defences)
+        entries.append(
+            {
+                "scenario": scenario,
+                "seed": seed,
+                "parameter": setting.get("parameter"),
+                **{key: setting[key] for key in SWEEP_KEYS},
+            }
+        )
+    return entries
+
+
+def load_sweeps(run_dir: str, known_defences: Any = None) -> dict[tuple[str, int], list[dict]]:
+    """
+    :return: ``{(scenario, seed): settings}`` of every sweep file of the run (:func:`check_sweep`); empty for a run
+             whose clones cover its sweeps (it wrote none).
+    :raises RunFileError: If a sweep file is damaged.
+    """
+    pattern = os.path.join(glob.escape(run_dir), "points", "*", SWEEP_FOLDER, "seed*.json")
+    sweeps = {}
+    for path in sorted(glob.glob(pattern)):
+        settings = check_sweep(read_json_file(path, "a sweep"), path, known_defences)
+        sweeps[(settings[0]["scenario"], settings[0]["seed"])] = settings
+    return sweeps
 
 
 def load_json_files(pattern: str, what: str) -> list[dict]:

@@ -58,6 +58,7 @@ from benchmarks.model_cache import exclusive, get_models, get_sign_detector, wit
 from benchmarks.options import RunOptions
 from benchmarks.presets import PRESETS
 from benchmarks.provenance import provenance
+from benchmarks.run_files import write_sweep
 from benchmarks.scenarios import Scenario
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,20 @@ class ScenarioRun:
         self.defender_accuracy = {
             part: {p: float(evaluation[f"{part}/{p.key}"]) for p in self.points} for part in ("validation", "test")
         }
+        write_sweep(
+            options.run_dir,
+            scenario.name,
+            seed,
+            [
+                {
+                    "defence": p.defence,
+                    "parameter": p.parameter,
+                    "defender_accuracy": self.defender_accuracy["test"][p],
+                    "defender_accuracy_validation": self.defender_accuracy["validation"][p],
+                }
+                for p in self.points
+            ],
+        )
         self.msp_benign = evaluation["msp_benign"]
         self.true_labels = {name: evaluation[f"true_labels/{name}"] for name in ("plain", "oe")}
         self._query_answers: dict[str, tuple[np.ndarray, dict, dict]] = {}

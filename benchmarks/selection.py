@@ -196,6 +196,32 @@ def has_validation(points: list[dict]) -> bool:
     return bool(points) and all(VALIDATION_FIELD in point for point in points)
 
 
+# A point's field holding its (scenario, seed)'s sweep (:func:`with_sweeps`).
+SWEEP_FIELD = "sweep"
+
+
+def with_sweeps(points: list[dict], sweeps: dict[tuple[str, int], list[dict]]) -> list[dict]:
+    """
+    :param points: Points of a run.
+    :param sweeps: ``{(scenario, seed): settings}`` (:func:`benchmarks.run_files.load_sweeps`): every swept setting's
+                   defender accuracies, with or without a clone.
+    :return: ``points``, each given its seed's sweep (one shared list, under :data:`SWEEP_FIELD`) where there is one,
+             so that every selection made from the points chooses among the whole sweep, as the run's operating
+             points were chosen, and reads a chosen setting without a clone as :data:`NOT_RUN`.
+    """
+    return [
+        dict(p, **{SWEEP_FIELD: sweeps[key]}) if (key := (p["scenario"], p["seed"])) in sweeps else p for p in points
+    ]
+
+
+def with_sweep_settings(points: list[dict]) -> list[dict]:
+    """
+    :return: ``points`` and, once per (scenario, seed), the settings of the sweep they carry (:func:`with_sweeps`).
+    """
+    sweeps = {(p["scenario"], p["seed"]): p[SWEEP_FIELD] for p in points if SWEEP_FIELD in p}
+    return list(points) + [setting for settings in sweeps.values() for setting in settings]
+
+
 def operating_point(
     seed_points: list[dict], defence: str, drop: float, settings: list[dict] | None = None
 ) -> dict | str | None:
@@ -241,7 +267,7 @@ def matched_comparison(
     """
     entries = []
     settings: dict[tuple, list[dict]] = defaultdict(list)
-    for point in points if settings_from is None else settings_from:
+    for point in with_sweep_settings(points if settings_from is None else settings_from):
         settings[(point["scenario"], point["seed"])].append(point)
     for (scenario, attack, labels), seeds in sorted(by_experiment(points).items()):
         undefended: dict[int, dict] = {}

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import publish, results_page, run
-from benchmarks.run_files import RunFileError, load_points
+from benchmarks.run_files import RunFileError, load_points, load_sweeps, sweep_path, write_sweep
 from tests.helpers import ROOT
 
 QUICK = os.path.join(ROOT, "results", "quick")
@@ -215,3 +215,64 @@ def test_the_studies_share_the_command_line_rule(capsys, flags, flag):
     assert caught.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and f"error: {flag}: " in error[0], error
+
+
+def _sweep_settings():
+    return [
+        {"defence": "undefended", "parameter": None, "defender_accuracy": 0.9, "defender_accuracy_validation": 0.91},
+        {"defence": "am", "parameter": 0.3, "defender_accuracy": 0.89, "defender_accuracy_validation": 0.9},
+    ]
+
+
+def test_a_sweep_is_written_once_and_rides_on_its_seeds_points(tmp_path):
+    from benchmarks.report import load_points as report_points  # pylint: disable=import-outside-toplevel
+
+    run_dir = _small_run(tmp_path)
+    scenario, seed = (lambda p: (p["scenario"], p["seed"]))(json.loads(_first_point(run_dir).read_text()))
+    write_sweep(str(run_dir), scenario, seed, _sweep_settings())
+    path = sweep_path(str(run_dir), scenario, seed)
+    os.utime(path, (1, 1))
+    write_sweep(str(run_dir), scenario, seed, _sweep_settings())  # the same sweep: left as it is
+    assert os.path.getmtime(path) == 1
+    points = report_points(str(run_dir))
+    mine = [p for p in points if (p["scenario"], p["seed"]) == (scenario, seed)]
+    expected = [dict(s, scenario=scenario, seed=seed) for s in _sweep_settings()]
+    assert mine and all(p["sweep"] == expected for p in mine)
+    assert all("sweep" not in p for p in points if (p["scenario"], p["seed"]) != (scenario, seed))
+    changed = _sweep_settings()[:1]
+    write_sweep(str(run_dir), scenario, seed, changed)  # another sweep replaces it
+    assert load_sweeps(str(run_dir))[(scenario, seed)] == [dict(changed[0], scenario=scenario, seed=seed)]
+
+
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda sweep: "{", "is not valid JSON"),
+        (lambda sweep: dict(sweep, settings=[]), "a sweep holds a non-empty list 'settings'"),
+        (lambda sweep: dict(sweep, seed="0"), "'seed' must be int, got '0'"),
+        (lambda sweep: dict(sweep, settings=[1]), r"settings\[0\] must be an object"),
+        (
+            lambda sweep: dict(sweep, settings=[{"defence": "am", "defender_accuracy": 0.5}]),
+            r"settings\[0\]: the setting lacks 'defender_accuracy_validation'",
+        ),
+        (lambda sweep: dict(sweep, settings=[dict(sweep["settings"][1], defender_accuracy=1.5)]), "must be a fraction"),
+        (lambda sweep: dict(sweep, settings=[dict(sweep["settings"][1], defence="magic")]), "unknown defence 'magic'"),
+        (
+            lambda sweep: dict(sweep, settings=[dict(sweep["settings"][1], parameter="0.3")]),
+            "'parameter' must be a finite number or null, got '0.3'",
+        ),
+    ],
+)
+def test_a_damaged_sweep_is_named(tmp_path, damage, message):
+    from benchmarks.report import load_points as report_points  # pylint: disable=import-outside-toplevel
+
+    run_dir = _small_run(tmp_path, points=3)
+    write_sweep(str(run_dir), "s", 0, _sweep_settings())
+    path = sweep_path(str(run_dir), "s", 0)
+    damaged = damage(json.loads(open(path, encoding="utf-8").read()))
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write(damaged if isinstance(damaged, str) else json.dumps(damaged))
+    with pytest.raises(RunFileError, match=message) as caught:
+        report_points(str(run_dir))
+    assert str(path) in str(caught.value)
+    assert run.main(["--preset", "quick", "--run-dir", str(run_dir), "--report-only"]) == 2

@@ -51,6 +51,15 @@ def test_run_writes_points_resumes_and_reports(tmp_path, micro_preset):
         "knockoff_fashion_mnist-soft-am-0.9.json",
         "knockoff_fashion_mnist-soft-dcp-1.json",
     ]
+    # the subset run stores every swept setting's defender accuracies, the settings without a clone included: the
+    # same values the full run's points carry
+    sweep = json.load(open(tmp_path / "subset" / "points" / "micro" / "defender-sweep" / "seed0.json"))
+    full = {(r["defence"], r["parameter"]): r for r in results["points"] if r["labels"] != "best"}
+    assert len(sweep["settings"]) == len({key for key in full}) > len(written)
+    for setting in sweep["settings"]:
+        point = full[(setting["defence"], setting["parameter"])]
+        assert setting["defender_accuracy"] == point["defender_accuracy"]
+        assert setting["defender_accuracy_validation"] == point["defender_accuracy_validation"]
     # an argmax-label clone of a defence that keeps every top-1 answer is the undefended one's: shared, not trained ...
     shared = json.load(
         open(tmp_path / "run" / "points" / "micro" / "seed0" / "knockoff_fashion_mnist-argmax-dcp-1.json")
@@ -206,8 +215,9 @@ def test_seed_list_runs_only_the_named_seeds(micro_preset, tmp_path, capsys):
     arguments = ["--preset", "micro", "--run-dir", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]
     arguments += ["--skip-overhead", "--no-progress", "--attacks", "knockoff", "--labels", "soft"]
     run_module.main(arguments + ["--defences", "undefended", "--seed-list", "1"])
-    written = glob.glob(str(tmp_path / "points" / "micro" / "*" / "*.json"))
+    written = glob.glob(str(tmp_path / "points" / "micro" / "seed*" / "*.json"))
     assert [os.path.basename(os.path.dirname(p)) for p in written] == ["seed1"]
+    assert os.listdir(tmp_path / "points" / "micro" / "defender-sweep") == ["seed1.json"]
     for bad in ("1,x", "-1"):
         assert run_module.main(arguments + ["--seed-list", bad]) == 2
         assert "--seed-list: " in capsys.readouterr().err

@@ -15,6 +15,7 @@ from benchmarks.selection import (
     verdict,
     with_attacker_best,
     with_strongest_attacker,
+    with_sweeps,
 )
 from tests.benchmarks import point_records
 
@@ -227,3 +228,25 @@ def test_no_strongest_attacker_where_a_paper_attack_skipped_the_setting():
     (partial,) = matched_comparison(strongest, (0.5,))
     assert partial["defences"]["am"]["parameters"] == [0.5]
     assert partial["defences"]["am"]["strongest_of"] == {0: "knockoff (soft)"}
+
+
+def test_a_budget_whose_setting_has_no_clone_reads_not_run_from_the_sweep():
+    """A run that trained clones at the 0.5 pp settings only (two CPU cores): at 1 pp AM's strongest setting is 0.8,
+    which the sweep measured without a clone; the comparison says 'not run' there instead of reusing 0.5."""
+    points = [_point("undefended", None, 0.95, 0.95, 0.80), _point("am", 0.5, 0.947, 0.95, 0.05)]
+    points += [_point("pp_extreme", 0.3, 0.946, 0.95, 0.40)]
+    sweep = [
+        {"scenario": "s", "seed": 0, "defence": d, "parameter": t, "defender_accuracy": 0.9,
+         "defender_accuracy_validation": v}
+        for d, t, v in (("undefended", None, 0.95), ("am", 0.5, 0.947), ("am", 0.8, 0.941), ("am", 0.9, 0.90))
+        + (("pp_extreme", 0.3, 0.946), ("pp_extreme", 0.5, 0.93))
+    ]  # fmt: skip
+    carried = with_sweeps(points, {("s", 0): sweep, ("s", 1): sweep[:1]})
+    assert all(p["sweep"] is sweep for p in carried) and "sweep" not in points[0]
+    by_budget = {e["drop_pp"]: e["defences"] for e in matched_comparison(carried, (0.5, 1.0, 2.0))}
+    assert by_budget[0.5]["am"]["parameters"] == [0.5] and by_budget[0.5]["pp_extreme"]["parameters"] == [0.3]
+    assert by_budget[1.0]["am"]["parameters"] == [NOT_RUN] and by_budget[1.0]["am"]["seeds_not_run"] == 1
+    assert by_budget[1.0]["pp_extreme"]["parameters"] == [0.3]  # its next setting costs 2 pp
+    assert by_budget[2.0]["pp_extreme"]["parameters"] == [NOT_RUN]
+    # without the sweep, the clones' own settings are all there is: 1 pp would silently read AM at 0.5
+    assert {e["drop_pp"]: e["defences"]["am"]["parameters"] for e in matched_comparison(points, (1.0,))} == {1.0: [0.5]}
