@@ -1,0 +1,142 @@
+"""
+How much AM's operating point depends on the accuracy its budget is measured from. The benchmark measures every
+defence's cost from the undefended (plain) defender, as the paper does. Where the outlier-exposure defender is
+fine-tuned from the plain one (``cifar10-fast-cpu``), its extra epochs can make it *more* accurate than the plain one
+on the validation images, and then AM may misinform more benign images than the budget says. This study chooses AM's
+setting by the same rule (:func:`benchmarks.selection.operating_point`) against the stricter reference, the better of
+the plain and the OE defender on the validation images, from the run's sweep files, and reads the clone of the
+strongest attacker that ran at each setting (``not run`` where none did):
+
+    python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --budget 0.5
+    # the settings to train clones at, as a --defences list for one seed:
+    python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --budget 0.5 --settings-of 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from benchmarks.report import load_points
+from benchmarks.run_files import RunFileError, load_sweeps
+from benchmarks.selection import (
+    STRONGEST,
+    SWEEP_FIELD,
+    VALIDATION_FIELD,
+    Summary,
+    ci95,
+    operating_point,
+    pct,
+    with_attacker_best,
+    with_strongest_attacker,
+)
+
+REFERENCES = ("plain", "better of plain and OE")
+
+
+def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict[str, dict | None]:
+    """
+    :param sweep: One (scenario, seed)'s sweep (:func:`benchmarks.run_files.load_sweeps`), with its ``undefended`` and
+                  ``oe_only`` settings.
+    :param drop: Allowed loss of validation accuracy (a fraction).
+    :return: ``{reference: the sweep's setting chosen against it, or None}`` for each of :data:`REFERENCES`.
+    """
+    by_name = {s["defence"]: s for s in sweep if s["parameter"] is None}
+    if not {"undefended", "oe_only"} <= set(by_name):
+        raise ValueError("the sweep lacks the undefended or the OE-only setting, the references of AM's budget")
+    plain, oe = by_name["undefended"], by_name["oe_only"]
+    chosen = {}
+    for reference, level in zip(
+        REFERENCES, (plain[VALIDATION_FIELD], max(plain[VALIDATION_FIELD], oe[VALIDATION_FIELD]))
+    ):
+        anchored = [dict(s, **{VALIDATION_FIELD: level}) if s is plain else s for s in sweep]
+        point = operating_point(anchored, defence, drop, sweep)
+        chosen[reference] = point if isinstance(point, dict) else None
+    return chosen
+
+
+def report(points: list[dict], drop_pp: float) -> str:
+    """
+    :param points: A run's points (:func:`benchmarks.report.load_points`: with their sweeps).
+    :return: Markdown: per (scenario, seed), the plain and OE defenders' validation accuracy and AM's setting, test
+             defender accuracy and strongest-attacker clone against each reference; then the clones over seeds.
+    """
+    strongest = [
+        p
+        for p in with_strongest_attacker(with_attacker_best(points))
+        if p["attack"] == STRONGEST and p["defence"] == "am"
+    ]
+    sweeps = {(p["scenario"], p["seed"]): p[SWEEP_FIELD] for p in points if SWEEP_FIELD in p}
+    if not sweeps:
+        raise ValueError("the run has no sweep files (points/<scenario>/defender-sweep/seed<k>.json)")
+    lines = [
+        "| scenario | seed | plain, validation | OE, validation | reference | AM tau | AM defender (test) "
+        "| AM cost vs plain (test, pp) | strongest clone (test) | attacker |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    clones: dict[tuple[str, str], list[float]] = {}
+    for (scenario, seed), sweep in sorted(sweeps.items()):
+        plain = next(s for s in sweep if s["defence"] == "undefended")
+        oe = next(s for s in sweep if s["defence"] == "oe_only")
+        for reference, setting in strict_settings(sweep, drop_pp / 100).items():
+            if setting is None:
+                lines.append(f"| {scenario} | {seed} | | | {reference} | none | | | | |")
+                continue
+            clone = next(
+                (
+                    p
+                    for p in strongest
+                    if (p["scenario"], p["seed"], p["parameter"]) == (scenario, seed, setting["parameter"])
+                ),
+                None,
+            )
+            if clone is not None:
+                clones.setdefault((scenario, reference), []).append(clone["clone_accuracy"])
+            lines.append(
+                f"| {scenario} | {seed} | {100 * plain[VALIDATION_FIELD]:.2f} | {100 * oe[VALIDATION_FIELD]:.2f} "
+                f"| {reference} | {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
+                f"| {100 * (plain['defender_accuracy'] - setting['defender_accuracy']):+.2f} "
+                f"| {100 * clone['clone_accuracy']:.1f} | {clone['strongest_of']} ({clone['strongest_labels']}) |"
+                if clone is not None
+                else f"| {scenario} | {seed} | {100 * plain[VALIDATION_FIELD]:.2f} | {100 * oe[VALIDATION_FIELD]:.2f} "
+                f"| {reference} | {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
+                f"| {100 * (plain['defender_accuracy'] - setting['defender_accuracy']):+.2f} | not run | |"
+            )
+    lines += ["", "| scenario | reference | seeds | AM's strongest clone (test, %) | 95 % |", "|---|---|---|---|---|"]
+    for (scenario, reference), values in sorted(clones.items()):
+        summary = Summary(tuple(values))
+        lines.append(f"| {scenario} | {reference} | {len(values)} | {pct(summary)} | {ci95(summary)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    :return: Exit status (2 for a bad argument or an unreadable run).
+    """
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run-dir", required=True, help="a run folder with sweep files")
+    parser.add_argument("--budget", type=float, default=0.5, help="allowed validation loss in pp (default 0.5)")
+    parser.add_argument("--settings-of", type=int, default=None, help="print AM's settings of this seed instead")
+    args = parser.parse_args(argv)
+    if not 0 <= args.budget < 100:
+        print(f"error: --budget: {args.budget} is not in [0, 100) percentage points", file=sys.stderr)
+        return 2
+    try:
+        if args.settings_of is None:
+            print(report(load_points(args.run_dir), args.budget))
+            return 0
+        sweeps = [sweep for (_, seed), sweep in load_sweeps(args.run_dir).items() if seed == args.settings_of]
+        if len(sweeps) != 1:
+            raise ValueError(
+                f"--settings-of: seed {args.settings_of} has {len(sweeps)} sweep files in {args.run_dir}; one needed"
+            )
+        chosen = strict_settings(sweeps[0], args.budget / 100)
+    except (RunFileError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(",".join(dict.fromkeys(f"am-{s['parameter']:g}" for s in chosen.values() if s is not None)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

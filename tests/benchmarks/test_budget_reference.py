@@ -1,0 +1,61 @@
+"""AM's operating point against the stricter budget reference (benchmarks.studies.budget_reference)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks.run_files import write_sweep
+from benchmarks.studies.budget_reference import main, strict_settings
+
+
+def _sweep(plain, oe, taus):
+    settings = [
+        {"defence": "undefended", "parameter": None, "defender_accuracy": plain, "defender_accuracy_validation": plain},
+        {"defence": "oe_only", "parameter": None, "defender_accuracy": oe, "defender_accuracy_validation": oe},
+    ]
+    return settings + [
+        {"defence": "am", "parameter": tau, "defender_accuracy": a - 0.001, "defender_accuracy_validation": a}
+        for tau, a in taus.items()
+    ]
+
+
+@pytest.mark.parametrize("trial", range(15))
+def test_each_reference_chooses_the_largest_tau_within_the_budget_of_its_accuracy(trial):
+    rng = np.random.default_rng(trial)
+    plain, oe = 0.90 + rng.uniform(0, 0.01, size=2)
+    taus = {round(float(t), 2): float(plain - rng.uniform(0, 0.012)) for t in rng.uniform(0.05, 0.9, size=12)}
+    sweep = [dict(s, scenario="s", seed=0) for s in _sweep(float(plain), float(oe), taus)]
+    chosen = strict_settings(sweep, 0.005)
+    # reference: each tau checked one by one against each level
+    for reference, level in (("plain", plain), ("better of plain and OE", max(plain, oe))):
+        within = [t for t, a in taus.items() if a >= level - 0.005 - 1e-12]
+        assert (chosen[reference] and chosen[reference]["parameter"]) == (max(within) if within else None)
+    plain_tau, strict_tau = (chosen[r]["parameter"] if chosen[r] else -1 for r in chosen)
+    assert strict_tau <= plain_tau  # a stricter reference never allows a stronger setting
+
+
+def test_the_report_reads_the_strongest_clone_at_each_reference_and_prints_the_settings(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    sweep = _sweep(0.900, 0.903, {0.2: 0.902, 0.25: 0.899, 0.3: 0.896, 0.35: 0.890})
+    write_sweep(str(run_dir), "s", 1, sweep)
+    folder = run_dir / "points" / "s" / "seed1"
+    folder.mkdir(parents=True)
+    for defence, tau, clone in (("undefended", None, 0.5), ("am", 0.3, 0.1)):
+        point = {
+            "scenario": "s", "seed": 1, "attack": "knockoff:q", "labels": "soft", "defence": defence,
+            "parameter": tau, "defender_accuracy": 0.9, "defender_accuracy_validation": 0.9,
+            "clone_accuracy": clone, "clone_accuracy_validation": clone,
+        }  # fmt: skip
+        (folder / f"{defence}.json").write_text(json.dumps(point))
+    assert main(["--run-dir", str(run_dir), "--settings-of", "1"]) == 0
+    # plain: 0.900 - 0.5 pp admits 0.896 (tau 0.3); the OE defender's 0.903 admits 0.899 only (tau 0.25)
+    assert capsys.readouterr().out.strip() == "am-0.3,am-0.25"
+    assert main(["--run-dir", str(run_dir)]) == 0
+    table = capsys.readouterr().out
+    assert "| s | 1 | 90.00 | 90.30 | plain | 0.3 | 89.50 | +0.50 | 10.0 | knockoff:q (soft) |" in table
+    assert "| s | 1 | 90.00 | 90.30 | better of plain and OE | 0.25 | 89.80 | +0.20 | not run | |" in table
+    assert main(["--run-dir", str(run_dir), "--settings-of", "0"]) == 2
+    assert "--settings-of: seed 0 has 0 sweep files" in capsys.readouterr().err
+    assert main(["--run-dir", str(run_dir), "--budget", "-1"]) == 2
+    assert "--budget: -1.0 is not in [0, 100)" in capsys.readouterr().err
