@@ -59,7 +59,8 @@ def report(points: list[dict], drop_pp: float) -> str:
     """
     :param points: A run's points (:func:`benchmarks.report.load_points`: with their sweeps).
     :return: Markdown: per (scenario, seed), the plain and OE defenders' validation accuracy and AM's setting, test
-             defender accuracy and strongest-attacker clone against each reference; then the clones over seeds.
+             defender accuracy and strongest-attacker clone against each reference; the OE defender's accuracy minus
+             the plain one's on both halves, over seeds; then AM's clones over seeds.
     """
     strongest = [
         p
@@ -102,6 +103,18 @@ def report(points: list[dict], drop_pp: float) -> str:
                 f"| {reference} | {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
                 f"| {100 * (plain['defender_accuracy'] - setting['defender_accuracy']):+.2f} | not run | |"
             )
+    lines += ["", "| scenario | OE defender − plain | seeds | per seed (pp) | mean ± std (pp) | 95 % |"]
+    lines.append("|---|---|---|---|---|---|")
+    for scenario in sorted({scenario for scenario, _ in sweeps}):
+        for part, field in (("validation", VALIDATION_FIELD), ("test", "defender_accuracy")):
+            gains = []
+            for (name, _), sweep in sorted(sweeps.items()):
+                if name == scenario:
+                    by_name = {s["defence"]: s[field] for s in sweep if s["parameter"] is None}
+                    gains.append(by_name["oe_only"] - by_name["undefended"])
+            summary = Summary(tuple(gains))
+            per_seed = " / ".join(f"{100 * g:+.2f}" for g in gains)
+            lines.append(f"| {scenario} | {part} | {len(gains)} | {per_seed} | {pct(summary, 2)} | {ci95(summary)} |")
     lines += ["", "| scenario | reference | seeds | AM's strongest clone (test, %) | 95 % |", "|---|---|---|---|---|"]
     for (scenario, reference), values in sorted(clones.items()):
         summary = Summary(tuple(values))

@@ -55,6 +55,7 @@ def test_the_report_reads_the_strongest_clone_at_each_reference_and_prints_the_s
     table = capsys.readouterr().out
     assert "| s | 1 | 90.00 | 90.30 | plain | 0.3 | 89.50 | +0.50 | 10.0 | knockoff:q (soft) |" in table
     assert "| s | 1 | 90.00 | 90.30 | better of plain and OE | 0.25 | 89.80 | +0.20 | not run | |" in table
+    assert "| s | validation | 1 | +0.30 | 0.30 | – |" in table  # the OE defender gains 0.3 pp over the plain one
     assert main(["--run-dir", str(run_dir), "--settings-of", "0"]) == 2
     assert "--settings-of: seed 0 has 0 sweep files" in capsys.readouterr().err
     assert main(["--run-dir", str(run_dir), "--budget", "-1"]) == 2
