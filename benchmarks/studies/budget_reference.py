@@ -21,7 +21,6 @@ from benchmarks.report import load_points
 from benchmarks.run_files import RunFileError, load_sweeps
 from benchmarks.selection import (
     STRONGEST,
-    SWEEP_FIELD,
     VALIDATION_FIELD,
     Summary,
     ci95,
@@ -55,9 +54,10 @@ def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict
     return chosen
 
 
-def report(points: list[dict], drop_pp: float) -> str:
+def report(points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_pp: float) -> str:
     """
-    :param points: A run's points (:func:`benchmarks.report.load_points`: with their sweeps).
+    :param points: A run's points.
+    :param sweeps: Its sweeps (:func:`benchmarks.run_files.load_sweeps`), also of seeds without points yet.
     :return: Markdown: per (scenario, seed), the plain and OE defenders' validation accuracy and AM's setting, test
              defender accuracy and strongest-attacker clone against each reference; the OE defender's accuracy minus
              the plain one's on both halves, over seeds; then AM's clones over seeds.
@@ -67,7 +67,6 @@ def report(points: list[dict], drop_pp: float) -> str:
         for p in with_strongest_attacker(with_attacker_best(points))
         if p["attack"] == STRONGEST and p["defence"] == "am"
     ]
-    sweeps = {(p["scenario"], p["seed"]): p[SWEEP_FIELD] for p in points if SWEEP_FIELD in p}
     if not sweeps:
         raise ValueError("the run has no sweep files (points/<scenario>/defender-sweep/seed<k>.json)")
     lines = [
@@ -136,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.settings_of is None:
-            print(report(load_points(args.run_dir), args.budget))
+            print(report(load_points(args.run_dir), load_sweeps(args.run_dir), args.budget))
             return 0
         sweeps = [sweep for (_, seed), sweep in load_sweeps(args.run_dir).items() if seed == args.settings_of]
         if len(sweeps) != 1:
