@@ -21,6 +21,7 @@ from benchmarks.selection import (
     pct,
     per_seed_parameters,
     with_strongest_attacker,
+    with_sweep_settings,
 )
 
 JBDA_ATTACKS = attack_names("jbda")
@@ -196,7 +197,7 @@ def _validation_costs(points: list[dict]) -> dict[tuple, dict[str, list[float]]]
              attack's point of it serves).
     """
     accuracy: dict[tuple, dict[tuple, float]] = {}
-    for point in points:
+    for point in with_sweep_settings(points):  # the whole sweep where the run stored it, clone or not
         if point.get(VALIDATION_FIELD) is not None:
             setting = (point["defence"], point["parameter"])
             accuracy.setdefault((point["scenario"], point["seed"]), {}).setdefault(setting, point[VALIDATION_FIELD])

@@ -6,7 +6,7 @@ from benchmarks.budget_tables import grid_coverage_lines, larger_budget_lines, w
 from benchmarks.paper_status import cut_and_baselines, not_run
 from benchmarks.results_page import render_run
 from benchmarks.run_sections import detector_evasion_lines, did_not_hold_lines
-from benchmarks.selection import matched_comparison
+from benchmarks.selection import matched_comparison, with_sweeps
 from tests.benchmarks import point_records
 
 
@@ -216,3 +216,17 @@ def test_grid_coverage_reads_the_validation_cost_nearest_each_budget():
     assert two == "2.50, 2.50, 1.80: gap on 2 of 3 seeds"
     assert set(_grid_cells(lines, "PP (MAD-argmax)")) == {"never costs that much (at most 0.00)"}
     assert set(_grid_cells(lines, "PP (MAD)")) == {"every setting costs more (at least 3.00)"}
+
+
+def test_grid_coverage_reads_the_sweep_where_clones_ran_at_a_few_settings():
+    """A run that trained clones at the chosen settings only: the grid is the sweep's, not the clones' settings."""
+    points = [_point(0, "knockoff", "undefended", None, 0.90, 0.5), _point(0, "knockoff", "am", 0.2, 0.897, 0.1)]
+    # without the sweep, the one clone setting is all the grid there is
+    assert _grid_cells(grid_coverage_lines(points), "AM")[1] == "never costs that much (at most 0.30)"
+    sweep = [
+        {"scenario": "s", "seed": 0, "defence": "am", "parameter": tau, "defender_accuracy": 0.9,
+         "defender_accuracy_validation": 0.90 - cost}
+        for tau, cost in ((0.2, 0.003), (0.3, 0.009), (0.4, 0.021))
+    ]  # fmt: skip
+    half, one, two = _grid_cells(grid_coverage_lines(with_sweeps(points, {("s", 0): sweep})), "AM")
+    assert (half, one, two) == ("0.30: within", "0.90: within", "2.10: within")
