@@ -33,6 +33,17 @@ from benchmarks.selection import (
 REFERENCES = ("plain", "better of plain and OE")
 
 
+def references(sweep: list[dict]) -> tuple[dict, dict]:
+    """
+    :return: The sweep's ``undefended`` (plain) and ``oe_only`` settings, the two references of AM's budget.
+    :raises ValueError: If either is missing.
+    """
+    by_name = {s["defence"]: s for s in sweep if s["parameter"] is None}
+    if not {"undefended", "oe_only"} <= set(by_name):
+        raise ValueError("the sweep lacks the undefended or the OE-only setting, the references of AM's budget")
+    return by_name["undefended"], by_name["oe_only"]
+
+
 def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict[str, dict | None]:
     """
     :param sweep: One (scenario, seed)'s sweep (:func:`benchmarks.run_files.load_sweeps`), with its ``undefended`` and
@@ -40,10 +51,7 @@ def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict
     :param drop: Allowed loss of validation accuracy (a fraction).
     :return: ``{reference: the sweep's setting chosen against it, or None}`` for each of :data:`REFERENCES`.
     """
-    by_name = {s["defence"]: s for s in sweep if s["parameter"] is None}
-    if not {"undefended", "oe_only"} <= set(by_name):
-        raise ValueError("the sweep lacks the undefended or the OE-only setting, the references of AM's budget")
-    plain, oe = by_name["undefended"], by_name["oe_only"]
+    plain, oe = references(sweep)
     chosen = {}
     for reference, level in zip(
         REFERENCES, (plain[VALIDATION_FIELD], max(plain[VALIDATION_FIELD], oe[VALIDATION_FIELD]))
@@ -76,8 +84,7 @@ def report(points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_p
     ]
     clones: dict[tuple[str, str], list[float]] = {}
     for (scenario, seed), sweep in sorted(sweeps.items()):
-        plain = next(s for s in sweep if s["defence"] == "undefended")
-        oe = next(s for s in sweep if s["defence"] == "oe_only")
+        plain, oe = references(sweep)
         for reference, setting in strict_settings(sweep, drop_pp / 100).items():
             if setting is None:
                 lines.append(f"| {scenario} | {seed} | | | {reference} | none | | | | |")
@@ -109,8 +116,8 @@ def report(points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_p
             gains = []
             for (name, _), sweep in sorted(sweeps.items()):
                 if name == scenario:
-                    by_name = {s["defence"]: s[field] for s in sweep if s["parameter"] is None}
-                    gains.append(by_name["oe_only"] - by_name["undefended"])
+                    plain, oe = references(sweep)
+                    gains.append(oe[field] - plain[field])
             summary = Summary(tuple(gains))
             per_seed = " / ".join(f"{100 * g:+.2f}" for g in gains)
             lines.append(f"| {scenario} | {part} | {len(gains)} | {per_seed} | {pct(summary, 2)} | {ci95(summary)} |")
