@@ -154,18 +154,30 @@ def _cifar10_fast_scenario(name: str, outliers: str | None = None, widths: tuple
 FAST_CPU_MISINFORMATION_EPOCHS = 4
 
 
+# A second KnockoffNets query set, natural images from outside ImageNet (which outlier exposure trained on): all 1,360
+# Flowers-17 images shrunk to 32x32. A stand-in for the held-out natural-image source of issue 34, and an easy one: no
+# flower resembles a CIFAR-10 class.
+NATURAL_QUERIES_AT_32 = "flowers17:train?size=32 + flowers17:test?size=32"
+
+
 def _cifar10_fast_cpu_scenario(name: str, outliers: str | None = None) -> Scenario:
     """
     :func:`_cifar10_fast_scenario` at what two CPU cores train for three seeds in one session: the same plain
     defender (12 epochs; the model cache shares it), the outlier-exposure defender fine-tuned from it
     (:func:`art_am.training.fast_fine_tuning`, 3 epochs) instead of trained from scratch (12 epochs with outliers,
     about 65 minutes per seed), and a 4-epoch misinformation model (from scratch, so that it shares nothing with the
-    defender; 12 epochs on images plus outliers take about 45 minutes).
+    defender; 12 epochs on images plus outliers take about 45 minutes), and a second KnockoffNets query set,
+    :data:`NATURAL_QUERIES_AT_32`.
     """
+    base = _cifar10_fast_scenario(name, outliers)
     return dataclasses.replace(
-        _cifar10_fast_scenario(name, outliers),
+        base,
         oe_fine_tuning=fast_fine_tuning(oe_weight=0.5),
         misinformation_recipe=fast_recipe(epochs=FAST_CPU_MISINFORMATION_EPOCHS),
+        attacks=dataclasses.replace(
+            base.attacks, knockoff_sources=base.attacks.knockoff_sources | {"flowers17": NATURAL_QUERIES_AT_32}
+        ),
+        ood_sources=base.ood_sources | {"flowers17 (natural images, not ImageNet)": NATURAL_QUERIES_AT_32},
     )
 
 
