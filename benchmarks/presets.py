@@ -283,7 +283,9 @@ FLOWERS17_MICRO = dataclasses.replace(
     _flowers17_scenario("flowers17-micro", "resnet8", {"width": 8}, gpu=False),
     pretraining=Pretraining(source="tinyimagenet:train", recipe=_MICRO_RECIPE),
     outlier_source="tinyimagenet:train?" + _OUTLIER_CLASSES,
-    attacks=dataclasses.replace(CIFAR10_MICRO.attacks, knockoff_sources={"tinyimagenet": "tinyimagenet:train"}),
+    attacks=dataclasses.replace(
+        CIFAR10_MICRO.attacks, knockoff_sources={"tinyimagenet": "tinyimagenet:train?" + _QUERY_CLASSES}
+    ),
     defender_recipe=CIFAR10_MICRO.defender_recipe,
     misinformation_recipe=CIFAR10_MICRO.misinformation_recipe,
     sweeps=defence_sweeps(am=(0.5,), pp=(0.5,), dcp=(1.0,), am_detector=()),
