@@ -55,7 +55,7 @@ def measure(path: str) -> dict:
     """
     :return: The sizes of one checkpoint, in bytes.
     """
-    tensors = _half_tensors(torch.load(path, map_location="cpu", weights_only=False))
+    tensors = _half_tensors(torch.load(path, map_location="cpu", weights_only=True))
     if not tensors:
         raise SystemExit(f"error: {path} holds no float16 tensors (store it with scripts/half_checkpoints.py first)")
     bits = np.concatenate(tensors)
