@@ -5,17 +5,26 @@ optionally followed by a selection: ``?classes=A-B`` keeps the images of classes
 first N of those after a fixed shuffle (seed 0), e.g. ``tinyimagenet32:train?classes=0-99&limit=20000``; and a
 conversion: ``&size=S`` resizes to S x S (box filter: bilinear antialiased), ``&channels=3`` repeats a grey channel.
 Sources joined by `` + `` are concatenated without labels (their label spaces differ), e.g. the conservative CIFAR-10
-outliers ``kmnist:test?size=32&channels=3 + notmnist:test?size=32&channels=3``.
+outliers ``kmnist:test?size=32&channels=3 + notmnist:test?size=32&channels=3``. One's own images are
+``file:<path>`` (:func:`load_image_file`), e.g. ``file:/data/heldout.npz?size=32``; the path may hold no ``?``.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from art_am.datasets import DatasetNotFoundError, load_dataset, load_embedded_default
+from art_am.datasets.arrays import to_float_images
+from art_am.datasets.npz import class_labels, read_npz_arrays
+from art_am.datasets.packed_jpeg import decode_packed_jpeg
+
+# A source that is a file of one's own images rather than a named dataset (benchmarks.query_sources adds such sets).
+FILE_PREFIX = "file:"
 
 _EMBEDDED_PARTS = {
     "train": ("x_train", "y_train"),
@@ -43,6 +52,8 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
     if query:
         x, y = load_source(base, data_root)
         return _select(x, y, query, spec)
+    if spec.startswith(FILE_PREFIX):
+        return load_image_file(spec[len(FILE_PREFIX) :])
     name, _, part = spec.partition(":")
     if name == "embedded":
         if part not in _EMBEDDED_PARTS:
@@ -59,6 +70,41 @@ def load_source(spec: str, data_root: str) -> tuple[np.ndarray, np.ndarray | Non
             f'{error}\nTo fetch it on a machine with internet: python -c "from art_am.datasets import load_dataset; '
             f"load_dataset('{name}', '{data_root}', train={part == 'train'}, download=True)\""
         ) from error
+
+
+def load_image_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """
+    One's own image set: a NumPy archive holding ``x`` (``uint8`` 0-255 or floats in [0, 1], laid out ``N x H x W``,
+    ``N x C x H x W`` or ``N x H x W x C``) and, optionally, integer labels ``y``; or a packed JPEG archive (``jpeg``,
+    ``offsets``, ``y``; the format of ``../shared/data``).
+
+    :param path: The ``.npz`` file.
+    :return: ``(x, y)``: ``x`` float32 ``(N, C, H, W)`` in [0, 1]; ``y`` int64, or None where the file has none.
+    :raises ValueError: Naming the file, if it is missing, damaged, holds no images, or its labels do not fit.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"data source '{FILE_PREFIX}{path}': no such file; give a .npz archive of images.")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = set(archive.files)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, AttributeError, TypeError) as error:
+        # AttributeError / TypeError: a .npy file, one bare array (no names, not a context manager)
+        raise ValueError(
+            f"'{path}' is not a readable NumPy archive of images ('x', or 'jpeg' and 'offsets')"
+        ) from error
+    if {"jpeg", "offsets"} <= names:
+        images, labels = decode_packed_jpeg(path)
+        return to_float_images(images, source=path), labels
+    (x,) = read_npz_arrays(path, ("x",))
+    if len(x) == 0:
+        raise ValueError(f"'{path}' holds no images ('x' has shape {x.shape}).")
+    y = None
+    if "y" in names:
+        (y,) = read_npz_arrays(path, ("y",))
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"'{path}': 'y' must be 1-D with one label per image, got x {x.shape}, y {y.shape}.")
+        y = class_labels(y, f"'{path}': 'y'")
+    return to_float_images(x, source=path), y
 
 
 def load_labelled(spec: str, data_root: str, role: str = "source") -> tuple[np.ndarray, np.ndarray]:

@@ -27,6 +27,8 @@ class RunOptions:  # pylint: disable=too-many-instance-attributes
     :param seed_list: ... or these comma-separated seeds.
     :param attacks: Comma-separated attacks (:data:`benchmarks.jobs.ATTACKS`).
     :param sources: Only this KnockoffNets query source (None: all).
+    :param query_sources: ``NAME=SPEC`` query sets added to every selected scenario
+                          (:mod:`benchmarks.query_sources`).
     :param labels: Comma-separated label modes.
     :param defences: Comma-separated defence names or single settings (None: all).
     :param progress: Show progress bars.
@@ -50,6 +52,7 @@ class RunOptions:  # pylint: disable=too-many-instance-attributes
     seed_list: str | None = None
     attacks: str = "knockoff,jbda"
     sources: str | None = None
+    query_sources: tuple[str, ...] = ()
     labels: str = "soft,argmax"
     defences: str | None = None
     progress: bool = True
@@ -85,4 +88,5 @@ class RunOptions:  # pylint: disable=too-many-instance-attributes
             raise ValueError(f"RunOptions has no field for the command-line settings {unknown}.")
         values = dict(vars(arguments))
         values["run_dir"] = values.get("run_dir") or ""
+        values["query_sources"] = tuple(values.get("query_sources") or ())  # argparse appends to a list, or None
         return cls(**values).resolved()

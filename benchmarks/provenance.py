@@ -101,7 +101,14 @@ SHARED_ACROSS_SEEDS = (
 )
 
 
-def record_run(run_dir: str, argv: list[str], device: str, seeds: list[int], scenarios: list[str]) -> dict:
+def record_run(
+    run_dir: str,
+    argv: list[str],
+    device: str,
+    seeds: list[int],
+    scenarios: list[str],
+    query_sources: dict[str, dict[str, str]] | None = None,
+) -> dict:
     """
     Write or extend the run's ``RUN.json``: the first call writes the command, commit (with ``+dirty`` for uncommitted
     changes), device, Python and package versions, seeds, scenarios and what is shared across seeds; a later call on
@@ -113,6 +120,8 @@ def record_run(run_dir: str, argv: list[str], device: str, seeds: list[int], sce
     :param device: The run's torch device.
     :param seeds: The seeds this command runs.
     :param scenarios: The scenarios this command runs.
+    :param query_sources: Query sets the command added (``--query-source``), with what each name stands for
+                          (:func:`benchmarks.query_sources.fingerprints`): kept under ``query_sources``.
     :return: The description written.
     """
     path = os.path.join(run_dir, "RUN.json")
@@ -133,5 +142,7 @@ def record_run(run_dir: str, argv: list[str], device: str, seeds: list[int], sce
         description["commands"].append(command)
     description["seeds"] = sorted(set(description.get("seeds", [])) | set(seeds))
     description["scenarios"] = sorted(set(description.get("scenarios", [])) | set(scenarios))
+    if query_sources:
+        description["query_sources"] = description.get("query_sources", {}) | query_sources
     write_json_atomic(path, description)
     return description

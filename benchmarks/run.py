@@ -35,6 +35,7 @@ from benchmarks.cli import (
     parse_shard,
     scenario_parser,
 )
+from benchmarks.data import FILE_PREFIX, load_source
 from benchmarks.defence_points import defence_points
 from benchmarks.executors import add_executor_arguments, run_jobs
 from benchmarks.jobs import ATTACKS, LABEL_MODES, pending, plan
@@ -42,8 +43,9 @@ from benchmarks.options import RunOptions
 from benchmarks.overhead import measure_overhead
 from benchmarks.presets import PRESETS
 from benchmarks.provenance import record_run
+from benchmarks.query_sources import check_against_run, fingerprints, parse_query_sources, with_query_sources
 from benchmarks.report import load_points, write_report
-from benchmarks.run_files import RunFileError
+from benchmarks.run_files import RunFileError, read_run_description
 from benchmarks.scenario_run import scenario_run
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         "default %(default)s)",
     )
     parser.add_argument("--sources", default=None, help="only this KnockoffNets query source")
+    parser.add_argument(
+        "--query-source",
+        dest="query_sources",
+        action="append",
+        metavar="NAME=SPEC",
+        help="add a KnockoffNets query set to every selected scenario, e.g. heldout=file:/data/heldout.npz?size=32 "
+        "(one's own images; repeatable; benchmarks.query_sources)",
+    )
     parser.add_argument("--labels", default="soft,argmax", help=f"comma-separated subset of {','.join(LABEL_MODES)}")
     parser.add_argument(
         "--defences",
@@ -91,6 +101,8 @@ def check_selection(args: RunOptions) -> tuple[list, list[int], tuple[int, int]]
     scenarios = [s for s in PRESETS[args.preset] if args.scenario in (None, s.name)]
     if not scenarios:
         raise UsageError("--scenario", args.scenario, f"choose from: {', '.join(s.name for s in PRESETS[args.preset])}")
+    added = parse_query_sources(args.query_sources)
+    scenarios = [with_query_sources(s, added) for s in scenarios]
     try:
         shard = parse_shard(args.shard)
     except ValueError as error:
@@ -114,7 +126,7 @@ def check_selection(args: RunOptions) -> tuple[list, list[int], tuple[int, int]]
     if args.cpus_per_job is not None and args.cpus_per_job < 1:
         raise UsageError("--cpus-per-job", args.cpus_per_job, "give a number of threads >= 1")
     needs_data = any(
-        not source.startswith("embedded:")
+        not source.startswith(("embedded:", FILE_PREFIX))
         for s in scenarios
         for source in (s.train_source, s.test_source, *s.attacks.knockoff_sources.values())
     )
@@ -122,7 +134,25 @@ def check_selection(args: RunOptions) -> tuple[list, list[int], tuple[int, int]]
     check_folder_flag("--run-dir", args.run_dir, must_exist=args.report_only)
     check_folder_flag("--cache-dir", args.cache_dir)
     check_device("--device", args.device)
+    check_added_sources(args, added)
     return scenarios, seeds, shard
+
+
+def check_added_sources(args: RunOptions, added: dict[str, str]) -> None:
+    """
+    Every added query set must load, and must stand for the same images as under its name earlier in the run folder.
+
+    :raises UsageError: Naming ``--query-source``.
+    :raises RunFileError: If the run folder's ``RUN.json`` is damaged.
+    """
+    for name, spec in added.items():
+        try:
+            load_source(spec, args.data_root)
+        except (ValueError, DatasetNotFoundError) as error:
+            raise UsageError("--query-source", f"{name}={spec}", f"it does not load: {error}") from error
+    description = os.path.join(args.run_dir, "RUN.json")
+    if added and os.path.isfile(description):
+        check_against_run(read_run_description(description).get("query_sources", {}), fingerprints(added))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,7 +183,8 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
     if not options.report_only and shard[0] == 0:  # one writer among parallel shards
         os.makedirs(options.run_dir, exist_ok=True)
         command = _as_flags(options) if argv is None else argv
-        record_run(options.run_dir, command, options.device, seeds, [s.name for s in scenarios])
+        added = fingerprints(parse_query_sources(options.query_sources))
+        record_run(options.run_dir, command, options.device, seeds, [s.name for s in scenarios], added)
     try:
         return _run(options, scenarios, seeds, shard)
     except (RunFileError, DatasetNotFoundError) as error:
@@ -181,6 +212,8 @@ def _as_flags(options: RunOptions) -> list[str]:
             continue
         if field.name == "progress":
             flags.append("--no-progress")
+        elif field.name == "query_sources":
+            flags += [item for source in value for item in ("--query-source", source)]
         elif isinstance(value, bool):
             flags.append("--" + field.name.replace("_", "-"))
         else:

@@ -58,6 +58,7 @@ from benchmarks.model_cache import exclusive, get_models, get_sign_detector, wit
 from benchmarks.options import RunOptions
 from benchmarks.presets import PRESETS
 from benchmarks.provenance import provenance
+from benchmarks.query_sources import parse_query_sources, with_query_sources
 from benchmarks.run_files import write_sweep
 from benchmarks.scenarios import Scenario
 
@@ -68,10 +69,12 @@ def scenario_of(options: RunOptions, name: str) -> Scenario:
     """
     :param options: The run's options (``preset``, ``device``, ``cache_dir``, ``data_root``).
     :param name: Scenario name.
-    :return: The preset's scenario, set up for the run's device, with its pretrained weights (trained on first use).
+    :return: The preset's scenario with the run's added query sets, set up for the run's device, with its pretrained
+             weights (trained on first use).
     """
     for scenario in PRESETS[options.preset]:
         if scenario.name == name:
+            scenario = with_query_sources(scenario, parse_query_sources(options.query_sources))
             return with_pretrained_weights(
                 scenario.with_device(options.device, False), options.cache_dir, options.data_root
             )
@@ -81,8 +84,8 @@ def scenario_of(options: RunOptions, name: str) -> Scenario:
 def prepare_models(options: RunOptions, scenario_name: str, seed: int) -> str:
     """
     Train (or find in the cache) every model of a (scenario, seed), and compute and store what its jobs read (defender
-    accuracies, served answers of every query set): the prerequisite of its jobs. Concurrent callers are safe: the
-    cache trains each model once and the context is computed once, under file locks.
+    accuracies, served answers of every query set the run selects, ``--sources``): the prerequisite of its jobs.
+    Concurrent callers are safe: the cache trains each model once and the context is computed once, under file locks.
 
     :return: ``"<scenario>/seed<k>"``.
     """
@@ -91,10 +94,11 @@ def prepare_models(options: RunOptions, scenario_name: str, seed: int) -> str:
     if scenario.am_detector_thresholds:
         for family in ("sign", "broad") if scenario.broad_detector else ("sign",):
             get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root, seed, family)
-    # the evaluation and every query set's served answers, stored for the workers
+    # the evaluation and the selected query sets' served answers, stored for the workers
     run = scenario_run(options, scenario_name, seed)
     for source in scenario.attacks.knockoff_sources:
-        run.prepare_answers(source)
+        if options.sources in (None, source):
+            run.prepare_answers(source)
     return f"{scenario_name}/seed{seed}"
 
 
@@ -446,7 +450,16 @@ def scenario_run(options: RunOptions, scenario_name: str, seed: int) -> Scenario
     """
     :return: This process's ScenarioRun of the (scenario, seed), built on first use (one kept in memory at a time).
     """
-    key = (options.preset, options.run_dir, options.cache_dir, options.data_root, options.device, scenario_name, seed)
+    key = (
+        options.preset,
+        options.run_dir,
+        options.cache_dir,
+        options.data_root,
+        options.device,
+        options.query_sources,
+        scenario_name,
+        seed,
+    )
     if key not in _RUNS:
         _RUNS.clear()
         _RUNS[key] = ScenarioRun(scenario_of(options, scenario_name), seed, options)

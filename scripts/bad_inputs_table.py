@@ -72,8 +72,12 @@ def table() -> str:
         "decode caches are checked on read and rebuilt when damaged. `tests/benchmarks/test_benchmark_inputs.py` runs",
         "each case (`--defences am-abc`, `bogus`, `''`, `undefended,am-abc`; `--seeds -1` and `0`; `--sources bogus`;",
         "`--cpus-per-job 0`; `--attacks bogus` and `''`; `--labels bogus`; `--device bogus`; a missing `--data-root`;",
-        "run and cache folders that are files; `publish` and `--report-only` on missing or empty runs) and a property",
-        "test writing random bytes over any run file.",
+        "run and cache folders that are files; `publish` and `--report-only` on missing or empty runs;",
+        "`--query-source` without `=`, with a name that is not `[A-Za-z0-9_-]`, given twice or already the",
+        "scenario's, a missing file, a set that does not load, and a name that stood for other images earlier in",
+        "the run folder) and a property test writing random bytes over any run file. A `file:` query set that is",
+        "missing, damaged, empty, mislabelled or out of range is named with what is wrong",
+        "(`tests/benchmarks/test_query_sources.py`).",
         "",
     ]
     return "\n".join(lines)
