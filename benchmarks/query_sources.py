@@ -80,7 +80,7 @@ def fingerprints(sources: dict[str, str]) -> dict[str, dict[str, str]]:
         if spec.startswith(FILE_PREFIX):
             digest = hashlib.sha256()
             with open(spec[len(FILE_PREFIX) :].partition("?")[0], "rb") as stream:
-                for block in iter(lambda: stream.read(1 << 20), b""):
+                while block := stream.read(1 << 20):
                     digest.update(block)
             entry["sha256"] = digest.hexdigest()
         result[name] = entry
