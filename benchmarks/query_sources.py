@@ -4,7 +4,7 @@ every selected scenario, so that a defence is measured against images its outlie
 natural photographs), with the preset's models, settings and report unchanged.
 
     python -m benchmarks.run --preset cifar10-fast-cpu --scenario cifar10-fast-cpu --data-root ../shared/data \
-        --query-source heldout=file:/data/heldout.npz?size=32 --sources heldout --attacks knockoff,knockoff-decoded
+        --query-source "heldout=file:/data/heldout.npz?size=32" --sources heldout --attacks knockoff,knockoff-decoded
 
 ``SPEC`` is any data source of :mod:`benchmarks.data`: a dataset (``cifar100:train``, fetched by torchvision where
 there is internet) or ``file:<path>``, a NumPy archive of one's own images. A run folder remembers what each added
