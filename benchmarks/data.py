@@ -20,7 +20,7 @@ import numpy as np
 
 from art_am.datasets import DatasetNotFoundError, load_dataset, load_embedded_default
 from art_am.datasets.arrays import to_float_images
-from art_am.datasets.npz import class_labels, read_npz_arrays
+from art_am.datasets.npz import load_npz, read_npz_arrays
 from art_am.datasets.packed_jpeg import decode_packed_jpeg
 
 # A source that is a file of one's own images rather than a named dataset (benchmarks.query_sources adds such sets).
@@ -95,16 +95,12 @@ def load_image_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     if {"jpeg", "offsets"} <= names:
         images, labels = decode_packed_jpeg(path)
         return to_float_images(images, source=path), labels
+    if "y" in names:  # a labelled set: the library's own loader and checks
+        return load_npz(path)
     (x,) = read_npz_arrays(path, ("x",))
     if len(x) == 0:
         raise ValueError(f"'{path}' holds no images ('x' has shape {x.shape}).")
-    y = None
-    if "y" in names:
-        (y,) = read_npz_arrays(path, ("y",))
-        if y.ndim != 1 or len(y) != len(x):
-            raise ValueError(f"'{path}': 'y' must be 1-D with one label per image, got x {x.shape}, y {y.shape}.")
-        y = class_labels(y, f"'{path}': 'y'")
-    return to_float_images(x, source=path), y
+    return to_float_images(x, source=path), None
 
 
 def load_labelled(spec: str, data_root: str, role: str = "source") -> tuple[np.ndarray, np.ndarray]:

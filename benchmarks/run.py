@@ -140,19 +140,29 @@ def check_selection(args: RunOptions) -> tuple[list, list[int], tuple[int, int]]
 
 def check_added_sources(args: RunOptions, added: dict[str, str]) -> None:
     """
-    Every added query set must load, and must stand for the same images as under its name earlier in the run folder.
+    Every added query set must load.
 
     :raises UsageError: Naming ``--query-source``.
-    :raises RunFileError: If the run folder's ``RUN.json`` is damaged.
     """
     for name, spec in added.items():
         try:
             load_source(spec, args.data_root)
         except (ValueError, DatasetNotFoundError) as error:
             raise UsageError("--query-source", f"{name}={spec}", f"it does not load: {error}") from error
-    description = os.path.join(args.run_dir, "RUN.json")
+
+
+def added_source_fingerprints(options: RunOptions) -> dict[str, dict[str, str]]:
+    """
+    :return: What each added query set stands for (:func:`benchmarks.query_sources.fingerprints`), once it is checked
+             to stand for the same images as under its name earlier in the run folder.
+    :raises UsageError: Naming ``--query-source``, if a name stood for other images.
+    :raises RunFileError: If the run folder's ``RUN.json`` is damaged.
+    """
+    added = fingerprints(parse_query_sources(options.query_sources))
+    description = os.path.join(options.run_dir, "RUN.json")
     if added and os.path.isfile(description):
-        check_against_run(read_run_description(description).get("query_sources", {}), fingerprints(added))
+        check_against_run(read_run_description(description).get("query_sources", {}), added)
+    return added
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +185,7 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
     options = options.resolved()
     try:
         scenarios, seeds, shard = check_selection(options)
+        added = added_source_fingerprints(options)
         if options.report_only:
             load_points_or_refuse(options.run_dir)
     except (UsageError, RunFileError) as error:
@@ -183,7 +194,6 @@ def run(options: RunOptions, argv: list[str] | None = None) -> int:
     if not options.report_only and shard[0] == 0:  # one writer among parallel shards
         os.makedirs(options.run_dir, exist_ok=True)
         command = _as_flags(options) if argv is None else argv
-        added = fingerprints(parse_query_sources(options.query_sources))
         record_run(options.run_dir, command, options.device, seeds, [s.name for s in scenarios], added)
     try:
         return _run(options, scenarios, seeds, shard)
