@@ -18,7 +18,8 @@
 """
 Extraction attacks: Jacobian-based dataset augmentation (ART's KnockoffNets is used as it is), and the adaptive
 attackers of the benchmark: a detector-aware JBDA, a selective (truth-filtering) random-query extraction, and a clone
-read through a decoder fitted on a few labelled images (against AM's systematic misinformation).
+read through a decoder fitted on a few labelled images (against AM's systematic misinformation), and
+in-distribution-looking queries made from the attacker's few images (against AM's out-of-distribution switch).
 """
 
 from art_am.attacks.decoded_clone import DecodedClone
@@ -30,6 +31,7 @@ from art_am.attacks.detector_aware_jbda_pytorch import (
     step_forms,
 )
 from art_am.attacks.jacobian_augmentation import JacobianDatasetAugmentation
+from art_am.attacks.seed_augmentation import augment_seed_images
 from art_am.attacks.selective_extraction import SELECTIONS, SelectiveExtraction, shifted_views
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "JacobianDatasetAugmentation",
     "SELECTIONS",
     "STEP_FORMS",
+    "augment_seed_images",
     "SelectiveExtraction",
     "optimised_step",
     "shifted_views",
