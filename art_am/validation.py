@@ -131,3 +131,30 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> None:
     options = tuple(choices)
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of {options}, got {value!r}.")
+
+
+def check_interval(
+    value: Any, name: str, low: float | None = None, high: float | None = None, low_open: bool = False
+) -> None:
+    """
+    Check a ``(low, high)`` range parameter: a tuple of two finite real numbers (not bools), ordered, inside the given
+    bounds (e.g. the weight a blend draws uniformly from).
+
+    :param value: The value to check.
+    :param name: The argument's name, for the message.
+    :param low: Bound both ends must respect, or None.
+    :param high: Upper bound both ends must respect, or None.
+    :param low_open: Exclude ``low`` itself.
+    :raises ValueError: Naming the argument, what is valid and the value given.
+    """
+    bounds = _range_text(low, high, low_open, False)
+    wanted = "a tuple (low, high) of finite numbers with low <= high" + (f", both {bounds}" if bounds else "")
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise ValueError(f"{name} must be {wanted}, got {value!r}.")
+    for end in value:
+        try:
+            check_real(end, name, low, high, low_open)
+        except ValueError:
+            raise ValueError(f"{name} must be {wanted}, got {value!r}.") from None
+    if value[0] > value[1]:
+        raise ValueError(f"{name} must be {wanted}, got {value!r}.")

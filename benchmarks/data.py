@@ -3,7 +3,10 @@ Data sources of a benchmark, named by strings: ``embedded:<part>`` (the packaged
 queries) or ``<dataset>:<train|test>`` (any name of :data:`art_am.datasets.DATASET_NAMES`, read from ``--data-root``),
 optionally followed by a selection: ``?classes=A-B`` keeps the images of classes A to B (inclusive), ``&limit=N`` the
 first N of those after a fixed shuffle (seed 0), e.g. ``tinyimagenet32:train?classes=0-99&limit=20000``; and a
-conversion: ``&size=S`` resizes to S x S (box filter: bilinear antialiased), ``&channels=3`` repeats a grey channel.
+conversion: ``&size=S`` resizes to S x S (box filter: bilinear antialiased), ``&channels=3`` repeats a grey channel;
+and outliers synthesised from the selected images (:mod:`art_am.training.synthetic_outliers`, random state 0, labels
+dropped): ``&synthesise=patches`` (a 4 x 4 grid of patches shuffled), ``&synthesise=blends`` (each blended with an
+image of another class).
 Sources joined by `` + `` are concatenated without labels (their label spaces differ), e.g. the conservative CIFAR-10
 outliers ``kmnist:test?size=32&channels=3 + notmnist:test?size=32&channels=3``. One's own images are
 ``file:<path>`` (:func:`load_image_file`), e.g. ``file:/data/heldout.npz?size=32``; the path may hold no ``?``.
@@ -22,9 +25,16 @@ from art_am.datasets import DatasetNotFoundError, load_dataset, load_embedded_de
 from art_am.datasets.arrays import to_float_images
 from art_am.datasets.npz import load_npz, read_npz_arrays
 from art_am.datasets.packed_jpeg import decode_packed_jpeg
+from art_am.training.synthetic_outliers import class_blends, shuffled_patches
 
 # A source that is a file of one's own images rather than a named dataset (benchmarks.query_sources adds such sets).
 FILE_PREFIX = "file:"
+
+# Outliers synthesised from a source's images (``&synthesise=<name>``), at a fixed random state: one spec, one set.
+_SYNTHESES = {
+    "patches": lambda x, y: shuffled_patches(x, patch_size=max(1, x.shape[-1] // 4), random_state=0),
+    "blends": lambda x, y: class_blends(x, y, random_state=0),
+}
 
 _EMBEDDED_PARTS = {
     "train": ("x_train", "y_train"),
@@ -123,10 +133,11 @@ def load_labelled(spec: str, data_root: str, role: str = "source") -> tuple[np.n
 
 def _select(x: np.ndarray, y: np.ndarray | None, query: str, spec: str) -> tuple[np.ndarray, np.ndarray | None]:
     options = dict(item.partition("=")[::2] for item in query.split("&"))
-    unknown = set(options) - {"classes", "limit", "size", "channels"}
+    unknown = set(options) - {"classes", "limit", "size", "channels", "synthesise"}
     if unknown:
         raise ValueError(
-            f"data source '{spec}': unknown selection {sorted(unknown)}; use classes=A-B, limit=N, size=S, channels=3."
+            f"data source '{spec}': unknown selection {sorted(unknown)}; use classes=A-B, limit=N, size=S, channels=3, "
+            f"synthesise={'|'.join(_SYNTHESES)}."
         )
     keep = np.arange(len(x))
     if "classes" in options:
@@ -147,6 +158,12 @@ def _select(x: np.ndarray, y: np.ndarray | None, query: str, spec: str) -> tuple
         if not options["size"].isdigit() or int(options["size"]) < 1:
             raise ValueError(f"data source '{spec}': size must be a positive integer.")
         x = _resized(x, int(options["size"]))
+    if "synthesise" in options:
+        if options["synthesise"] not in _SYNTHESES:
+            raise ValueError(f"data source '{spec}': synthesise must be one of {list(_SYNTHESES)}.")
+        if options["synthesise"] == "blends" and y is None:
+            raise ValueError(f"data source '{spec}': synthesise=blends needs labels (it blends images of two classes).")
+        x, y = _SYNTHESES[options["synthesise"]](x, y), None  # outliers: the source's labels no longer apply
     return x, y
 
 

@@ -29,13 +29,18 @@ records its SHA-256).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 import numpy as np
 
-from art_am.atomic import write_npz_atomic
-from art_am.attacks import augment_seed_images
-from benchmarks.data import evaluation_split, load_source
-from benchmarks.presets import PRESETS
+# run as a file (python scripts/seed_queries.py), the repository root must be importable for ``benchmarks``
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from art_am.atomic import write_npz_atomic  # noqa: E402
+from art_am.attacks import augment_seed_images  # noqa: E402
+from benchmarks.data import evaluation_split, load_source  # noqa: E402
+from benchmarks.presets import PRESETS  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,13 +21,18 @@ import torch
 from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
-from art_am.attacks import DetectorAwareJBDA, JacobianDatasetAugmentation, SelectiveExtraction
+from art_am.attacks import (
+    DetectorAwareJBDA,
+    JacobianDatasetAugmentation,
+    SelectiveExtraction,
+    augment_seed_images,
+)
 from art_am.datasets import load_npz
 from art_am.datasets.packed_jpeg import decode_packed_jpeg
 from art_am.defences import AdaptiveMisinformation, DeceptivePerturbation, PredictionPoisoning
 from art_am.defences.ood_scores import Mahalanobis, SignStepDetector
 from art_am.models import create_model, load_backbone
-from art_am.training import load_checkpoint, save_checkpoint
+from art_am.training import class_blends, load_checkpoint, save_checkpoint, shuffled_patches
 from art_am.training.checkpoint import checkpoint_digest
 
 
@@ -558,5 +563,35 @@ CASES: list[BadInput] = [
         "`load_backbone(model, weights, head='fc')` on a model whose head is `classifier`",
         lambda: load_backbone(create_model("resnet8"), create_model("resnet8").state_dict(), head="fc"),
         r"^head 'fc' names no submodule",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`augment_seed_images(x_seeds, 100, seed_weight=(0.4, 0.9))`: the seed would be the minority of a blend",
+        lambda: augment_seed_images(_x(4, 3), 100, seed_weight=(0.4, 0.9)),
+        r"^seed_weight must be a tuple \(low, high\)",
+    ),
+    BadInput(
+        "adaptive attackers",
+        "`augment_seed_images(x_seeds, 100, max_shift=16)` on 28x28 images: a shift of half the side or more",
+        lambda: augment_seed_images(_x(4, 1), 100, max_shift=16),
+        r"^max_shift must be an integer >= 0 and <= 13",
+    ),
+    BadInput(
+        "training",
+        "`shuffled_patches(x, patch_size=5)` on 28x28 images: patches that do not tile the image",
+        lambda: shuffled_patches(_x(4, 1), patch_size=5),
+        r"^patch_size must tile the 28x28 images",
+    ),
+    BadInput(
+        "training",
+        "`class_blends(x, y)` with every label the same: no other class to blend with",
+        lambda: class_blends(_x(4, 1), np.zeros(4, dtype=np.int64)),
+        r"^y must be integer labels \(N,\) of x's 4 images with at least two classes",
+    ),
+    BadInput(
+        "training",
+        "`class_blends(x, y, weight=(0.7, 0.3))`: a reversed range",
+        lambda: class_blends(_x(4, 1), np.arange(4), weight=(0.7, 0.3)),
+        r"^weight must be a tuple \(low, high\) of finite numbers with low <= high, both >= 0 and <= 1",
     ),
 ]

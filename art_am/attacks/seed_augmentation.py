@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from art_am.validation import check_integer, check_real
+from art_am.validation import check_integer, check_interval, check_real
 
 
 def augment_seed_images(
@@ -69,13 +69,7 @@ def augment_seed_images(
     check_integer(nb_queries, "nb_queries", low=1)
     check_integer(max_shift, "max_shift", low=0, high=min(x_seeds.shape[2:]) // 2 - 1)
     check_real(mix_probability, "mix_probability", low=0.0, high=1.0)
-    if (
-        not isinstance(seed_weight, tuple)
-        or len(seed_weight) != 2
-        or not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in seed_weight)
-        or not 0.5 < seed_weight[0] <= seed_weight[1] <= 1.0
-    ):
-        raise ValueError(f"seed_weight must be a tuple (low, high) with 0.5 < low <= high <= 1, got {seed_weight!r}.")
+    check_interval(seed_weight, "seed_weight", low=0.5, high=1.0, low_open=True)
     if pool is not None:
         pool = np.asarray(pool)
         if pool.ndim != 4 or len(pool) == 0 or pool.shape[1:] != x_seeds.shape[1:]:

@@ -24,15 +24,18 @@ from art_am.training.loop import TrainingConfig
 from art_am.training.misinformation import misinformation_loss, train_misinformation_model
 from art_am.training.outlier_exposure import train_defender, uniform_cross_entropy
 from art_am.training.recipes import fast_fine_tuning, fast_recipe
+from art_am.training.synthetic_outliers import class_blends, shuffled_patches
 
 __all__ = [
     "TrainingConfig",
+    "class_blends",
     "fast_fine_tuning",
     "fast_recipe",
     "load_checkpoint",
     "load_extra_state",
     "misinformation_loss",
     "save_checkpoint",
+    "shuffled_patches",
     "train_defender",
     "train_misinformation_model",
     "uniform_cross_entropy",
