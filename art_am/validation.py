@@ -158,3 +158,16 @@ def check_interval(
             raise ValueError(f"{name} must be {wanted}, got {value!r}.") from None
     if value[0] > value[1]:
         raise ValueError(f"{name} must be {wanted}, got {value!r}.")
+
+
+def check_image_batch(x: Any, name: str) -> np.ndarray:
+    """
+    :param x: The value to check.
+    :param name: The argument's name, for the message.
+    :return: ``x`` as an array: a non-empty float batch of images ``(N, C, H, W)``.
+    :raises ValueError: Naming the argument, its shape and dtype, for anything else.
+    """
+    x = np.asarray(x)
+    if x.ndim != 4 or len(x) == 0 or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{name} must be a non-empty float array (N, C, H, W), got shape {x.shape} ({x.dtype}).")
+    return x

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from art_am.validation import check_integer, check_interval, check_real
+from art_am.validation import check_image_batch, check_integer, check_interval, check_real
 
 
 def augment_seed_images(
@@ -63,9 +63,7 @@ def augment_seed_images(
     :return: The queries ``(nb_queries, C, H, W)``, float32, within the range of the images they mix.
     :raises ValueError: If an argument is out of range or the images' shapes do not match.
     """
-    x_seeds = np.asarray(x_seeds)
-    if x_seeds.ndim != 4 or len(x_seeds) == 0 or not np.issubdtype(x_seeds.dtype, np.floating):
-        raise ValueError(f"x_seeds must be a non-empty float array (N, C, H, W), got shape {x_seeds.shape}.")
+    x_seeds = check_image_batch(x_seeds, "x_seeds")
     check_integer(nb_queries, "nb_queries", low=1)
     check_integer(max_shift, "max_shift", low=0, high=min(x_seeds.shape[2:]) // 2 - 1)
     check_real(mix_probability, "mix_probability", low=0.0, high=1.0)

@@ -37,14 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from art_am.validation import check_integer, check_interval
-
-
-def _check_images(x: np.ndarray, name: str = "x") -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim != 4 or len(x) == 0 or not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} must be a non-empty float array (N, C, H, W), got shape {x.shape} ({x.dtype}).")
-    return x
+from art_am.validation import check_image_batch, check_integer, check_interval
 
 
 def shuffled_patches(
@@ -61,7 +54,7 @@ def shuffled_patches(
     :raises ValueError: If the images are not a float batch, or ``patch_size`` does not tile them into two or more
                         patches.
     """
-    x = _check_images(x)
+    x = check_image_batch(x, "x")
     height, width = x.shape[2:]
     check_integer(patch_size, "patch_size", low=1, high=max(height, width))
     rows, columns = height // patch_size, width // patch_size
@@ -102,7 +95,7 @@ def class_blends(
     :return: The blends, float32, of ``x``'s shape.
     :raises ValueError: If ``y`` does not label ``x`` with two or more classes, or ``weight`` is out of range.
     """
-    x = _check_images(x)
+    x = check_image_batch(x, "x")
     y = np.asarray(y)
     if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or len(np.unique(y)) < 2:
         raise ValueError(
