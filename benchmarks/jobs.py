@@ -115,8 +115,7 @@ def plan(
             attack_names += [f"{kind}:{s}" for s in scenario.attacks.knockoff_sources if sources in (None, s)]
         else:
             attack_names.append(kind)
-    wanted = None if defences is None else set(defences.split(","))
-    points = [p for p in defence_points(scenario) if wanted is None or {p.defence, p.key} & wanted]
+    points = selected_points(scenario, defences)
     return [
         Job(scenario.name, seed, attack, mode, point)
         for mode in LABEL_MODES
@@ -125,6 +124,16 @@ def plan(
         for attack in attack_names
         for point in points
     ]
+
+
+def selected_points(scenario: Scenario, defences: str | None = None) -> list[DefencePoint]:
+    """
+    :param scenario: The scenario.
+    :param defences: Comma-separated defence names or single settings such as ``am-0.6`` (None: all).
+    :return: The scenario's defence settings that ``defences`` selects, in the scenario's order.
+    """
+    wanted = None if defences is None else set(defences.split(","))
+    return [p for p in defence_points(scenario) if wanted is None or {p.defence, p.key} & wanted]
 
 
 def pending(jobs: list[Job], run_dir: str, shard: tuple[int, int] = (0, 1)) -> list[Job]:

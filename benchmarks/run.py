@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--defences",
         default=None,
-        help="comma-separated subset of the defence names or single settings, e.g. am,dcp-1 (default all)",
+        help="comma-separated subset of the defence names or single settings, e.g. am,dcp-1 (default all); a "
+        "query set's answers are served for these (and the true models) only, and a later run adds its own",
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--skip-overhead", action="store_true")

@@ -53,7 +53,7 @@ from benchmarks.clone_sharing import argmax_twin, shared_clone, trains_the_undef
 from benchmarks.data import evaluation_split, load_source
 from benchmarks.defence_points import AM_VARIANTS, DETECTOR_FAMILIES, DefenceFactory, DefencePoint, defence_points
 from benchmarks.fault_injection import inject_fault
-from benchmarks.jobs import LABEL_MODES, Job
+from benchmarks.jobs import LABEL_MODES, Job, selected_points
 from benchmarks.model_cache import exclusive, get_models, get_sign_detector, with_pretrained_weights
 from benchmarks.options import RunOptions
 from benchmarks.presets import PRESETS
@@ -118,6 +118,14 @@ class ScenarioRun:
             scenario.test_source, scenario.attacks.jbda_seeds, options.data_root, scenario.shuffle_test
         )
         self.points = defence_points(scenario)
+        # The settings whose answers to a KnockoffNets query set this process computes: those the run selects
+        # (--defences; computing all of them costs minutes per set at CIFAR scale) and the two true models, which the
+        # answers' statistics compare every setting with. A stored set is extended by the settings it lacks.
+        self.answered_points = list(
+            dict.fromkeys(
+                [DefencePoint("undefended"), DefencePoint("oe_only")] + selected_points(scenario, options.defences)
+            )
+        )
         # What every job of this (scenario, seed) reads is computed once, by the first process that needs it (the
         # prerequisite step), and stored under the run folder; other processes load it instead of rebuilding it.
         self.context = os.path.join(options.run_dir, "context", scenario.name, f"seed{seed}")
@@ -164,29 +172,34 @@ class ScenarioRun:
         )
 
     def _stored(
-        self, name: str, compute: Callable[[], dict[str, np.ndarray]], required: set[str]
+        self,
+        name: str,
+        compute: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]],
+        required: set[str],
     ) -> dict[str, np.ndarray]:
         """
         :param name: File name under the context folder.
-        :param compute: Computes every array of the file.
-        :param required: Keys the caller reads: a stored file without one of them (written before the scenario gained
-                         a defence setting) is computed again and replaced, as a whole (its arrays are deterministic
-                         functions of the cached models).
+        :param compute: Given the stored arrays (empty when there is no file), returns the arrays to store: at least
+                        the required ones it lacks. Every array is a deterministic function of the cached models, so a
+                        file written before the scenario gained a setting, or by a run that selected fewer settings,
+                        is extended rather than trusted or thrown away.
+        :param required: Keys the caller reads.
         :return: The arrays of ``<context>/<name>``, computed (under a file lock, so once) and saved when missing.
         """
         path = os.path.join(self.context, name)
         with exclusive(path):
+            stored: dict[str, np.ndarray] = {}
             if os.path.isfile(path):
-                with np.load(path) as stored:
-                    arrays = {key: stored[key] for key in stored.files}
-                if required <= set(arrays):
-                    return arrays
-                logger.info("%s lacks %d required arrays: computing it again", path, len(required - set(arrays)))
-            arrays = compute()
+                with np.load(path) as file:
+                    stored = {key: file[key] for key in file.files}
+                if required <= set(stored):
+                    return stored
+                logger.info("%s lacks %d required arrays: computing them", path, len(required - set(stored)))
+            arrays = stored | compute(stored)
             write_npz_atomic(path, arrays)
         return arrays
 
-    def _evaluate(self) -> dict[str, np.ndarray]:
+    def _evaluate(self, _stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         arrays = {}
         for part, (x, y) in {
             "validation": (self.split.x_validation, self.split.y_validation),
@@ -377,14 +390,16 @@ class ScenarioRun:
             x_queries, _ = load_source(self.scenario.attacks.knockoff_sources[source], self.options.data_root)
             x_queries = x_queries[: self.scenario.attacks.knockoff_queries]
 
-            def compute() -> dict[str, np.ndarray]:
-                scores = self.factory.switch_scores(x_queries, None, self.points)
-                served = self.factory.served_answers(x_queries, self.points, scores)
-                arrays = {f"served/{p.key}": served[p].astype(np.float32) for p in self.points}
+            def compute(stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+                missing = [p for p in self.answered_points if f"served/{p.key}" not in stored]
+                scores = self.factory.switch_scores(x_queries, None, missing)
+                served = self.factory.served_answers(x_queries, missing, scores)
+                arrays = {f"served/{p.key}": served[p].astype(np.float32) for p in missing}
                 return arrays | {f"switch/{variant}": value for variant, value in scores.items()}
 
-            arrays = self._stored(f"answers-{source}.npz", compute, {f"served/{p.key}" for p in self.points})
-            served = {p: arrays[f"served/{p.key}"].astype(np.float64) for p in self.points}
+            arrays = self._stored(f"answers-{source}.npz", compute, {f"served/{p.key}" for p in self.answered_points})
+            stored = [p for p in self.points if f"served/{p.key}" in arrays]  # those selected, and any stored before
+            served = {p: arrays[f"served/{p.key}"].astype(np.float64) for p in stored}
             switch_scores = {k[len("switch/") :]: v for k, v in arrays.items() if k.startswith("switch/")}
             self._query_answers[source] = (x_queries, served, switch_scores)
             self._save_query_statistics(source, served)
@@ -406,19 +421,25 @@ class ScenarioRun:
         return predict_proba(self.models["oe"], x).max(axis=1)
 
     def _save_arrays(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+        """
+        Store ``arrays`` under the points folder, added to what the file holds (runs that selected other settings
+        each add theirs); a file that holds every key already is left as it is.
+        """
         path = os.path.join(self.folder, name)
+        stored: dict[str, np.ndarray] = {}
         if os.path.isfile(path):
-            with np.load(path) as stored:
-                if set(arrays) <= set(stored.files):
+            with np.load(path) as file:
+                if set(arrays) <= set(file.files):
                     return
-        write_npz_atomic(path, arrays, compressed=True)
+                stored = {key: file[key] for key in file.files}
+        write_npz_atomic(path, stored | arrays, compressed=True)
 
     def _save_query_statistics(self, source_label: str, answers: dict) -> None:
         """
         Hellinger distances between true and served answers per defence setting, and MSPs, for the figures.
         """
         arrays = {"msp_queries": answers[DefencePoint("oe_only")].max(axis=1), "msp_benign": self.msp_benign}
-        for point in self.points:
+        for point in answers:
             truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
             arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
         self._save_arrays(f"queries-{source_label}.npz", arrays)
@@ -457,6 +478,7 @@ def scenario_run(options: RunOptions, scenario_name: str, seed: int) -> Scenario
         options.data_root,
         options.device,
         options.query_sources,
+        options.defences,  # which settings' answers it serves
         scenario_name,
         seed,
     )

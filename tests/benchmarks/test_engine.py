@@ -223,9 +223,10 @@ def test_a_killed_driver_loses_no_point_and_a_restart_recomputes_none(tmp_path):
     assert all(os.path.getmtime(path) == time_ for path, time_ in finished.items())
 
 
-def test_a_stored_context_missing_a_new_setting_is_computed_again(tmp_path):
-    """A scenario that gains a defence setting after its context was stored (a new threshold) must not read a file
-    without it (KeyError) nor serve the old arrays: the file is computed again, once, and replaced."""
+def test_a_stored_context_missing_a_setting_is_extended_with_it(tmp_path):
+    """A stored context without a setting (the scenario gained a threshold, or an earlier run selected other settings)
+    must not be read without it (KeyError) nor serve stale arrays: the missing arrays are computed, once, and added to
+    the file; the arrays it held are kept as they were."""
     from types import SimpleNamespace  # pylint: disable=import-outside-toplevel
 
     import numpy as np  # pylint: disable=import-outside-toplevel
@@ -233,27 +234,26 @@ def test_a_stored_context_missing_a_new_setting_is_computed_again(tmp_path):
     from benchmarks.scenario_run import ScenarioRun  # pylint: disable=import-outside-toplevel
 
     run = SimpleNamespace(context=str(tmp_path))
-    calls = []
+    given = []
 
-    def compute_old():
-        calls.append("old")
-        return {"served/a": np.zeros(2)}
+    def compute(stored):
+        given.append(sorted(stored))
+        return {key: np.full(2, float(len(key))) for key in ("served/a", "served/bb") if key not in stored}
 
-    def compute_new():
-        calls.append("new")
-        return {"served/a": np.ones(2), "served/b": np.full(2, 2.0)}
-
-    first = ScenarioRun._stored(run, "answers.npz", compute_old, {"served/a"})  # pylint: disable=protected-access
-    again = ScenarioRun._stored(run, "answers.npz", compute_new, {"served/a"})  # pylint: disable=protected-access
-    assert calls == ["old"] and np.array_equal(first["served/a"], again["served/a"])  # loaded, not recomputed
+    first = ScenarioRun._stored(run, "answers.npz", compute, {"served/a"})  # pylint: disable=protected-access
+    assert given == [[]] and set(first) == {"served/a", "served/bb"}
+    np.savez(tmp_path / "answers.npz", **{"served/a": np.zeros(2)})  # as a run that selected fewer settings left it
+    again = ScenarioRun._stored(run, "answers.npz", compute, {"served/a"})  # pylint: disable=protected-access
+    assert len(given) == 1 and np.array_equal(again["served/a"], np.zeros(2))  # loaded, not recomputed
     grown = ScenarioRun._stored(  # pylint: disable=protected-access
-        run, "answers.npz", compute_new, {"served/a", "served/b"}
+        run, "answers.npz", compute, {"served/a", "served/bb"}
     )
-    assert calls == ["old", "new"] and np.array_equal(grown["served/b"], np.full(2, 2.0))
+    assert given[1] == ["served/a"]  # told what the file holds, so it computes only the rest
+    assert np.array_equal(grown["served/a"], np.zeros(2)) and np.array_equal(grown["served/bb"], np.full(2, 9.0))
     with np.load(tmp_path / "answers.npz") as stored:
-        assert set(stored.files) == {"served/a", "served/b"}
-    ScenarioRun._stored(run, "answers.npz", compute_new, {"served/a", "served/b"})  # pylint: disable=protected-access
-    assert calls == ["old", "new"]
+        assert set(stored.files) == {"served/a", "served/bb"}
+    ScenarioRun._stored(run, "answers.npz", compute, {"served/a", "served/bb"})  # pylint: disable=protected-access
+    assert len(given) == 2
 
 
 def test_the_prerequisite_task_gets_the_largest_live_node_and_restores_the_thread_count():
@@ -327,3 +327,40 @@ def test_the_decoding_attacker_reads_the_clone_its_knockoff_job_trained(tmp_path
         for field in ("clone_accuracy", "clone_accuracy_validation", "clone_fidelity", "queries"):
             assert both[field] == alone[field], (path, field)
     assert len(glob.glob(str(tmp_path / "alone" / "points" / "micro" / "seed0" / "knockoff-decoded*.json"))) == 6
+
+
+def test_a_run_serves_only_the_settings_it_selects_and_a_later_run_adds_its_own(tmp_path):
+    """``--defences`` limits the answers served to a query set to those settings and the two true models (serving
+    every setting costs minutes per set at CIFAR scale); a later run selecting another setting adds its answers to the
+    stored file. The arrays equal those of a prerequisite step that served every setting at once."""
+    from benchmarks import run as run_module  # pylint: disable=import-outside-toplevel
+    from benchmarks.options import RunOptions  # pylint: disable=import-outside-toplevel
+    from benchmarks.scenario_run import prepare_models  # pylint: disable=import-outside-toplevel
+
+    common = ["--preset", "micro", "--cache-dir", str(tmp_path / "cache"), "--skip-overhead", "--no-progress"]
+    common += ["--attacks", "knockoff", "--labels", "soft", "--sources", "fashion_mnist"]
+    common += ["--run-dir", str(tmp_path / "some")]
+    answers = tmp_path / "some" / "context" / "micro" / "seed0" / "answers-fashion_mnist.npz"
+    statistics = tmp_path / "some" / "points" / "micro" / "seed0" / "queries-fashion_mnist.npz"
+
+    def served(path, prefix="served/"):
+        with np.load(path) as stored:
+            return {key[len(prefix) :]: stored[key] for key in stored.files if key.startswith(prefix)}
+
+    assert run_module.main(common + ["--defences", "am-0.9"]) == 0
+    assert set(served(answers)) == {"undefended", "oe_only", "am-0.9"}
+    assert run_module.main(common + ["--defences", "pp_extreme-0.5"]) == 0
+    some = served(answers)
+    assert set(some) == {"undefended", "oe_only", "am-0.9", "pp_extreme-0.5"}
+    assert set(served(statistics, "hellinger/")) == set(some)
+    with np.load(answers) as stored:
+        assert "switch/am" in stored.files  # AM's switch score, kept when PP's answers were added
+    prepare_models(
+        RunOptions(preset="micro", cache_dir=str(tmp_path / "cache"), run_dir=str(tmp_path / "all")).resolved(),
+        "micro",
+        0,
+    )
+    every = served(tmp_path / "all" / "context" / "micro" / "seed0" / "answers-fashion_mnist.npz")
+    assert len(every) == len(defence_points(MICRO))
+    for key, value in some.items():
+        np.testing.assert_array_equal(value, every[key], err_msg=key)
