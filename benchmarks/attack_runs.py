@@ -113,6 +113,11 @@ def run_knockoff(
     """
     if retrain and y_queries is None:
         raise ValueError("retrain needs the attacker's labels y_queries: it retrains after ART's adaptive policy.")
+    if y_queries is not None:
+        # ART's bandit has one action per distinct label and draws action k among the queries labelled k, so labels
+        # must be 0..k-1: a query set holding classes 100-199 of its source (Tiny ImageNet) would make it draw from
+        # an empty class and fail. Renumbered in sorted order, labels that are already 0..k-1 stay as they are.
+        y_queries = np.unique(y_queries, return_inverse=True)[1]
     lookup = AnswerLookup(x_queries, answers)
     victim = BlackBoxClassifier(lookup, scenario_input_shape(scenario), scenario.num_classes, clip_values=(0.0, 1.0))
     budget = min(scenario.attacks.knockoff_queries, len(x_queries))

@@ -44,3 +44,17 @@ def test_bandit_policy_clone_is_trained_on_the_chosen_queries_and_their_answers(
     assert np.mean(labels[index] == 3) > 0.3
     with pytest.raises(ValueError, match="y_queries"):
         attack_runs.run_knockoff(micro_preset, x, answers, True, 0, "cpu", False, None, retrain=True)
+
+
+@pytest.mark.slow
+def test_the_bandit_policy_takes_a_query_set_whose_classes_are_not_numbered_from_zero(embedded, micro_preset):
+    """ART's bandit draws action k among the queries labelled k: the classes 100-199 of Tiny ImageNet made it draw from
+    an empty class and fail. Renumbered, the attacker's labels shifted by 100 (and spread apart) ask exactly the
+    queries that the labels 0-9 ask, under the same seed."""
+    x = embedded.x_queries[:300]
+    labels = embedded.y_queries[:300]
+    answers = np.random.default_rng(1).dirichlet(np.full(10, 1.0), size=len(x))
+    run = [micro_preset, x, answers, True, 0, "cpu", False]
+    _, _, reference = attack_runs.run_knockoff(*run, labels, retrain=True)
+    _, _, shifted = attack_runs.run_knockoff(*run, 100 + 3 * labels, retrain=True)
+    np.testing.assert_array_equal(shifted, reference)
