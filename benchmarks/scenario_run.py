@@ -188,12 +188,10 @@ class ScenarioRun:
         """
         path = os.path.join(self.context, name)
         with exclusive(path):
-            stored: dict[str, np.ndarray] = {}
-            if os.path.isfile(path):
-                with np.load(path) as file:
-                    stored = {key: file[key] for key in file.files}
-                if required <= set(stored):
-                    return stored
+            stored = _read_arrays(path)
+            if required <= set(stored):
+                return stored
+            if stored:
                 logger.info("%s lacks %d required arrays: computing them", path, len(required - set(stored)))
             arrays = stored | compute(stored)
             write_npz_atomic(path, arrays)
@@ -398,8 +396,8 @@ class ScenarioRun:
                 return arrays | {f"switch/{variant}": value for variant, value in scores.items()}
 
             arrays = self._stored(f"answers-{source}.npz", compute, {f"served/{p.key}" for p in self.answered_points})
-            stored = [p for p in self.points if f"served/{p.key}" in arrays]  # those selected, and any stored before
-            served = {p: arrays[f"served/{p.key}"].astype(np.float64) for p in stored}
+            answered = [p for p in self.points if f"served/{p.key}" in arrays]  # those selected, and any stored before
+            served = {p: arrays[f"served/{p.key}"].astype(np.float64) for p in answered}
             switch_scores = {k[len("switch/") :]: v for k, v in arrays.items() if k.startswith("switch/")}
             self._query_answers[source] = (x_queries, served, switch_scores)
             self._save_query_statistics(source, served)
@@ -426,13 +424,11 @@ class ScenarioRun:
         each add theirs); a file that holds every key already is left as it is.
         """
         path = os.path.join(self.folder, name)
-        stored: dict[str, np.ndarray] = {}
         if os.path.isfile(path):
-            with np.load(path) as file:
+            with np.load(path) as file:  # the key list only: the arrays are read when the file is extended
                 if set(arrays) <= set(file.files):
                     return
-                stored = {key: file[key] for key in file.files}
-        write_npz_atomic(path, stored | arrays, compressed=True)
+        write_npz_atomic(path, _read_arrays(path) | arrays, compressed=True)
 
     def _save_query_statistics(self, source_label: str, answers: dict) -> None:
         """
@@ -443,6 +439,17 @@ class ScenarioRun:
             truth = answers[DefencePoint("undefended" if point.true_model == "plain" else "oe_only")]
             arrays[f"hellinger/{point.key}"] = hellinger_distance(truth, answers[point])
         self._save_arrays(f"queries-{source_label}.npz", arrays)
+
+
+def _read_arrays(path: str) -> dict[str, np.ndarray]:
+    """
+    :return: Every array of the ``.npz`` file at ``path`` (empty where there is no file): what a stored file holds
+             before it is extended.
+    """
+    if not os.path.isfile(path):
+        return {}
+    with np.load(path) as file:
+        return {key: file[key] for key in file.files}
 
 
 # One ScenarioRun per (scenario, seed) per process: a worker that runs many jobs of the same seed builds it once.
