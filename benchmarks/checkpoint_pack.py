@@ -51,6 +51,9 @@ from art_am.training.checkpoint import checkpoint_digest
 PACK_FORMAT = "art_am-packed-checkpoint-1"
 SUFFIX = ".packed"
 _XZ_PRESET = 9 | lzma.PRESET_EXTREME
+_RECORD_KEYS = frozenset(
+    ("file_name", "sha256", "reference_sha256", "format_version", "metadata_json", "layout", "other_tensors", "planes")
+)
 
 
 def _read_checkpoint(path: str) -> dict[str, Any]:
@@ -161,6 +164,9 @@ def read_packed(path: str) -> dict[str, Any]:
         raise ValueError(f"packed: '{path}' is not a readable packed checkpoint: {type(error).__name__}") from error
     if not isinstance(record, dict) or record.get("format") != PACK_FORMAT:
         raise ValueError(f"packed: '{path}' is not a packed checkpoint (format {PACK_FORMAT!r}).")
+    missing = sorted(_RECORD_KEYS - set(record))
+    if missing:
+        raise ValueError(f"packed: '{path}' is damaged: it lacks {', '.join(missing)}.")
     return record
 
 

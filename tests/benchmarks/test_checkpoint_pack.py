@@ -82,6 +82,9 @@ def test_unpacking_refuses_a_missing_reference_a_damaged_file_and_a_non_packed_o
         checkpoint_pack.unpack(dict(record, planes=planes))
     with pytest.raises(ValueError, match="not a packed checkpoint"):
         checkpoint_pack.read_packed(base)
+    torch.save({k: v for k, v in record.items() if k != "layout"}, tmp_path / "partial.packed")
+    with pytest.raises(ValueError, match="damaged: it lacks layout"):
+        checkpoint_pack.read_packed(str(tmp_path / "partial.packed"))
     with pytest.raises(ValueError, match="checkpoints: .* not a checkpoint written by"):
         torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
         checkpoint_pack.pack(str(tmp_path / "foreign.pt"))
