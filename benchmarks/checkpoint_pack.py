@@ -117,31 +117,28 @@ def pack(path: str, references: Sequence[str] = ()) -> dict[str, Any]:
     payload = _read_checkpoint(path)
     layout = _half_layout(payload)
     bits = _half_bits(payload)
-    best: tuple[list[bytes], str] = (_code(bits), "")
-    tried = {"": sum(map(len, best[0]))}  # the coded bytes against each candidate ("": on its own), for the record
+    codings = {"": _code(bits)}  # by the reference's digest; "": on its own
     for reference in references:
         if os.path.abspath(reference) == os.path.abspath(path):
             continue
         other = _read_checkpoint(reference)
-        if _half_layout(other) != layout:
-            continue
-        streams = _code(bits - _half_bits(other))  # uint16 arithmetic wraps modulo 2**16: exactly invertible
-        tried[str(other["sha256"])] = sum(map(len, streams))
-        if sum(map(len, streams)) < sum(map(len, best[0])):
-            best = (streams, str(other["sha256"]))
+        if _half_layout(other) == layout:  # uint16 arithmetic wraps modulo 2**16: exactly invertible
+            codings[str(other["sha256"])] = _code(bits - _half_bits(other))
+    coded_bytes = {key: sum(map(len, streams)) for key, streams in codings.items()}
+    chosen = min(coded_bytes, key=coded_bytes.__getitem__)  # the first of equals: on its own
     groups = _tensor_groups(payload)
     rest = {group: {k: t for k, t in tensors.items() if t.dtype != torch.float16} for group, tensors in groups.items()}
     return {
         "format": PACK_FORMAT,
         "file_name": os.path.basename(path),
         "sha256": str(payload["sha256"]),
-        "reference_sha256": best[1],
+        "reference_sha256": chosen,
         "format_version": payload["format_version"],
         "metadata_json": payload["metadata_json"],
         "layout": [[group, key, list(shape)] for group, key, shape in layout],
         "other_tensors": rest,
-        "coded_bytes": tried,
-        "planes": [torch.frombuffer(bytearray(stream), dtype=torch.uint8) for stream in best[0]],
+        "coded_bytes": coded_bytes,
+        "planes": [torch.frombuffer(bytearray(stream), dtype=torch.uint8) for stream in codings[chosen]],
     }
 
 
@@ -260,8 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     payloads: dict[str, dict[str, Any]] = {}
     for path in ordered:
         record = pack(path, [] if os.path.abspath(path) in roots else args.references)
-        payloads[record["sha256"]] = _read_checkpoint(path)
-        unpack(record, payloads.get(record["reference_sha256"]))  # refuse to write a packing that does not round-trip
+        # refuse to write a packing that does not round-trip; the rebuilt payload serves the files coded against it
+        payloads[record["sha256"]] = unpack(record, payloads.get(record["reference_sha256"]))
         destination = write_packed(record, os.path.dirname(path) or ".")
         coded = "on its own" if not record["reference_sha256"] else "against " + record["reference_sha256"][:12]
         candidates = ", ".join(f"{key[:12] or 'own'} {size / 1e6:.2f}" for key, size in record["coded_bytes"].items())
