@@ -46,7 +46,7 @@ import numpy as np
 import torch
 
 from art_am.atomic import write_atomic
-from art_am.training.checkpoint import checkpoint_digest
+from art_am.training.checkpoint import checkpoint_digest, load_checkpoint_payload
 
 PACK_FORMAT = "art_am-packed-checkpoint-1"
 SUFFIX = ".packed"
@@ -58,13 +58,9 @@ _RECORD_KEYS = frozenset(
 
 def _read_checkpoint(path: str) -> dict[str, Any]:
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        # torch raises many types for a damaged file (RuntimeError, UnpicklingError, EOFError, zipfile errors, ...).
-        raise ValueError(f"checkpoints: '{path}' is not a readable checkpoint: {type(error).__name__}") from error
-    if not isinstance(payload, dict) or not isinstance(payload.get("state_dict"), dict) or "sha256" not in payload:
-        raise ValueError(f"checkpoints: '{path}' is not a checkpoint written by art_am.training.save_checkpoint.")
-    return payload
+        return load_checkpoint_payload(path)
+    except (FileNotFoundError, ValueError) as error:  # a damaged input is named before anything is coded from it
+        raise ValueError(f"checkpoints: {error}") from error
 
 
 def _tensor_groups(payload: dict[str, Any]) -> dict[str, dict[str, torch.Tensor]]:

@@ -19,7 +19,12 @@
 Training of the defender with outlier exposure and of the misinformation model, and their checkpoints.
 """
 
-from art_am.training.checkpoint import load_checkpoint, load_extra_state, save_checkpoint
+from art_am.training.checkpoint import (
+    load_checkpoint,
+    load_checkpoint_payload,
+    load_extra_state,
+    save_checkpoint,
+)
 from art_am.training.loop import TrainingConfig
 from art_am.training.misinformation import misinformation_loss, train_misinformation_model
 from art_am.training.outlier_exposure import train_defender, uniform_cross_entropy
@@ -32,6 +37,7 @@ __all__ = [
     "fast_fine_tuning",
     "fast_recipe",
     "load_checkpoint",
+    "load_checkpoint_payload",
     "load_extra_state",
     "misinformation_loss",
     "save_checkpoint",

@@ -132,7 +132,7 @@ def load_checkpoint(
     :raises ValueError: If the file is not an intact checkpoint, its metadata is invalid, or the weights do not fit
                         the model.
     """
-    payload = _load_payload(path)
+    payload = load_checkpoint_payload(path)
     metadata = payload["metadata"]
     if model is None:
         architecture, num_classes, kwargs = _model_arguments(path, metadata)
@@ -152,7 +152,7 @@ def load_extra_state(path: str | os.PathLike) -> dict[str, dict[str, torch.Tenso
     :param path: Checkpoint file written by :func:`save_checkpoint`.
     :return: Its ``extra_state`` (empty for checkpoints saved without one).
     """
-    return _load_payload(path)["extra_state"]
+    return load_checkpoint_payload(path)["extra_state"]
 
 
 def _model_arguments(path: str | os.PathLike, metadata: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
@@ -192,7 +192,17 @@ def _check_shapes(path: str | os.PathLike, skeleton: nn.Module, state: dict[str,
         )
 
 
-def _load_payload(path: str | os.PathLike) -> dict[str, Any]:
+def load_checkpoint_payload(path: str | os.PathLike) -> dict[str, Any]:
+    """
+    Read a checkpoint written by :func:`save_checkpoint` as stored, after checking it against its SHA-256 digest: for
+    tools that handle checkpoint files (e.g. ``benchmarks.checkpoint_pack``) rather than models.
+
+    :param path: Checkpoint file.
+    :return: ``format_version``, ``state_dict``, ``extra_state``, ``metadata_json`` and ``sha256`` as stored, and
+             ``metadata`` (the parsed JSON object).
+    :raises FileNotFoundError: If the file is missing.
+    :raises ValueError: If the file is not an intact checkpoint.
+    """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No checkpoint at '{path}'.")
     try:
@@ -226,4 +236,11 @@ def _load_payload(path: str | os.PathLike) -> dict[str, Any]:
         raise ValueError(f"'{path}' has unreadable metadata JSON: {error}") from error
     if not isinstance(metadata, dict):
         raise ValueError(f"'{path}': its metadata must be a JSON object, got {type(metadata).__name__}.")
-    return {"state_dict": state, "extra_state": extras, "metadata": metadata}
+    return {
+        "format_version": payload.get("format_version"),
+        "state_dict": state,
+        "extra_state": extras,
+        "metadata_json": metadata_json,
+        "sha256": stored_digest,
+        "metadata": metadata,
+    }

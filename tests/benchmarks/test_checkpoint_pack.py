@@ -85,10 +85,25 @@ def test_unpacking_refuses_a_missing_reference_a_damaged_file_and_a_non_packed_o
     torch.save({k: v for k, v in record.items() if k != "layout"}, tmp_path / "partial.packed")
     with pytest.raises(ValueError, match="damaged: it lacks layout"):
         checkpoint_pack.read_packed(str(tmp_path / "partial.packed"))
-    with pytest.raises(ValueError, match="checkpoints: .* not a checkpoint written by"):
-        torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match="checkpoints: .* not an art_am checkpoint"):
         checkpoint_pack.pack(str(tmp_path / "foreign.pt"))
     assert not (tmp_path / "out").exists()
+
+
+def test_packing_refuses_a_corrupted_checkpoint_or_reference_before_coding_it(tmp_path):
+    base, tuned, _ = _models(tmp_path)
+    payload = torch.load(tuned, weights_only=True)
+    first = next(iter(payload["state_dict"]))
+    payload["state_dict"][first] = payload["state_dict"][first].clone()
+    payload["state_dict"][first].view(-1)[0] += 1  # one weight changed after saving: the digest no longer matches
+    torch.save(payload, tmp_path / "corrupted.pt")
+    corrupted = str(tmp_path / "corrupted.pt")
+    for path, references in ((corrupted, []), (base, [corrupted])):
+        with pytest.raises(ValueError, match=r"checkpoints: .*corrupted\.pt' is corrupted: .* SHA-256 digest"):
+            checkpoint_pack.pack(path, references)
+    with pytest.raises(ValueError, match="checkpoints: No checkpoint at"):
+        checkpoint_pack.pack(str(tmp_path / "absent.pt"))
 
 
 def test_a_reference_must_be_packed_too(tmp_path, capsys):
