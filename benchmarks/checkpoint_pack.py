@@ -79,11 +79,10 @@ def _half_layout(payload: dict[str, Any]) -> list[tuple[str, str, tuple[int, ...
     ]
 
 
-def _half_bits(payload: dict[str, Any]) -> np.ndarray:
+def _half_bits(payload: dict[str, Any], layout: list[tuple[str, str, tuple[int, ...]]]) -> np.ndarray:
+    """The float16 tensors' bit patterns, concatenated in ``layout``'s order (the payload's own layout)."""
     groups = _tensor_groups(payload)
-    parts = [
-        groups[group][key].contiguous().reshape(-1).view(torch.int16).numpy() for group, key, _ in _half_layout(payload)
-    ]
+    parts = [groups[group][key].contiguous().reshape(-1).view(torch.int16).numpy() for group, key, _ in layout]
     return np.concatenate(parts).view(np.uint16) if parts else np.zeros(0, dtype=np.uint16)
 
 
@@ -112,14 +111,14 @@ def pack(path: str, references: Sequence[str] = ()) -> dict[str, Any]:
     """
     payload = _read_checkpoint(path)
     layout = _half_layout(payload)
-    bits = _half_bits(payload)
+    bits = _half_bits(payload, layout)
     codings = {"": _code(bits)}  # by the reference's digest; "": on its own
     for reference in references:
         if os.path.abspath(reference) == os.path.abspath(path):
             continue
         other = _read_checkpoint(reference)
         if _half_layout(other) == layout:  # uint16 arithmetic wraps modulo 2**16: exactly invertible
-            codings[str(other["sha256"])] = _code(bits - _half_bits(other))
+            codings[str(other["sha256"])] = _code(bits - _half_bits(other, layout))
     coded_bytes = {key: sum(map(len, streams)) for key, streams in codings.items()}
     chosen = min(coded_bytes, key=coded_bytes.__getitem__)  # the first of equals: on its own
     groups = _tensor_groups(payload)
@@ -182,7 +181,7 @@ def unpack(record: dict[str, Any], reference: dict[str, Any] | None = None) -> d
     except ValueError as error:
         raise ValueError(f"packed: '{name}': {error}") from error
     if wanted:
-        bits = bits + _half_bits(reference)  # type: ignore[arg-type]
+        bits = bits + _half_bits(reference, layout)  # type: ignore[arg-type]
     groups = {group: dict(tensors) for group, tensors in record["other_tensors"].items()}
     start = 0
     for group, key, shape in layout:
