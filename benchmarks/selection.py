@@ -103,7 +103,8 @@ def with_attacker_best(points: list[dict]) -> list[dict]:
     """
     Add, for every (scenario, seed, attack, setting) measured with both soft and argmax labels, a point labelled
     ``best``: the label mode whose clone is more accurate on the validation images, as an attacker who tries both would
-    keep (the paper's argument against DCP). Its reported accuracies stay those of the test images.
+    keep (the paper's argument against DCP). Its reported accuracies stay those of the test images. A tie on the
+    validation images goes to the soft labels (the test images are never consulted to break it).
     """
     modes: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for point in points:
@@ -132,9 +133,11 @@ def with_strongest_attacker(points: list[dict]) -> list[dict]:
     those that ran against that setting, whose clone is the most accurate on the validation images, each attacker with
     its own label choice (``best`` where it ran both modes, else the one mode it ran), as an attacker who tries them
     all would keep. It records the winner in ``strongest_of`` and the attackers that took part in ``strongest_over``;
-    its reported accuracies stay the test images'. A setting gets no such point where one of the paper's attacks
-    (:data:`PAPER_ATTACKS`) that ran against the seed's undefended model did not run against it: a strongest read off a
-    partial set would flatter the defence.
+    its reported accuracies stay the test images'. A tie on the validation images goes to the attacker met first in
+    ``points`` (a run's points are read in sorted path order, so the attack name's order); the test images are never
+    consulted to break it. A setting gets no such point where one of the paper's attacks (:data:`PAPER_ATTACKS`) that
+    ran against the seed's undefended model did not run against it: a strongest read off a partial set would flatter
+    the defence.
 
     :param points: Points with validation accuracies, :func:`with_attacker_best` applied.
     """

@@ -250,3 +250,25 @@ def test_a_budget_whose_setting_has_no_clone_reads_not_run_from_the_sweep():
     assert by_budget[2.0]["pp_extreme"]["parameters"] == [NOT_RUN]
     # without the sweep, the clones' own settings are all there is: 1 pp would silently read AM at 0.5
     assert {e["drop_pp"]: e["defences"]["am"]["parameters"] for e in matched_comparison(points, (1.0,))} == {1.0: [0.5]}
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_a_validation_tie_is_broken_by_the_points_order_never_by_the_test_images(order):
+    """Seed 0 of the conservative fast run: two attackers' clones tie on the validation images; the winner is the one
+    met first (a run's points arrive in sorted path order), whichever of the two tests higher."""
+    tied = [
+        dict(_point("undefended", None, 0.9, 0.9, clone, labels="argmax", clone_validation=0.5255), attack=attack)
+        for attack, clone in (("knockoff-decoded:q", 0.521), ("knockoff:q", 0.539))
+    ]
+    points = tied if order == 0 else tied[::-1]
+    (strongest,) = [p for p in with_strongest_attacker(with_attacker_best(points)) if p["attack"] == STRONGEST]
+    assert strongest["strongest_of"] == points[0]["attack"]
+    assert strongest["clone_accuracy"] == points[0]["clone_accuracy"]
+    # the label modes: a tie keeps the soft labels, in either order
+    modes = [
+        _point("am", 0.5, 0.9, 0.9, clone=clone, labels=labels, clone_validation=0.6)
+        for labels, clone in (("soft", 0.3), ("argmax", 0.7))
+    ]
+    for candidates in (modes, modes[::-1]):
+        (best,) = [p for p in with_attacker_best(candidates) if p["labels"] == "best"]
+        assert best["best_of"] == "soft" and best["clone_accuracy"] == 0.3
