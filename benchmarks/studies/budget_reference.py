@@ -10,6 +10,8 @@ strongest attacker that ran at each setting (``not run`` where none did):
     python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --budget 0.5
     # the settings to train clones at, as a --defences list for one seed:
     python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --budget 0.5 --settings-of 1
+    # one attack's clone (its better label mode on validation) where only that attack ran at the stricter settings:
+    python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --attack knockoff:seedmix
 """
 
 from __future__ import annotations
@@ -62,19 +64,47 @@ def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict
     return chosen
 
 
-def report(points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_pp: float) -> str:
+def attack_clones(points: list[dict], attack: str) -> list[dict]:
+    """
+    :param points: A run's points.
+    :param attack: An attack name as the points store it, e.g. ``knockoff:seedmix``.
+    :return: AM's clones of that attack, one per (scenario, seed, setting): the label mode whose clone is the more
+             accurate on the validation images where both ran, else the one that ran; named as
+             :func:`benchmarks.selection.with_strongest_attacker` names its winners.
+    :raises ValueError: If the attack never ran against AM.
+    """
+    chosen: dict[tuple, dict] = {}
+    for point in with_attacker_best(points):  # the "best" points come last and replace their two modes
+        if point["attack"] == attack and point["defence"] == "am":
+            if point["labels"] == "best" or (point["scenario"], point["seed"], point["parameter"]) not in chosen:
+                chosen[(point["scenario"], point["seed"], point["parameter"])] = point
+    if not chosen:
+        ran = sorted({p["attack"] for p in points if p["defence"] == "am"})
+        raise ValueError(f"--attack: '{attack}' never ran against AM in this run; it ran {', '.join(ran) or 'nothing'}")
+    return [dict(p, strongest_of=attack, strongest_labels=p.get("best_of", p["labels"])) for p in chosen.values()]
+
+
+def report(
+    points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_pp: float, attack: str | None = None
+) -> str:
     """
     :param points: A run's points.
     :param sweeps: Its sweeps (:func:`benchmarks.run_files.load_sweeps`), also of seeds without points yet.
+    :param attack: Read this attack's clone (:func:`attack_clones`) instead of the strongest attacker's, e.g. where
+                   only AM's strongest attacker ran at the stricter settings (the strongest needs the paper's attacks).
     :return: Markdown: per (scenario, seed), the plain and OE defenders' validation accuracy and AM's setting, test
              defender accuracy and strongest-attacker clone against each reference; the OE defender's accuracy minus
              the plain one's on both halves, over seeds; then AM's clones over seeds.
     """
-    strongest = [
-        p
-        for p in with_strongest_attacker(with_attacker_best(points))
-        if p["attack"] == STRONGEST and p["defence"] == "am"
-    ]
+    strongest = (
+        [
+            p
+            for p in with_strongest_attacker(with_attacker_best(points))
+            if p["attack"] == STRONGEST and p["defence"] == "am"
+        ]
+        if attack is None
+        else attack_clones(points, attack)
+    )
     if not sweeps:
         raise ValueError("the run has no sweep files (points/<scenario>/defender-sweep/seed<k>.json)")
     lines = [
@@ -121,7 +151,8 @@ def report(points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_p
             summary = Summary(tuple(gains))
             per_seed = " / ".join(f"{100 * g:+.2f}" for g in gains)
             lines.append(f"| {scenario} | {part} | {len(gains)} | {per_seed} | {pct(summary, 2)} | {ci95(summary)} |")
-    lines += ["", "| scenario | reference | seeds | AM's strongest clone (test, %) | 95 % |", "|---|---|---|---|---|"]
+    who = "AM's strongest clone" if attack is None else f"AM's {attack} clone"
+    lines += ["", f"| scenario | reference | seeds | {who} (test, %) | 95 % |", "|---|---|---|---|---|"]
     for (scenario, reference), values in sorted(clones.items()):
         summary = Summary(tuple(values))
         lines.append(f"| {scenario} | {reference} | {len(values)} | {pct(summary)} | {ci95(summary)} |")
@@ -136,13 +167,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", required=True, help="a run folder with sweep files")
     parser.add_argument("--budget", type=float, default=0.5, help="allowed validation loss in pp (default 0.5)")
     parser.add_argument("--settings-of", type=int, default=None, help="print AM's settings of this seed instead")
+    parser.add_argument(
+        "--attack", default=None, help="read this attack's clone (e.g. knockoff:seedmix) instead of the strongest's"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.budget < 100:
         print(f"error: --budget: {args.budget} is not in [0, 100) percentage points", file=sys.stderr)
         return 2
     try:
         if args.settings_of is None:
-            print(report(load_points(args.run_dir), load_sweeps(args.run_dir), args.budget))
+            print(report(load_points(args.run_dir), load_sweeps(args.run_dir), args.budget, args.attack))
             return 0
         sweeps = [sweep for (_, seed), sweep in load_sweeps(args.run_dir).items() if seed == args.settings_of]
         if len(sweeps) != 1:

@@ -60,3 +60,35 @@ def test_the_report_reads_the_strongest_clone_at_each_reference_and_prints_the_s
     assert "--settings-of: seed 0 has 0 sweep files" in capsys.readouterr().err
     assert main(["--run-dir", str(run_dir), "--budget", "-1"]) == 2
     assert "--budget: -1.0 is not in [0, 100)" in capsys.readouterr().err
+
+
+def test_one_attack_is_read_where_only_it_ran_at_the_stricter_setting(tmp_path, capsys):
+    """The strongest attacker needs every paper attack at a setting; --attack reads one attack's clone, its label mode
+    chosen on the validation images (soft here, although argmax tests higher)."""
+    run_dir = tmp_path / "run"
+    write_sweep(str(run_dir), "s", 1, _sweep(0.900, 0.903, {0.2: 0.902, 0.25: 0.899, 0.3: 0.896}))
+    folder = run_dir / "points" / "s" / "seed1"
+    folder.mkdir(parents=True)
+    for name, attack, labels, defence, tau, clone, clone_validation in (
+        ("u", "knockoff:q", "soft", "undefended", None, 0.5, 0.5),
+        ("a", "knockoff:q", "soft", "am", 0.3, 0.1, 0.1),
+        ("s", "knockoff:seedmix", "soft", "am", 0.25, 0.30, 0.30),
+        ("t", "knockoff:seedmix", "argmax", "am", 0.25, 0.35, 0.20),
+    ):
+        point = {
+            "scenario": "s", "seed": 1, "attack": attack, "labels": labels, "defence": defence, "parameter": tau,
+            "defender_accuracy": 0.9, "defender_accuracy_validation": 0.9, "clone_accuracy": clone,
+            "clone_accuracy_validation": clone_validation,
+        }  # fmt: skip
+        (folder / f"{name}.json").write_text(json.dumps(point))
+    assert main(["--run-dir", str(run_dir)]) == 0
+    assert "| better of plain and OE | 0.25 | 89.80 | +0.20 | not run | |" in capsys.readouterr().out
+    assert main(["--run-dir", str(run_dir), "--attack", "knockoff:seedmix"]) == 0
+    table = capsys.readouterr().out
+    assert "| better of plain and OE | 0.25 | 89.80 | +0.20 | 30.0 | knockoff:seedmix (soft) |" in table
+    assert "| plain | 0.3 | 89.50 | +0.50 | not run | |" in table  # that attack never ran at tau 0.3
+    assert "| s | better of plain and OE | 1 | 30.0 | – |" in table
+    assert main(["--run-dir", str(run_dir), "--attack", "jbda"]) == 2
+    assert "--attack: 'jbda' never ran against AM in this run; it ran knockoff:q, knockoff:seedmix" in (
+        capsys.readouterr().err
+    )
