@@ -66,22 +66,27 @@ def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict
 
 def attack_clones(points: list[dict], attack: str) -> list[dict]:
     """
+    The strongest-attacker reading (:func:`benchmarks.selection.with_strongest_attacker`) over one attack alone: its
+    label mode whose clone is the more accurate on the validation images where both ran, else the one that ran.
+
     :param points: A run's points.
     :param attack: An attack name as the points store it, e.g. ``knockoff:seedmix``.
-    :return: AM's clones of that attack, one per (scenario, seed, setting): the label mode whose clone is the more
-             accurate on the validation images where both ran, else the one that ran; named as
-             :func:`benchmarks.selection.with_strongest_attacker` names its winners.
+    :return: AM's clones of that attack, one per (scenario, seed, setting).
     :raises ValueError: If the attack never ran against AM.
     """
-    chosen: dict[tuple, dict] = {}
-    for point in with_attacker_best(points):  # the "best" points come last and replace their two modes
-        if point["attack"] == attack and point["defence"] == "am":
-            if point["labels"] == "best" or (point["scenario"], point["seed"], point["parameter"]) not in chosen:
-                chosen[(point["scenario"], point["seed"], point["parameter"])] = point
-    if not chosen:
+    own = [p for p in points if p["attack"] == attack]
+    if not any(p["defence"] == "am" for p in own):
         ran = sorted({p["attack"] for p in points if p["defence"] == "am"})
         raise ValueError(f"--attack: '{attack}' never ran against AM in this run; it ran {', '.join(ran) or 'nothing'}")
-    return [dict(p, strongest_of=attack, strongest_labels=p.get("best_of", p["labels"])) for p in chosen.values()]
+    return _am_strongest(own)
+
+
+def _am_strongest(points: list[dict]) -> list[dict]:
+    return [
+        p
+        for p in with_strongest_attacker(with_attacker_best(points))
+        if p["attack"] == STRONGEST and p["defence"] == "am"
+    ]
 
 
 def report(
@@ -96,15 +101,7 @@ def report(
              defender accuracy and strongest-attacker clone against each reference; the OE defender's accuracy minus
              the plain one's on both halves, over seeds; then AM's clones over seeds.
     """
-    strongest = (
-        [
-            p
-            for p in with_strongest_attacker(with_attacker_best(points))
-            if p["attack"] == STRONGEST and p["defence"] == "am"
-        ]
-        if attack is None
-        else attack_clones(points, attack)
-    )
+    strongest = _am_strongest(points) if attack is None else attack_clones(points, attack)
     if not sweeps:
         raise ValueError("the run has no sweep files (points/<scenario>/defender-sweep/seed<k>.json)")
     lines = [
