@@ -219,6 +219,40 @@ def load_sweeps(run_dir: str, known_defences: Any = None) -> dict[tuple[str, int
     return sweeps
 
 
+# The ``kind`` of a file of benchmarks.studies.fine_tuned_reference, checked before one is read.
+FINE_TUNED_REFERENCE_KIND = "fine-tuned plain defender (no outliers)"
+
+
+def read_fine_tuned_reference(path: str) -> dict:
+    """
+    :param path: A file of :mod:`benchmarks.studies.fine_tuned_reference`.
+    :return: Its content: ``{"kind", "scenario", "recipe", "seeds": {"<k>": {"plain": {"validation", "test"},
+             "fine_tuned": {...}, ...}}}``.
+    :raises RunFileError: If it is not such a file, or a seed's accuracies are not fractions.
+    """
+    content = read_json_file(path, "a fine-tuned reference")
+    if content.get("kind") != FINE_TUNED_REFERENCE_KIND or not isinstance(content.get("scenario"), str):
+        raise RunFileError(
+            f"{path}: not a fine-tuned reference file (expected kind '{FINE_TUNED_REFERENCE_KIND}' and a scenario)"
+        )
+    seeds = content.get("seeds")
+    if not isinstance(seeds, dict):
+        raise RunFileError(f"{path}: 'seeds' must be an object of per-seed entries, got {seeds!r}")
+    for seed, entry in seeds.items():
+        if not seed.isdigit() or not isinstance(entry, dict):
+            raise RunFileError(f"{path}: seed entry {seed!r} must be a non-negative integer's entry object")
+        for model in ("plain", "fine_tuned"):
+            accuracies = entry.get(model)
+            if not isinstance(accuracies, dict) or "validation" not in accuracies:
+                raise RunFileError(f"{path}: seed {seed} lacks the {model} defender's validation accuracy")
+            for part, value in accuracies.items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                    raise RunFileError(
+                        f"{path}: seed {seed}'s {model} {part} accuracy must be a fraction in [0, 1], got {value!r}"
+                    )
+    return content
+
+
 def load_json_files(pattern: str, what: str) -> list[dict]:
     """
     :return: Every file matching ``pattern`` (sorted), read with :func:`read_json_file`.

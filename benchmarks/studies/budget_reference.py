@@ -12,6 +12,10 @@ strongest attacker that ran at each setting (``not run`` where none did):
     python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --budget 0.5 --settings-of 1
     # one attack's clone (its better label mode on validation) where only that attack ran at the stricter settings:
     python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --attack knockoff:seedmix
+    # and a third reference, the fair one: the plain defender fine-tuned by the OE recipe without outliers
+    # (benchmarks.studies.fine_tuned_reference)
+    python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --attack knockoff:seedmix \
+        --fine-tuned-reference results/cifar10-fast-cpu/fine_tuned_reference.json
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import argparse
 import sys
 
 from benchmarks.report import load_points
-from benchmarks.run_files import RunFileError, load_sweeps
+from benchmarks.run_files import RunFileError, load_sweeps, read_fine_tuned_reference
 from benchmarks.selection import (
     STRONGEST,
     VALIDATION_FIELD,
@@ -33,6 +37,8 @@ from benchmarks.selection import (
 )
 
 REFERENCES = ("plain", "better of plain and OE")
+# the third reference, where a fine-tuned reference file gives it for the (scenario, seed)
+FINE_TUNED = "plain fine-tuned without outliers"
 
 
 def references(sweep: list[dict]) -> tuple[dict, dict]:
@@ -46,18 +52,33 @@ def references(sweep: list[dict]) -> tuple[dict, dict]:
     return by_name["undefended"], by_name["oe_only"]
 
 
-def strict_settings(sweep: list[dict], drop: float, defence: str = "am") -> dict[str, dict | None]:
+def reference_levels(sweep: list[dict], fine_tuned: float | None = None) -> dict[str, float]:
+    """
+    :param sweep: One (scenario, seed)'s sweep, with its ``undefended`` and ``oe_only`` settings.
+    :param fine_tuned: The validation accuracy of the plain defender fine-tuned without outliers, if measured.
+    :return: ``{reference: validation accuracy}`` for each of :data:`REFERENCES` and, where given, :data:`FINE_TUNED`.
+    """
+    plain, oe = references(sweep)
+    levels = dict(zip(REFERENCES, (plain[VALIDATION_FIELD], max(plain[VALIDATION_FIELD], oe[VALIDATION_FIELD]))))
+    if fine_tuned is not None:
+        levels[FINE_TUNED] = fine_tuned
+    return levels
+
+
+def strict_settings(
+    sweep: list[dict], drop: float, defence: str = "am", fine_tuned: float | None = None
+) -> dict[str, dict | None]:
     """
     :param sweep: One (scenario, seed)'s sweep (:func:`benchmarks.run_files.load_sweeps`), with its ``undefended`` and
                   ``oe_only`` settings.
     :param drop: Allowed loss of validation accuracy (a fraction).
-    :return: ``{reference: the sweep's setting chosen against it, or None}`` for each of :data:`REFERENCES`.
+    :param fine_tuned: See :func:`reference_levels`.
+    :return: ``{reference: the sweep's setting chosen against it, or None}`` for each reference of
+             :func:`reference_levels`.
     """
-    plain, oe = references(sweep)
+    plain, _ = references(sweep)
     chosen = {}
-    for reference, level in zip(
-        REFERENCES, (plain[VALIDATION_FIELD], max(plain[VALIDATION_FIELD], oe[VALIDATION_FIELD]))
-    ):
+    for reference, level in reference_levels(sweep, fine_tuned).items():
         anchored = [dict(s, **{VALIDATION_FIELD: level}) if s is plain else s for s in sweep]
         point = operating_point(anchored, defence, drop, sweep)
         chosen[reference] = point if isinstance(point, dict) else None
@@ -90,13 +111,19 @@ def _am_strongest(points: list[dict]) -> list[dict]:
 
 
 def report(
-    points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop_pp: float, attack: str | None = None
+    points: list[dict],
+    sweeps: dict[tuple[str, int], list[dict]],
+    drop_pp: float,
+    attack: str | None = None,
+    fine_tuned: dict[tuple[str, int], float] | None = None,
 ) -> str:
     """
     :param points: A run's points.
     :param sweeps: Its sweeps (:func:`benchmarks.run_files.load_sweeps`), also of seeds without points yet.
     :param attack: Read this attack's clone (:func:`attack_clones`) instead of the strongest attacker's, e.g. where
                    only AM's strongest attacker ran at the stricter settings (the strongest needs the paper's attacks).
+    :param fine_tuned: ``{(scenario, seed): validation accuracy}`` of the plain defender fine-tuned without outliers
+                       (:func:`fine_tuned_levels`): a third reference where given.
     :return: Markdown: per (scenario, seed), the plain and OE defenders' validation accuracy and AM's setting, test
              defender accuracy and strongest-attacker clone against each reference; the OE defender's accuracy minus
              the plain one's on both halves, over seeds; then AM's clones over seeds.
@@ -105,16 +132,22 @@ def report(
     if not sweeps:
         raise ValueError("the run has no sweep files (points/<scenario>/defender-sweep/seed<k>.json)")
     lines = [
-        "| scenario | seed | plain, validation | OE, validation | reference | AM tau | AM defender (test) "
-        "| AM cost vs plain (test, pp) | strongest clone (test) | attacker |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | seed | plain, validation | OE, validation | reference | reference, validation | AM tau "
+        "| AM defender (test) | AM cost vs plain (test, pp) | strongest clone (test) | attacker |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     clones: dict[tuple[str, str], list[float]] = {}
     for (scenario, seed), sweep in sorted(sweeps.items()):
         plain, oe = references(sweep)
-        for reference, setting in strict_settings(sweep, drop_pp / 100).items():
+        level = (fine_tuned or {}).get((scenario, seed))
+        levels = reference_levels(sweep, level)
+        for reference, setting in strict_settings(sweep, drop_pp / 100, fine_tuned=level).items():
+            head = (
+                f"| {scenario} | {seed} | {100 * plain[VALIDATION_FIELD]:.2f} | {100 * oe[VALIDATION_FIELD]:.2f} "
+                f"| {reference} | {100 * levels[reference]:.2f} "
+            )
             if setting is None:
-                lines.append(f"| {scenario} | {seed} | | | {reference} | none | | | | |")
+                lines.append(f"{head}| none | | | | |")
                 continue
             clone = next(
                 (
@@ -126,15 +159,14 @@ def report(
             )
             if clone is not None:
                 clones.setdefault((scenario, reference), []).append(clone["clone_accuracy"])
-            lines.append(
-                f"| {scenario} | {seed} | {100 * plain[VALIDATION_FIELD]:.2f} | {100 * oe[VALIDATION_FIELD]:.2f} "
-                f"| {reference} | {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
+            row = (
+                f"{head}| {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
                 f"| {100 * (plain['defender_accuracy'] - setting['defender_accuracy']):+.2f} "
-                f"| {100 * clone['clone_accuracy']:.1f} | {clone['strongest_of']} ({clone['strongest_labels']}) |"
+            )
+            lines.append(
+                f"{row}| {100 * clone['clone_accuracy']:.1f} | {clone['strongest_of']} ({clone['strongest_labels']}) |"
                 if clone is not None
-                else f"| {scenario} | {seed} | {100 * plain[VALIDATION_FIELD]:.2f} | {100 * oe[VALIDATION_FIELD]:.2f} "
-                f"| {reference} | {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
-                f"| {100 * (plain['defender_accuracy'] - setting['defender_accuracy']):+.2f} | not run | |"
+                else f"{row}| not run | |"
             )
     lines += ["", "| scenario | OE defender − plain | seeds | per seed (pp) | mean ± std (pp) | 95 % |"]
     lines.append("|---|---|---|---|---|---|")
@@ -156,6 +188,19 @@ def report(
     return "\n".join(lines)
 
 
+def fine_tuned_levels(path: str) -> dict[tuple[str, int], float]:
+    """
+    :param path: A file of :mod:`benchmarks.studies.fine_tuned_reference`.
+    :return: ``{(scenario, seed): validation accuracy of the plain defender fine-tuned without outliers}``.
+    :raises ValueError: If the file is not such a file (the message names ``--fine-tuned-reference``).
+    """
+    try:
+        content = read_fine_tuned_reference(path)
+    except RunFileError as error:
+        raise ValueError(f"--fine-tuned-reference: {error}") from error
+    return {(content["scenario"], int(seed)): e["fine_tuned"]["validation"] for seed, e in content["seeds"].items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     """
     :return: Exit status (2 for a bad argument or an unreadable run).
@@ -167,20 +212,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--attack", default=None, help="read this attack's clone (e.g. knockoff:seedmix) instead of the strongest's"
     )
+    parser.add_argument(
+        "--fine-tuned-reference",
+        default=None,
+        help="a benchmarks.studies.fine_tuned_reference file: adds the plain defender fine-tuned without outliers",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.budget < 100:
         print(f"error: --budget: {args.budget} is not in [0, 100) percentage points", file=sys.stderr)
         return 2
     try:
+        fine_tuned = None if args.fine_tuned_reference is None else fine_tuned_levels(args.fine_tuned_reference)
         if args.settings_of is None:
-            print(report(load_points(args.run_dir), load_sweeps(args.run_dir), args.budget, args.attack))
+            print(report(load_points(args.run_dir), load_sweeps(args.run_dir), args.budget, args.attack, fine_tuned))
             return 0
-        sweeps = [sweep for (_, seed), sweep in load_sweeps(args.run_dir).items() if seed == args.settings_of]
+        sweeps = {key: sweep for key, sweep in load_sweeps(args.run_dir).items() if key[1] == args.settings_of}
         if len(sweeps) != 1:
             raise ValueError(
                 f"--settings-of: seed {args.settings_of} has {len(sweeps)} sweep files in {args.run_dir}; one needed"
             )
-        chosen = strict_settings(sweeps[0], args.budget / 100)
+        ((key, sweep),) = sweeps.items()
+        chosen = strict_settings(sweep, args.budget / 100, fine_tuned=(fine_tuned or {}).get(key))
     except (RunFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

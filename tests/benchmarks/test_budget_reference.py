@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks.run_files import write_sweep
-from benchmarks.studies.budget_reference import main, strict_settings
+from benchmarks.run_files import FINE_TUNED_REFERENCE_KIND, write_sweep
+from benchmarks.studies.budget_reference import FINE_TUNED, main, strict_settings
 
 
 def _sweep(plain, oe, taus):
@@ -26,12 +26,13 @@ def test_each_reference_chooses_the_largest_tau_within_the_budget_of_its_accurac
     plain, oe = 0.90 + rng.uniform(0, 0.01, size=2)
     taus = {round(float(t), 2): float(plain - rng.uniform(0, 0.012)) for t in rng.uniform(0.05, 0.9, size=12)}
     sweep = [dict(s, scenario="s", seed=0) for s in _sweep(float(plain), float(oe), taus)]
-    chosen = strict_settings(sweep, 0.005)
+    fine_tuned = float(0.90 + rng.uniform(0, 0.01))
+    chosen = strict_settings(sweep, 0.005, fine_tuned=fine_tuned)
     # reference: each tau checked one by one against each level
-    for reference, level in (("plain", plain), ("better of plain and OE", max(plain, oe))):
+    for reference, level in (("plain", plain), ("better of plain and OE", max(plain, oe)), (FINE_TUNED, fine_tuned)):
         within = [t for t, a in taus.items() if a >= level - 0.005 - 1e-12]
         assert (chosen[reference] and chosen[reference]["parameter"]) == (max(within) if within else None)
-    plain_tau, strict_tau = (chosen[r]["parameter"] if chosen[r] else -1 for r in chosen)
+    plain_tau, strict_tau, _ = (chosen[r]["parameter"] if chosen[r] else -1 for r in chosen)
     assert strict_tau <= plain_tau  # a stricter reference never allows a stronger setting
 
 
@@ -53,8 +54,8 @@ def test_the_report_reads_the_strongest_clone_at_each_reference_and_prints_the_s
     assert capsys.readouterr().out.strip() == "am-0.3,am-0.25"
     assert main(["--run-dir", str(run_dir)]) == 0
     table = capsys.readouterr().out
-    assert "| s | 1 | 90.00 | 90.30 | plain | 0.3 | 89.50 | +0.50 | 10.0 | knockoff:q (soft) |" in table
-    assert "| s | 1 | 90.00 | 90.30 | better of plain and OE | 0.25 | 89.80 | +0.20 | not run | |" in table
+    assert "| s | 1 | 90.00 | 90.30 | plain | 90.00 | 0.3 | 89.50 | +0.50 | 10.0 | knockoff:q (soft) |" in table
+    assert "| s | 1 | 90.00 | 90.30 | better of plain and OE | 90.30 | 0.25 | 89.80 | +0.20 | not run | |" in table
     assert "| s | validation | 1 | +0.30 | 0.30 | – |" in table  # the OE defender gains 0.3 pp over the plain one
     assert main(["--run-dir", str(run_dir), "--settings-of", "0"]) == 2
     assert "--settings-of: seed 0 has 0 sweep files" in capsys.readouterr().err
@@ -82,13 +83,45 @@ def test_one_attack_is_read_where_only_it_ran_at_the_stricter_setting(tmp_path, 
         }  # fmt: skip
         (folder / f"{name}.json").write_text(json.dumps(point))
     assert main(["--run-dir", str(run_dir)]) == 0
-    assert "| better of plain and OE | 0.25 | 89.80 | +0.20 | not run | |" in capsys.readouterr().out
+    assert "| better of plain and OE | 90.30 | 0.25 | 89.80 | +0.20 | not run | |" in capsys.readouterr().out
     assert main(["--run-dir", str(run_dir), "--attack", "knockoff:seedmix"]) == 0
     table = capsys.readouterr().out
-    assert "| better of plain and OE | 0.25 | 89.80 | +0.20 | 30.0 | knockoff:seedmix (soft) |" in table
-    assert "| plain | 0.3 | 89.50 | +0.50 | not run | |" in table  # that attack never ran at tau 0.3
+    assert "| better of plain and OE | 90.30 | 0.25 | 89.80 | +0.20 | 30.0 | knockoff:seedmix (soft) |" in table
+    assert "| plain | 90.00 | 0.3 | 89.50 | +0.50 | not run | |" in table  # that attack never ran at tau 0.3
     assert "| s | better of plain and OE | 1 | 30.0 | – |" in table
     assert main(["--run-dir", str(run_dir), "--attack", "jbda"]) == 2
     assert "--attack: 'jbda' never ran against AM in this run; it ran knockoff:q, knockoff:seedmix" in (
         capsys.readouterr().err
     )
+
+
+def _reference_file(path, seeds, scenario="s", kind=FINE_TUNED_REFERENCE_KIND):
+    entries = {str(k): {"plain": {"validation": 0.9}, "fine_tuned": {"validation": v}} for k, v in seeds.items()}
+    path.write_text(json.dumps({"kind": kind, "scenario": scenario, "recipe": {}, "seeds": entries}))
+    return str(path)
+
+
+def test_the_fine_tuned_reference_is_a_third_reference_of_its_scenario_and_seeds_only(tmp_path, capsys):
+    """The fine-tuned plain defender's 0.9015 admits 0.8965 and above: tau 0.25 (0.899), not 0.3 (0.896); a seed the
+    file lacks keeps the two references; a file of another kind is refused, naming the flag."""
+    run_dir = tmp_path / "run"
+    for seed in (1, 2):
+        write_sweep(str(run_dir), "s", seed, _sweep(0.900, 0.898, {0.2: 0.902, 0.25: 0.899, 0.3: 0.896}))
+    reference = _reference_file(tmp_path / "ref.json", {1: 0.9015})
+    assert main(["--run-dir", str(run_dir), "--settings-of", "1", "--fine-tuned-reference", reference]) == 0
+    assert capsys.readouterr().out.strip() == "am-0.3,am-0.25"
+    assert main(["--run-dir", str(run_dir), "--settings-of", "2", "--fine-tuned-reference", reference]) == 0
+    assert capsys.readouterr().out.strip() == "am-0.3"
+    assert main(["--run-dir", str(run_dir), "--fine-tuned-reference", reference]) == 0
+    table = capsys.readouterr().out
+    assert f"| s | 1 | 90.00 | 89.80 | {FINE_TUNED} | 90.15 | 0.25 | 89.80 | +0.20 | not run | |" in table
+    assert f"| s | 2 | 90.00 | 89.80 | {FINE_TUNED}" not in table
+    other = _reference_file(tmp_path / "other.json", {1: 0.95}, scenario="t")  # another scenario's: not applied
+    assert main(["--run-dir", str(run_dir), "--fine-tuned-reference", other]) == 0
+    assert FINE_TUNED not in capsys.readouterr().out
+    nan = _reference_file(tmp_path / "nan.json", {1: float("nan")})  # json writes NaN; a fraction it is not
+    assert main(["--run-dir", str(run_dir), "--fine-tuned-reference", nan]) == 2
+    assert "seed 1's fine_tuned validation accuracy must be a fraction in [0, 1], got nan" in capsys.readouterr().err
+    wrong = _reference_file(tmp_path / "wrong.json", {1: 0.9}, kind="something else")
+    assert main(["--run-dir", str(run_dir), "--fine-tuned-reference", wrong]) == 2
+    assert "--fine-tuned-reference: " in capsys.readouterr().err
