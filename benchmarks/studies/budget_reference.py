@@ -5,7 +5,9 @@ fine-tuned from the plain one (``cifar10-fast-cpu``), its extra epochs can make 
 on the validation images, and then AM may misinform more benign images than the budget says. This study chooses AM's
 setting by the same rule (:func:`benchmarks.selection.operating_point`) against the stricter reference, the better of
 the plain and the OE defender on the validation images, from the run's sweep files, and reads the clone of the
-strongest attacker that ran at each setting (``not run`` where none did):
+strongest attacker that ran at each setting (``not run`` where none did), then AM's clone minus each baseline's,
+paired by seed (the baselines at their setting within the plain defender's budget, against their strongest attacker),
+with the defender-cost difference beside it:
 
     python -m benchmarks.studies.budget_reference --run-dir results/cifar10-fast-cpu --budget 0.5
     # the settings to train clones at, as a --defences list for one seed:
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from benchmarks.registry import BASELINES
 from benchmarks.report import load_points
 from benchmarks.run_files import RunFileError, load_sweeps, read_fine_tuned_reference
 from benchmarks.selection import (
@@ -31,6 +34,7 @@ from benchmarks.selection import (
     Summary,
     ci95,
     operating_point,
+    paired_text,
     pct,
     with_attacker_best,
     with_strongest_attacker,
@@ -102,12 +106,42 @@ def attack_clones(points: list[dict], attack: str) -> list[dict]:
     return _am_strongest(own)
 
 
-def _am_strongest(points: list[dict]) -> list[dict]:
+def _strongest(points: list[dict], defences: tuple[str, ...]) -> list[dict]:
     return [
         p
         for p in with_strongest_attacker(with_attacker_best(points))
-        if p["attack"] == STRONGEST and p["defence"] == "am"
+        if p["attack"] == STRONGEST and p["defence"] in defences
     ]
+
+
+def _am_strongest(points: list[dict]) -> list[dict]:
+    return _strongest(points, ("am",))
+
+
+def baseline_clones(
+    points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop: float
+) -> dict[tuple[str, int, str], dict]:
+    """
+    The baselines as the run's tables read them: each at its setting within the budget of the *plain* defender (as in
+    the paper; their cost does not depend on AM's reference), against its strongest attacker.
+
+    :param drop: Allowed loss of validation accuracy (a fraction).
+    :return: ``{(scenario, seed, baseline): its strongest attacker's clone}`` where it ran.
+    """
+    clones = {}
+    strongest = _strongest(points, BASELINES)
+    for (scenario, seed), sweep in sweeps.items():
+        for baseline in BASELINES:
+            setting = operating_point(sweep, baseline, drop)
+            if not isinstance(setting, dict):
+                continue
+            key = (scenario, seed, baseline, setting["parameter"])
+            clone = next(
+                (p for p in strongest if (p["scenario"], p["seed"], p["defence"], p["parameter"]) == key), None
+            )
+            if clone is not None:
+                clones[(scenario, seed, baseline)] = clone
+    return clones
 
 
 def report(
@@ -126,7 +160,8 @@ def report(
                        (:func:`fine_tuned_levels`): a third reference where given.
     :return: Markdown: per (scenario, seed), the plain and OE defenders' validation accuracy and AM's setting, test
              defender accuracy and strongest-attacker clone against each reference; the OE defender's accuracy minus
-             the plain one's on both halves, over seeds; then AM's clones over seeds.
+             the plain one's on both halves, over seeds; then AM's clones over seeds; then AM's clone minus each
+             baseline's (:func:`baseline_clones`), paired by seed, with the defender-cost difference beside it.
     """
     strongest = _am_strongest(points) if attack is None else attack_clones(points, attack)
     if not sweeps:
@@ -136,7 +171,7 @@ def report(
         "| AM defender (test) | AM cost vs plain (test, pp) | strongest clone (test) | attacker |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    clones: dict[tuple[str, str], list[float]] = {}
+    clones: dict[tuple[str, str], dict[int, dict]] = {}
     for (scenario, seed), sweep in sorted(sweeps.items()):
         plain, oe = references(sweep)
         level = (fine_tuned or {}).get((scenario, seed))
@@ -158,7 +193,7 @@ def report(
                 None,
             )
             if clone is not None:
-                clones.setdefault((scenario, reference), []).append(clone["clone_accuracy"])
+                clones.setdefault((scenario, reference), {})[seed] = clone
             row = (
                 f"{head}| {setting['parameter']:g} | {100 * setting['defender_accuracy']:.2f} "
                 f"| {100 * (plain['defender_accuracy'] - setting['defender_accuracy']):+.2f} "
@@ -182,9 +217,28 @@ def report(
             lines.append(f"| {scenario} | {part} | {len(gains)} | {per_seed} | {pct(summary, 2)} | {ci95(summary)} |")
     who = "AM's strongest clone" if attack is None else f"AM's {attack} clone"
     lines += ["", f"| scenario | reference | seeds | {who} (test, %) | 95 % |", "|---|---|---|---|---|"]
-    for (scenario, reference), values in sorted(clones.items()):
-        summary = Summary(tuple(values))
-        lines.append(f"| {scenario} | {reference} | {len(values)} | {pct(summary)} | {ci95(summary)} |")
+    for (scenario, reference), by_seed in sorted(clones.items()):
+        summary = Summary(tuple(p["clone_accuracy"] for p in by_seed.values()))
+        lines.append(f"| {scenario} | {reference} | {len(by_seed)} | {pct(summary)} | {ci95(summary)} |")
+    baselines = baseline_clones(points, sweeps, drop_pp / 100)
+    lines += [
+        "",
+        "| scenario | reference | baseline | seeds | AM − baseline, clone (test, pp), 95 % |",
+        "|---|---|---|---|---|",
+    ]
+    for (scenario, reference), by_seed in sorted(clones.items()):
+        for baseline in BASELINES:
+            pairs = [
+                (am, baselines[(scenario, s, baseline)])
+                for s, am in by_seed.items()
+                if (scenario, s, baseline) in baselines
+            ]
+            if not pairs:
+                continue
+            difference = Summary(tuple(am["clone_accuracy"] - other["clone_accuracy"] for am, other in pairs))
+            # AM's defender cost minus the baseline's: the baseline's test defender accuracy minus AM's
+            cost = Summary(tuple(other["defender_accuracy"] - am["defender_accuracy"] for am, other in pairs))
+            lines.append(f"| {scenario} | {reference} | {baseline} | {len(pairs)} | {paired_text(difference, cost)} |")
     return "\n".join(lines)
 
 

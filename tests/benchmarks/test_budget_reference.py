@@ -125,3 +125,41 @@ def test_the_fine_tuned_reference_is_a_third_reference_of_its_scenario_and_seeds
     wrong = _reference_file(tmp_path / "wrong.json", {1: 0.9}, kind="something else")
     assert main(["--run-dir", str(run_dir), "--fine-tuned-reference", wrong]) == 2
     assert "--fine-tuned-reference: " in capsys.readouterr().err
+
+
+def test_am_is_paired_by_seed_with_each_baseline_at_its_plain_budget_setting(tmp_path, capsys):
+    """Reference, by hand: PP-MAD's setting within 0.5 pp of the plain defender is epsilon 0.3 (0.897; 0.5 costs
+    0.6 pp), AM's tau 0.3 against the plain reference; AM − PP-MAD per seed 0.10 − 0.40 and 0.12 − 0.46, i.e.
+    −32.0 ± 2.8 pp over two seeds; the defender-cost difference is PP-MAD's test accuracy minus AM's, +0.5 pp."""
+    run_dir = tmp_path / "run"
+    for seed, (am_clone, pp_clone) in enumerate(((0.10, 0.40), (0.12, 0.46))):
+        sweep = _sweep(0.900, 0.899, {0.3: 0.896})
+        sweep += [
+            {"defence": "pp_extreme", "parameter": eps, "defender_accuracy": a, "defender_accuracy_validation": a}
+            for eps, a in ((0.3, 0.897), (0.5, 0.894))
+        ]
+        write_sweep(str(run_dir), "s", seed, sweep)
+        folder = run_dir / "points" / "s" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        for defence, parameter, clone, defender in (
+            ("undefended", None, 0.6, 0.9),
+            ("am", 0.3, am_clone, 0.890),
+            ("pp_extreme", 0.3, pp_clone, 0.895),
+            ("pp_extreme", 0.5, 0.01, 0.893),  # beyond the budget: never read
+        ):
+            point = {
+                "scenario": "s", "seed": seed, "attack": "knockoff:q", "labels": "soft", "defence": defence,
+                "parameter": parameter, "defender_accuracy": defender, "defender_accuracy_validation": defender,
+                "clone_accuracy": clone, "clone_accuracy_validation": clone,
+            }  # fmt: skip
+            (folder / f"{defence}-{parameter}.json").write_text(json.dumps(point))
+    assert main(["--run-dir", str(run_dir)]) == 0
+    table = capsys.readouterr().out
+    differences = np.array([0.10 - 0.40, 0.12 - 0.46]) * 100
+    half = 12.706 * differences.std(ddof=1) / np.sqrt(2)  # Student's t, 1 degree of freedom, 97.5 % (a table's)
+    expected = (
+        f"{differences.mean():.1f} ± {differences.std(ddof=1):.1f} "
+        f"[{differences.mean() - half:.1f}, {differences.mean() + half:.1f}]"
+    )
+    assert f"| s | plain | pp_extreme | 2 | {expected}: 2 seeds: no verdict; defender cost +0.5 pp |" in table
+    assert "| s | plain | dcp |" not in table  # a baseline that never ran is not paired
