@@ -34,6 +34,7 @@ re-encoded run only with a control of the same epochs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import os
@@ -100,7 +101,7 @@ def main() -> int:
     scenario = {s.name: s for s in PRESETS["cifar10-fast"]}["cifar10-fast"]
     recipe = training_recipe(scenario, "plain")
     if args.epochs is not None:
-        recipe = type(recipe)(**{**recipe.as_dict(), "epochs": args.epochs})
+        recipe = dataclasses.replace(recipe, epochs=args.epochs)
     x_train, y_train = load_labelled(scenario.train_source, args.data_root, "train source")
     x_test, y_test = load_labelled(scenario.test_source, args.data_root, "test source")
     if args.limit is not None:

@@ -118,6 +118,14 @@ def _am_strongest(points: list[dict]) -> list[dict]:
     return _strongest(points, ("am",))
 
 
+def _by_setting(points: list[dict]) -> dict[tuple, dict]:
+    """
+    :return: ``{(scenario, seed, defence, parameter): point}`` of points with one point per setting (strongest-attacker
+             points).
+    """
+    return {(p["scenario"], p["seed"], p["defence"], p["parameter"]): p for p in points}
+
+
 def baseline_clones(
     points: list[dict], sweeps: dict[tuple[str, int], list[dict]], drop: float
 ) -> dict[tuple[str, int, str], dict]:
@@ -129,16 +137,13 @@ def baseline_clones(
     :return: ``{(scenario, seed, baseline): its strongest attacker's clone}`` where it ran.
     """
     clones = {}
-    strongest = _strongest(points, BASELINES)
+    strongest = _by_setting(_strongest(points, BASELINES))
     for (scenario, seed), sweep in sweeps.items():
         for baseline in BASELINES:
             setting = operating_point(sweep, baseline, drop)
             if not isinstance(setting, dict):
                 continue
-            key = (scenario, seed, baseline, setting["parameter"])
-            clone = next(
-                (p for p in strongest if (p["scenario"], p["seed"], p["defence"], p["parameter"]) == key), None
-            )
+            clone = strongest.get((scenario, seed, baseline, setting["parameter"]))
             if clone is not None:
                 clones[(scenario, seed, baseline)] = clone
     return clones
@@ -163,7 +168,7 @@ def report(
              the plain one's on both halves, over seeds; then AM's clones over seeds; then AM's clone minus each
              baseline's (:func:`baseline_clones`), paired by seed, with the defender-cost difference beside it.
     """
-    strongest = _am_strongest(points) if attack is None else attack_clones(points, attack)
+    strongest = _by_setting(_am_strongest(points) if attack is None else attack_clones(points, attack))
     if not sweeps:
         raise ValueError("the run has no sweep files (points/<scenario>/defender-sweep/seed<k>.json)")
     lines = [
@@ -184,14 +189,7 @@ def report(
             if setting is None:
                 lines.append(f"{head}| none | | | | |")
                 continue
-            clone = next(
-                (
-                    p
-                    for p in strongest
-                    if (p["scenario"], p["seed"], p["parameter"]) == (scenario, seed, setting["parameter"])
-                ),
-                None,
-            )
+            clone = strongest.get((scenario, seed, "am", setting["parameter"]))
             if clone is not None:
                 clones.setdefault((scenario, reference), {})[seed] = clone
             row = (

@@ -1,8 +1,8 @@
 """
 The fair reference of AM's budget where the outlier-exposure defender is fine-tuned from the plain one
 (``cifar10-fast-cpu``): the plain defender fine-tuned by the *same* recipe (the scenario's ``oe_fine_tuning``: epochs,
-learning rate, batch order seed) without outliers. Three more epochs improve a defender that its schedule leaves short
-of convergence, outliers or not; measured against the plain defender, AM's budget would credit AM with that gain. This
+learning rate, batch order seed) without outliers. Where three more epochs improve a defender that its schedule leaves
+short of convergence, outliers or not, AM's budget measured from the plain defender would credit AM with that gain. This
 fine-tunes each seed's plain defender so, and stores its accuracy on the evaluation split's validation and test halves
 (the halves the operating points are chosen and reported on), beside the plain defender's, recomputed the same way:
 
