@@ -10,7 +10,9 @@ fine-tunes each seed's plain defender so, and stores its accuracy on the evaluat
         --data-root ../shared/data --cache-dir runs/cache --seed-list 0,1,2 \\
         --output results/cifar10-fast-cpu/fine_tuned_reference.json
 
-Resumable: a seed already in ``--output`` is kept and not trained again; the file is rewritten after every seed.
+Resumable: a seed already in ``--output`` is kept and not trained again; the file is rewritten after every seed. It
+prints the fine-tuned defender's gain over its start on both halves, per seed and over seeds (run again on a complete
+file, it prints them without training).
 :mod:`benchmarks.studies.budget_reference` reads it (``--fine-tuned-reference``) as a third reference.
 """
 
@@ -32,6 +34,7 @@ from benchmarks.data import evaluation_split, load_labelled
 from benchmarks.model_cache import get_models, training_recipe
 from benchmarks.run_files import FINE_TUNED_REFERENCE_KIND, RunFileError, read_fine_tuned_reference
 from benchmarks.scenarios import Scenario
+from benchmarks.selection import Summary, ci95, pct
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,22 @@ def fine_tuned_reference(scenario: Scenario, seed: int, cache_dir: str, data_roo
         "history": history,
         "train_seconds": seconds,
     }
+
+
+def gain_table(entries: dict[str, dict]) -> str:
+    """
+    :param entries: ``{seed: entry}`` of :func:`fine_tuned_reference`.
+    :return: Markdown: the fine-tuned defender's accuracy minus its start's on each half, per seed (sorted) and over
+             seeds (mean ± std, 95 % interval).
+    """
+    lines = ["| half | seeds | fine-tuned − plain, per seed (pp) | mean ± std (pp) | 95 % |", "|---|---|---|---|---|"]
+    ordered = [entries[seed] for seed in sorted(entries, key=int)]
+    for part in ("validation", "test"):
+        gains = [e["fine_tuned"][part] - e["plain"][part] for e in ordered]
+        summary = Summary(tuple(gains))
+        per_seed = " / ".join(f"{100 * g:+.2f}" for g in gains)
+        lines.append(f"| {part} | {len(gains)} | {per_seed} | {pct(summary, 2)} | {ci95(summary)} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         write_json_atomic(args.output, content)
         logger.info("seed %d: %s", seed, {k: done[str(seed)][k] for k in ("plain", "fine_tuned")})
     print(json.dumps({seed: {k: e[k] for k in ("plain", "fine_tuned")} for seed, e in done.items()}))
+    print(gain_table(done))
     return 0
 
 

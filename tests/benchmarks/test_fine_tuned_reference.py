@@ -70,7 +70,12 @@ def test_the_output_is_resumed_and_bad_input_is_refused_naming_the_flag(tmp_path
 
     def fake(scenario, seed, cache_dir, data_root):
         calls.append(seed)
-        return {"seed": seed, "plain": {"validation": 0.5}, "fine_tuned": {"validation": 0.6}}
+        gain = {0: 0.01, 1: 0.03, 2: -0.01}[seed]
+        return {
+            "seed": seed,
+            "plain": {"validation": 0.5, "test": 0.5},
+            "fine_tuned": {"validation": 0.5 + gain, "test": 0.5},
+        }
 
     monkeypatch.setattr(study, "fine_tuned_reference", fake)
     monkeypatch.setattr(study, "selected_scenarios", lambda args: [FINE_TUNING])
@@ -79,6 +84,11 @@ def test_the_output_is_resumed_and_bad_input_is_refused_naming_the_flag(tmp_path
     assert study.main(argv + ["--seed-list", "0,1"]) == 0
     assert study.main(argv + ["--seed-list", "1,2"]) == 0
     assert calls == [0, 1, 2]  # seed 1 is kept from the file
+    # the gain over seeds, against numpy: +1 / +3 / -1 pp, mean 1.0, sample std 2.0
+    gains = np.array([1.0, 3.0, -1.0])
+    assert f"| validation | 3 | +1.00 / +3.00 / -1.00 | {gains.mean():.2f} ± {gains.std(ddof=1):.2f} |" in (
+        capsys.readouterr().out
+    )
     content = read_fine_tuned_reference(str(output))
     assert sorted(content["seeds"]) == ["0", "1", "2"] and content["scenario"] == "micro-ft"
     assert content["recipe"]["epochs"] == FINE_TUNING.oe_fine_tuning.epochs
