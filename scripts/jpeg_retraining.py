@@ -23,9 +23,11 @@ and seed on the training *and* test images re-encoded once more at a lower quali
 committed plain defender of that seed (quality 75 as stored). The accuracy lost per step down the quality scale is the
 slope the 93 % target faces in the other direction; it is not the size of the quality-75 loss itself.
 
-    OMP_NUM_THREADS=2 python scripts/jpeg_retraining.py --data-root ../shared/data --quality 50 --seed 0 \\
-        --reference C/cifar10-fast-plain-seed0-719b18580232.pt --out results/cifar10-fast/jpeg_retraining-q50.json
-    # the control: the stored images, the same recipe (without --quality)
+    OMP_NUM_THREADS=2 python scripts/jpeg_retraining.py --data-root ../shared/data --quality 50 --seed 0 --epochs 4 \\
+        --reference C/cifar10-fast-plain-seed0-719b18580232.pt \\
+        --out results/cifar10-fast/jpeg_retraining-4epochs-seed0-50.json
+    # the control: the stored images, the same recipe (without --quality); over seeds, paired with the controls:
+    python scripts/jpeg_retraining_summary.py results/cifar10-fast/jpeg_retraining-4epochs-seed*.json
 
 ``--epochs`` shortens the recipe (its schedule over fewer epochs) where the full one does not fit: compare a
 re-encoded run only with a control of the same epochs.
