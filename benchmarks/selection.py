@@ -219,10 +219,14 @@ def with_sweeps(points: list[dict], sweeps: dict[tuple[str, int], list[dict]]) -
 
 def with_sweep_settings(points: list[dict]) -> list[dict]:
     """
-    :return: ``points`` and, once per (scenario, seed), the settings of the sweep they carry (:func:`with_sweeps`).
+    :return: Once per (scenario, seed), the settings of the sweep the points carry (:func:`with_sweeps`), then the
+             points. The sweep comes first because it is the authority on a setting's defender accuracy: a reader that
+             takes the first entry of a setting then reads every setting off the models the sweep measured, even
+             where a later job served the same setting from another copy of them (e.g. float16 checkpoints, whose
+             accuracies differ by a few validation images).
     """
     sweeps = {(p["scenario"], p["seed"]): p[SWEEP_FIELD] for p in points if SWEEP_FIELD in p}
-    return list(points) + [setting for settings in sweeps.values() for setting in settings]
+    return [setting for settings in sweeps.values() for setting in settings] + list(points)
 
 
 def operating_point(
@@ -233,16 +237,22 @@ def operating_point(
     :param defence: A defence name.
     :param drop: Allowed loss of defender accuracy on the validation images (a fraction: 0.005 = 0.5 pp).
     :param settings: Points of the same (scenario, seed) under any attack and labels, whose defender accuracies choose
-                     the setting (they depend on the setting alone); None: ``seed_points`` themselves.
+                     the setting (they depend on the setting alone; where two entries of a setting differ, the first
+                     decides, the undefended level included: :func:`with_sweep_settings` puts the sweep first);
+                     None: ``seed_points`` themselves.
     :return: The point of the defence's strongest setting within the budget on the validation images; None where no
              setting is within it; :data:`NOT_RUN` where the attack did not run that setting (a partial sweep is never
              read at a weaker setting in its place) or the seed did not run the defence at all.
     """
-    undefended = next((p for p in seed_points if p["defence"] == "undefended"), None)
-    if undefended is None:
+    if next((p for p in seed_points if p["defence"] == "undefended"), None) is None:
         return None
-    level = undefended[VALIDATION_FIELD] - drop
-    measured = [p for p in (seed_points if settings is None else settings) if p["defence"] == defence]
+    candidates = seed_points if settings is None else list(settings) + list(seed_points)
+    # the first entry of each setting decides (the sweep's, where ``settings`` comes from :func:`with_sweep_settings`)
+    first: dict[tuple, dict] = {}
+    for p in candidates:
+        first.setdefault((p["defence"], p["parameter"]), p)
+    level = first[("undefended", None)][VALIDATION_FIELD] - drop
+    measured = [p for (name, _), p in first.items() if name == defence]
     if not measured:  # the seed never ran this defence: that is not "no setting within the budget"
         return NOT_RUN
     # A tolerance far below one image's share, so that an accuracy equal to the level is not lost to rounding.

@@ -83,8 +83,9 @@ def strict_settings(
     plain, _ = references(sweep)
     chosen = {}
     for reference, level in reference_levels(sweep, fine_tuned).items():
+        # the undefended entry carries the reference's level: the sweep is its own settings
         anchored = [dict(s, **{VALIDATION_FIELD: level}) if s is plain else s for s in sweep]
-        point = operating_point(anchored, defence, drop, sweep)
+        point = operating_point(anchored, defence, drop)
         chosen[reference] = point if isinstance(point, dict) else None
     return chosen
 

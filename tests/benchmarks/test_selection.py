@@ -252,6 +252,29 @@ def test_a_budget_whose_setting_has_no_clone_reads_not_run_from_the_sweep():
     assert {e["drop_pp"]: e["defences"]["am"]["parameters"] for e in matched_comparison(points, (1.0,))} == {1.0: [0.5]}
 
 
+def test_the_sweep_decides_where_a_later_job_served_a_setting_from_another_copy_of_the_models():
+    """The fast CPU run's later jobs served settings from float16 copies of the defenders, whose validation accuracies
+    differ from the float32 sweep's by a few images. A job of those (undefended 0.953, AM 0.8 at 0.946: 0.7 pp) must
+    not move the operating point that the sweep puts at 0.8 (0.950 and 0.947: 0.3 pp) within 0.5 pp."""
+    sweep = [
+        {"scenario": "s", "seed": 0, "defence": d, "parameter": t, "defender_accuracy": 0.9,
+         "defender_accuracy_validation": v}
+        for d, t, v in (("undefended", None, 0.950), ("am", 0.5, 0.948), ("am", 0.8, 0.947), ("am", 0.9, 0.94))
+    ]  # fmt: skip
+    float32 = [_point("undefended", None, 0.950, 0.95, 0.80), _point("am", 0.8, 0.947, 0.95, 0.30)]
+    float16 = [  # another attacker's job, all its points from the float16 copies
+        dict(_point(d, t, v, 0.95, c), attack="confident:q")
+        for d, t, v, c in (("undefended", None, 0.953, 0.7), ("am", 0.5, 0.949, 0.2), ("am", 0.8, 0.946, 0.25))
+    ]
+    carried = with_sweeps(float16 + float32, {("s", 0): sweep})
+    chosen = {e["attack"]: e["defences"]["am"]["parameters"] for e in matched_comparison(carried, (0.5,))}
+    # the reference: the sweep alone, by hand: 0.950 − 0.947 = 0.3 pp ≤ 0.5, 0.950 − 0.94 = 1 pp > 0.5
+    assert chosen == {"confident:q": [0.8], "knockoff:q": [0.8]}
+    # without the sweep the float16 job's own points choose 0.5 (its 0.8 costs 0.7 pp, its 0.5 0.4 pp)
+    alone = {e["attack"]: e["defences"]["am"]["parameters"] for e in matched_comparison(float16, (0.5,))}
+    assert alone == {"confident:q": [0.5]}
+
+
 @pytest.mark.parametrize("order", [0, 1])
 def test_a_validation_tie_is_broken_by_the_points_order_never_by_the_test_images(order):
     """Seed 0 of the conservative fast run: two attackers' clones tie on the validation images; the winner is the one
