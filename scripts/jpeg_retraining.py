@@ -73,6 +73,15 @@ def reencode(x: np.ndarray, quality: int) -> np.ndarray:
     return out.transpose(0, 3, 1, 2).astype(np.float32) / 255
 
 
+def images_name(quality: int | None) -> str:
+    """
+    :param quality: The re-encoding's JPEG quality, None for the stored images (the control).
+    :return: How the result file names those images in its keys, e.g. ``re-encoded at 50`` (read back by
+             ``scripts/jpeg_retraining_summary.py``).
+    """
+    return "stored (75)" if quality is None else f"re-encoded at {quality}"
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """
     :return: Mean over images of the peak signal-to-noise ratio between two image sets in [0, 1], in dB.
@@ -119,7 +128,7 @@ def main() -> int:
     else:
         x_train_q, x_test_q = reencode(x_train, args.quality), reencode(x_test, args.quality)
     encode_seconds = time.perf_counter() - start
-    name = "stored (75)" if args.quality is None else f"re-encoded at {args.quality}"
+    name = images_name(args.quality)
     reference, metadata = load_checkpoint(args.reference)
     model = scenario_model(scenario, args.seed)
     start = time.perf_counter()

@@ -38,6 +38,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.selection import Summary, ci95, pct  # noqa: E402
 
+# the writer's names for the images, shared so that the keys read here are the keys written there
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jpeg_retraining import images_name  # noqa: E402  pylint: disable=wrong-import-position
+
 CONTROL = "stored"  # the quality key of the control runs (their "quality" field is null)
 FIELDS = ("quality", "seed", "recipe", "retrained", "reference", "psnr_db")
 
@@ -89,8 +93,7 @@ def own_test_accuracy(result: dict, part: str) -> float:
     :param part: ``"retrained"`` or ``"reference"``.
     :return: That model's test accuracy on the run's own images (re-encoded, or stored for a control).
     """
-    name = "stored (75)" if result["quality"] is None else f"re-encoded at {result['quality']}"
-    return float(result[part][f"test {name}"])
+    return float(result[part][f"test {images_name(result['quality'])}"])
 
 
 def summary_table(runs: dict[str, dict[int, dict]]) -> str:
@@ -117,7 +120,7 @@ def summary_table(runs: dict[str, dict[int, dict]]) -> str:
             label, psnr, changes, change_text, interval = "stored (quality 75)", "–", "–", "–", "–"
         else:
             label = f"re-encoded at {quality}"
-            psnrs = [r["psnr_db"][f"test, stored (75) vs re-encoded at {quality}"] for r in results]
+            psnrs = [r["psnr_db"][f"test, stored (75) vs {images_name(int(quality))}"] for r in results]
             psnr = f"{sum(psnrs) / len(psnrs):.1f}"
             deltas = Summary(
                 tuple(
