@@ -34,13 +34,11 @@ the small coefficients to zero: the image is smoothed.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
 
 import numpy as np
-from PIL import Image
 
 # run as a file (python scripts/jpeg_spectrum.py), the repository root must be importable for ``benchmarks``
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,6 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from art_am.atomic import write_json_atomic  # noqa: E402
 from benchmarks.data import load_labelled  # noqa: E402
 from benchmarks.presets import PRESETS  # noqa: E402
+from benchmarks.studies.jpeg_quality import luma_table as ijg_luma_table  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jpeg_retraining import psnr, reencode  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
@@ -56,6 +55,8 @@ BLOCK = 8
 STORED_QUALITY = 75
 # frequency bands by u + v of a block's DCT coefficient (0 is the block's mean, left out)
 BANDS = {"low (u+v 1-2)": (1, 2), "middle (u+v 3-5)": (3, 5), "high (u+v 6-14)": (6, 14)}
+U_PLUS_V = np.add.outer(np.arange(BLOCK), np.arange(BLOCK))
+HIGH_BAND = U_PLUS_V >= BANDS["high (u+v 6-14)"][0]
 
 
 def luma(x: np.ndarray) -> np.ndarray:
@@ -83,13 +84,9 @@ def block_dct(planes: np.ndarray) -> np.ndarray:
 
 def luma_table(quality: int) -> np.ndarray:
     """
-    :return: The 8×8 luma quantisation table (natural order) that Pillow's libjpeg writes at this quality.
+    :return: The 8×8 luma quantisation steps (``[u, v]``) that Pillow's libjpeg writes at this quality.
     """
-    buffer = io.BytesIO()
-    Image.new("RGB", (BLOCK, BLOCK)).save(buffer, format="JPEG", quality=quality)
-    with Image.open(io.BytesIO(buffer.getvalue())) as image:
-        # Pillow >= 8 returns the tables in natural (row-major) order
-        return np.asarray(image.quantization[0], dtype=np.float64).reshape(BLOCK, BLOCK)  # type: ignore[attr-defined]
+    return np.asarray(ijg_luma_table(quality), dtype=np.float64).reshape(BLOCK, BLOCK)
 
 
 def band_energy_ratios(stored: np.ndarray, changed: np.ndarray) -> dict[str, float]:
@@ -98,10 +95,9 @@ def band_energy_ratios(stored: np.ndarray, changed: np.ndarray) -> dict[str, flo
     :param changed: Those of the same images after another pass, same shape.
     :return: Per band, the mean squared coefficient after the pass over the one before (above 1: energy added).
     """
-    u_plus_v = np.add.outer(np.arange(BLOCK), np.arange(BLOCK))
     ratios = {}
     for name, (low, high) in BANDS.items():
-        band = (u_plus_v >= low) & (u_plus_v <= high)
+        band = (U_PLUS_V >= low) & (U_PLUS_V <= high)
         ratios[name] = float(np.mean(changed[..., band] ** 2) / np.mean(stored[..., band] ** 2))
     return ratios
 
@@ -139,14 +135,13 @@ def main() -> int:
     if args.limit is not None:
         x_test = x_test[: args.limit]
     stored = block_dct(luma(x_test))
-    stored_table = luma_table(STORED_QUALITY)
+    stored_steps = luma_table(STORED_QUALITY)
     result: dict = {"test_images": len(x_test), "stored_quality": STORED_QUALITY, "qualities": {}}
     for quality in qualities:
         steps = luma_table(quality)
-        step_ratio = steps / stored_table
+        step_ratio = steps / stored_steps
         x_changed = reencode(x_test, quality)
         changed = block_dct(luma(x_changed))
-        high = np.add.outer(np.arange(BLOCK), np.arange(BLOCK)) >= BANDS["high (u+v 6-14)"][0]
         result["qualities"][str(quality)] = {
             "luma steps that are an exact even multiple of the stored ones (share of 64)": float(
                 np.mean((step_ratio == np.rint(step_ratio)) & (np.rint(step_ratio) % 2 == 0))
@@ -154,12 +149,12 @@ def main() -> int:
             "luma step over the stored step (median over the 64)": float(np.median(step_ratio)),
             "psnr_db from the stored images": psnr(x_test, x_changed),
             "high-band coefficients within 0.1 step of half-way (share of those >= 0.4 step)": half_step_share(
-                stored, steps, high
+                stored, steps, HIGH_BAND
             ),
             "luma energy after / before, per band": band_energy_ratios(stored, changed),
             "high-band coefficients below 1 in magnitude (before, after)": [
-                float(np.mean(np.abs(stored[..., high]) < 1)),
-                float(np.mean(np.abs(changed[..., high]) < 1)),
+                float(np.mean(np.abs(stored[..., HIGH_BAND]) < 1)),
+                float(np.mean(np.abs(changed[..., HIGH_BAND]) < 1)),
             ],
         }
     write_json_atomic(args.out, result)

@@ -27,6 +27,18 @@ from benchmarks.cli import write_output
 SUBSAMPLING = {-1: "unknown", 0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}
 
 
+def luma_table(quality: int) -> tuple[int, ...]:
+    """
+    :param quality: IJG quality, 1 to 100.
+    :return: The 64 entries of the luminance quantisation table that libjpeg writes at this quality (through
+             Pillow; natural, row-major order since Pillow 8).
+    """
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="JPEG", quality=quality)
+    with Image.open(io.BytesIO(buffer.getvalue())) as image:
+        return tuple(image.quantization[0])  # type: ignore[attr-defined]
+
+
 @lru_cache(maxsize=1)
 def _ijg_tables() -> dict[tuple[int, ...], int]:
     """
@@ -34,10 +46,7 @@ def _ijg_tables() -> dict[tuple[int, ...], int]:
     """
     tables: dict[tuple[int, ...], int] = {}
     for quality in range(1, 101):
-        buffer = io.BytesIO()
-        Image.new("RGB", (8, 8)).save(buffer, format="JPEG", quality=quality)
-        with Image.open(io.BytesIO(buffer.getvalue())) as image:
-            tables.setdefault(tuple(image.quantization[0]), quality)  # type: ignore[attr-defined]
+        tables.setdefault(luma_table(quality), quality)
     return tables
 
 
