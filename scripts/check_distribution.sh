@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PYTHON="${1:-.venv/bin/python}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+df -h . "$WORK" || true  # the build writes the sdist (about 70 MB) and this check a second torch venv (about 5.5 GB)
 "$PYTHON" -m build --no-isolation --outdir "$WORK/dist" .
 python3 -m venv "$WORK/venv"
 "$WORK/venv/bin/pip" install -q -c constraints.txt "$WORK"/dist/*.whl pytest hypothesis matplotlib
