@@ -84,7 +84,8 @@ def scenario_of(options: RunOptions, name: str) -> Scenario:
 def prepare_models(options: RunOptions, scenario_name: str, seed: int) -> str:
     """
     Train (or find in the cache) every model of a (scenario, seed), and compute and store what its jobs read (defender
-    accuracies, served answers of every query set the run selects, ``--sources``): the prerequisite of its jobs.
+    accuracies; the served answers of every query set the run selects, ``--sources``, where a selected attack of the
+    KnockoffNets family trains on them): the prerequisite of its jobs.
     Concurrent callers are safe: the cache trains each model once and the context is computed once, under file locks.
 
     :return: ``"<scenario>/seed<k>"``.
@@ -94,11 +95,14 @@ def prepare_models(options: RunOptions, scenario_name: str, seed: int) -> str:
     if scenario.am_detector_thresholds:
         for family in ("sign", "broad") if scenario.broad_detector else ("sign",):
             get_sign_detector(scenario, scenario.detector_images, options.cache_dir, options.data_root, seed, family)
-    # the evaluation and the selected query sets' served answers, stored for the workers
+    # the evaluation and the selected query sets' served answers, stored for the workers; only the KnockoffNets family
+    # trains on stored answers (the truth filters and JBDA ask the live defence), and serving a set costs minutes per
+    # setting at CIFAR scale, so a run of the others alone serves none
     run = scenario_run(options, scenario_name, seed)
-    for source in scenario.attacks.knockoff_sources:
-        if options.sources in (None, source):
-            run.prepare_answers(source)
+    if any(attack(kind).family == "knockoff" for kind in options.attacks.split(",")):
+        for source in scenario.attacks.knockoff_sources:
+            if options.sources in (None, source):
+                run.prepare_answers(source)
     return f"{scenario_name}/seed{seed}"
 
 

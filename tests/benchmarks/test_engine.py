@@ -366,3 +366,28 @@ def test_a_run_serves_only_the_settings_it_selects_and_a_later_run_adds_its_own(
     assert len(every) == len(defence_points(MICRO))
     for key, value in some.items():
         np.testing.assert_array_equal(value, every[key], err_msg=key)
+
+
+def test_a_run_without_knockoffnets_attacks_serves_no_query_set(tmp_path):
+    """The served answers of a query set are read by the KnockoffNets family only (JBDA and the truth filters ask the
+    live defence), so a run of those alone must not spend minutes serving them; a later KnockoffNets run does, and its
+    points equal those of a run that prepared the answers first."""
+    from benchmarks import run as run_module  # pylint: disable=import-outside-toplevel
+
+    common = ["--preset", "micro", "--cache-dir", str(tmp_path / "cache"), "--skip-overhead", "--no-progress"]
+    common += ["--labels", "soft", "--sources", "fashion_mnist", "--defences", "am-0.9"]
+    context = tmp_path / "later" / "context" / "micro" / "seed0"
+    assert run_module.main(common + ["--run-dir", str(tmp_path / "later"), "--attacks", "jbda,confident"]) == 0
+    points = sorted(os.listdir(tmp_path / "later" / "points" / "micro" / "seed0"))
+    assert points == ["confident_fashion_mnist-soft-am-0.9.json", "jbda-soft-am-0.9.json"]
+    assert not glob.glob(str(context / "answers-*.npz"))
+    assert run_module.main(common + ["--run-dir", str(tmp_path / "later"), "--attacks", "knockoff"]) == 0
+    assert [os.path.basename(p) for p in glob.glob(str(context / "answers-*.npz"))] == ["answers-fashion_mnist.npz"]
+    assert run_module.main(common + ["--run-dir", str(tmp_path / "first"), "--attacks", "knockoff"]) == 0
+    records = []
+    for folder in ("later", "first"):
+        point = tmp_path / folder / "points" / "micro" / "seed0" / "knockoff_fashion_mnist-soft-am-0.9.json"
+        with open(point, encoding="utf-8") as stream:
+            records.append(json.load(stream))
+    for field in ("clone_accuracy", "clone_accuracy_validation", "clone_fidelity", "queries"):
+        assert records[0][field] == records[1][field], field
