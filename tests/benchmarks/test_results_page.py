@@ -1,8 +1,15 @@
 """Tables and sentences of the generated results pages (benchmarks.results_page and the modules it renders with)."""
 
+import numpy as np
 import pytest
+from scipy import stats
 
-from benchmarks.budget_tables import grid_coverage_lines, larger_budget_lines, wider_budget_lines
+from benchmarks.budget_tables import (
+    grid_coverage_lines,
+    larger_budget_lines,
+    operating_point_budget_lines,
+    wider_budget_lines,
+)
 from benchmarks.paper_status import cut_and_baselines, not_run
 from benchmarks.results_page import render_run
 from benchmarks.run_sections import detector_evasion_lines, did_not_hold_lines
@@ -230,3 +237,39 @@ def test_grid_coverage_reads_the_sweep_where_clones_ran_at_a_few_settings():
     ]  # fmt: skip
     half, one, two = _grid_cells(grid_coverage_lines(with_sweeps(points, {("s", 0): sweep})), "AM")
     assert (half, one, two) == ("0.30: within", "0.90: within", "2.10: within")
+
+
+@pytest.mark.parametrize("trial", range(10))
+def test_the_larger_budget_clone_table_reads_each_seeds_strongest_setting_within_each_budget(trial):
+    """The 1 and 2 pp clone columns against a reference computed another way: per seed, every setting checked one by
+    one against the budget, the clones of the chosen ones summarised with scipy's t interval."""
+    rng = np.random.default_rng(trial)
+    points, settings = [], {}
+    for seed in range(3):
+        points.append(_point(seed, "knockoff:q", "undefended", None, 0.95, 0.6))
+        for defence, parameters in (("am", (0.1, 0.2, 0.3, 0.4, 0.5)), ("pp_extreme", (0.2, 0.3, 0.4))):
+            for parameter in parameters:
+                validation, clone = 0.95 - float(rng.uniform(0, 0.03)), float(rng.uniform(0, 0.6))
+                points.append(_point(seed, "knockoff:q", defence, parameter, validation, clone))
+                settings.setdefault((defence, seed), []).append((parameter, validation, clone))
+    (am_row,) = [
+        line for line in operating_point_budget_lines(matched_comparison(points, (1.0, 2.0))) if "| AM |" in line
+    ]
+    cells = [cell.strip() for cell in am_row.strip("|").split("|")][4:]
+    for budget, cell in zip((0.01, 0.02), cells):
+        chosen = []
+        for seed in range(3):
+            within = [s for s in settings[("am", seed)] if 0.95 - s[1] <= budget + 1e-12]
+            chosen.append(max(within) if within else None)
+        ran = [c for c in chosen if c is not None]
+        clones = np.array([c[2] for c in ran])
+        parameters = ", ".join("none" if c is None else f"{c[0]:g}" for c in chosen)
+        if len(ran) == 0:
+            assert cell == f"– ({parameters})"
+            continue
+        if len(ran) == 1:
+            assert cell == f"{100 * clones[0]:.1f} ({parameters})"
+            continue
+        low, high = stats.t.interval(0.95, len(ran) - 1, loc=clones.mean(), scale=stats.sem(clones))
+        mean, std = 100 * clones.mean(), 100 * clones.std(ddof=1)
+        assert cell == f"{mean:.1f} ± {std:.1f} [{100 * low:.1f}, {100 * high:.1f}] ({parameters})"
