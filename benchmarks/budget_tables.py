@@ -9,11 +9,21 @@ from __future__ import annotations
 from benchmarks.attack_registry import figure_key
 from benchmarks.attack_registry import names as attack_names
 from benchmarks.registry import AM_VARIANTS, DEFENCE_LABELS, DETECTOR_FAMILIES
-from benchmarks.selection import (BASELINES, BUDGET_PP, COMPARED, STRONGEST,
-                                  VALIDATION_FIELD, Summary, ci95,
-                                  matched_comparison, paired_text, pct,
-                                  per_seed_parameters, with_strongest_attacker,
-                                  with_sweep_settings)
+from benchmarks.selection import (
+    BASELINES,
+    BUDGET_PP,
+    COMPARED,
+    STRONGEST,
+    VALIDATION_FIELD,
+    Summary,
+    ci95,
+    matched_comparison,
+    paired_text,
+    pct,
+    per_seed_parameters,
+    with_strongest_attacker,
+    with_sweep_settings,
+)
 
 JBDA_ATTACKS = attack_names("jbda")
 
