@@ -113,22 +113,23 @@ def _budget_section(comparison: list[dict]) -> list[str]:
     return lines
 
 
+def _titled_table(heading: str, text: str, table: list[str]) -> list[str]:
+    """
+    :return: A section of the page: its heading, text and table; nothing where the table is empty.
+    """
+    return [f"## {heading}", "", text, "", *table, ""] if table else []
+
+
 def _larger_budget_section(comparison: list[dict]) -> list[str]:
-    table = operating_point_budget_lines(comparison)
-    if not table:
-        return []
-    return [
-        "## Every defence's clone inside the 1 and 2 pp budgets",
-        "",
+    return _titled_table(
+        "Every defence's clone inside the 1 and 2 pp budgets",
         "The clone (test) column of the 0.5 pp table at the larger budgets: per seed, each defence's strongest setting "
         "whose validation defender accuracy is at most 1 or 2 pp below the undefended model's, chosen as there "
         "(parameters per seed in brackets; 'not run': the attack did not run the chosen setting, and the seed is left "
         "out). Mean ± sample std [95 % interval of the mean]; AM against each baseline at these budgets is the next "
         "table's.",
-        "",
-        *table,
-        "",
-    ]
+        operating_point_budget_lines(comparison),
+    )
 
 
 def _table_row(*cells: object) -> str:
@@ -163,21 +164,15 @@ def _comparison_section(comparison: list[dict]) -> list[str]:
 
 
 def _grid_section(points: list[dict]) -> list[str]:
-    table = grid_coverage_lines(points)
-    if not table:
-        return []
-    return [
-        "## Are the sweeps dense enough near the budgets?",
-        "",
+    return _titled_table(
+        "Are the sweeps dense enough near the budgets?",
         "A comparison at a budget is matched only where each defence has a setting that costs about the budget: per "
         "scenario and defence, the validation cost (undefended accuracy minus the setting's, pp) nearest each budget "
         f"on each seed, 'within' where every seed has one within ±{GRID_TOLERANCE_PP:g} pp. A 'gap' asks for "
         "settings between the measured ones; a defence that never costs as much (PP-argmax and DCP keep every top-1 "
         "class) is read at its strongest setting.",
-        "",
-        *table,
-        "",
-    ]
+        grid_coverage_lines(points),
+    )
 
 
 def _settings_section(rows: list[dict]) -> list[str]:
